@@ -1,0 +1,50 @@
+"""Herne's education pages in every resident's language, and aloud: the app factory."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config
+
+
+def _secret_key(instance: Path) -> str:
+    """Read the instance's secret key, creating it atomically on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        tmp = instance / f".secret_key.{os.getpid()}.tmp"
+        tmp.write_text(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # fails if another worker won the race: keep theirs
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then FLASK_* environment variables, then the test mapping."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+
+    from . import content, db, errors, feedback, i18n, pagecache, views
+
+    errors.init_app(app)
+    db.init_app(app)
+    content.init_app(app)
+    i18n.init_app(app)
+    pagecache.init_app(app)
+    feedback.init_app(app)
+    # Optional subsystems register themselves here, each with its own init_app.
+    views.init_app(app)
+    return app

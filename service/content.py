@@ -1,0 +1,216 @@
+"""The German source pages: Markdown files with front matter, parsed into translatable blocks."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterator
+
+from flask import Flask
+
+from .errors import NotFound
+
+#: ``[text](https://…)``: the only inline markup the content knows.
+LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
+PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One translatable unit of a page: a heading, a paragraph or a list item."""
+
+    id: str
+    tag: str  # h1, h2, h3, p, li
+    msgid: str
+    href: str | None = None
+    list_id: int | None = None
+    lineno: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    """A German source page and its metadata."""
+
+    slug: str
+    kind: str
+    order: int
+    nav: str
+    blocks: tuple[Block, ...]
+    published: dt.date | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """The page's h1 message."""
+        return next(b.msgid for b in self.blocks if b.tag == "h1")
+
+    @property
+    def url_slug(self) -> str:
+        """The part of the URL after the locale ('' for the overview)."""
+        return "" if self.slug == "index" else self.slug
+
+    def messages(self) -> list[str]:
+        """Every message of the page, in order, without duplicates."""
+        seen: dict[str, None] = {}
+        for text in [self.nav, *(b.msgid for b in self.blocks)]:
+            if text:
+                seen.setdefault(text, None)
+        return list(seen)
+
+
+def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Split ``key: value`` front matter from the body; return it and the body's first line."""
+    meta: dict[str, str] = {}
+    if not lines or lines[0].strip() != "---":
+        return meta, 0
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return meta, i + 1
+        key, sep, value = line.partition(":")
+        if not sep:
+            raise ValueError(f"line {i + 1}: front matter needs 'key: value'")
+        meta[key.strip()] = value.strip()
+    raise ValueError("front matter is not closed by '---'")
+
+
+def parse_blocks(lines: list[str], first_lineno: int = 1) -> list[Block]:
+    """Turn Markdown lines into blocks: headings, paragraphs (joined lines) and list items."""
+    blocks: list[Block] = []
+    para: list[str] = []
+    para_line = 0
+    list_id = 0
+    in_list = False
+
+    def flush() -> None:
+        nonlocal para
+        if para:
+            blocks.append(Block(f"b{len(blocks) + 1}", "p", " ".join(para), lineno=para_line))
+            para = []
+
+    for offset, raw in enumerate(lines):
+        lineno = first_lineno + offset
+        line = raw.strip()
+        heading = re.match(r"^(#{1,3})\s+(.+)$", line)
+        item = re.match(r"^[-*]\s+(.+)$", line)
+        if not line:
+            flush()
+            in_list = False
+        elif heading:
+            flush()
+            in_list = False
+            blocks.append(Block(f"b{len(blocks) + 1}", f"h{len(heading.group(1))}", heading.group(2), lineno=lineno))
+        elif item:
+            flush()
+            if not in_list:
+                list_id += 1
+                in_list = True
+            text, href = item.group(1), None
+            whole_link = LINK_RE.fullmatch(text)
+            if whole_link:
+                text, href = whole_link.group(1), whole_link.group(2)
+            blocks.append(Block(f"b{len(blocks) + 1}", "li", text, href=href, list_id=list_id, lineno=lineno))
+        else:
+            if not para:
+                para_line = lineno
+            para.append(line)
+    flush()
+    return blocks
+
+
+def parse_page(text: str, name: str = "<page>") -> Page:
+    """Parse one content file into a Page."""
+    lines = text.splitlines()
+    try:
+        meta, start = _front_matter(lines)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    blocks = parse_blocks(lines[start:], first_lineno=start + 1)
+    slug = meta.get("slug", Path(name).stem)
+    kind = meta.get("kind", "page")
+    if kind != "notice" and sum(b.tag == "h1" for b in blocks) != 1:
+        raise ValueError(f"{name}: a page needs exactly one '# heading'")
+    published = dt.date.fromisoformat(meta["published"]) if meta.get("published") else None
+    values = {k.removeprefix("value."): v for k, v in meta.items() if k.startswith("value.")}
+    return Page(
+        slug=slug,
+        kind=kind,
+        order=int(meta.get("order", 99)),
+        nav=meta.get("nav", ""),
+        blocks=tuple(blocks),
+        published=published,
+        values=values,
+    )
+
+
+class Content:
+    """Every page of the site, loaded from the content folder."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.pages: dict[str, Page] = {}
+        self.notice: Page | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Read every ``*.md`` file again."""
+        pages: dict[str, Page] = {}
+        notice = None
+        for path in sorted(self.folder.glob("*.md")):
+            page = parse_page(path.read_text(encoding="utf-8"), path.name)
+            if page.kind == "notice":
+                notice = page
+            else:
+                pages[page.slug] = page
+        self.pages = dict(sorted(pages.items(), key=lambda kv: (kv[1].order, kv[0])))
+        self.notice = notice
+
+    def get(self, url_slug: str) -> Page:
+        """Return the page for a URL slug, or raise NotFound."""
+        slug = url_slug or "index"
+        if not SLUG_RE.match(slug) or slug not in self.pages:
+            raise NotFound()
+        return self.pages[slug]
+
+    def by_kind(self, kind: str) -> list[Page]:
+        """Pages of one kind, in their order."""
+        return [p for p in self.pages.values() if p.kind == kind]
+
+    def all_messages(self) -> list[str]:
+        """Every content message of the site, without duplicates."""
+        seen: dict[str, None] = {}
+        for page in [*self.pages.values(), *([self.notice] if self.notice else [])]:
+            for text in page.messages():
+                seen.setdefault(text, None)
+        return list(seen)
+
+    def find_message(self, msgid: str) -> list[Page]:
+        """The pages on which a message appears (for translators)."""
+        return [p for p in self.pages.values() if msgid in p.messages()]
+
+
+def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iterator[tuple]:
+    """Babel extractor: yield every block and navigation label of a content file as a message."""
+    text = fileobj.read().decode("utf-8")
+    name = getattr(fileobj, "name", "<content>")
+    page = parse_page(text, str(name))
+    if page.nav:
+        yield 1, None, page.nav, [f"navigation label of page '{page.slug}'"]
+    for block in page.blocks:
+        comment = f"page '{page.slug}', {block.tag}"
+        if block.href:
+            comment += f", link text of {block.href}"
+        yield block.lineno, None, block.msgid, [comment]
+
+
+def init_app(app: Flask) -> None:
+    """Load the content folder into ``app.extensions['content']``."""
+    app.extensions["content"] = Content(app.config["CONTENT_DIR"])
+
+
+def get_content() -> Content:
+    """The Content of the current app."""
+    from flask import current_app
+
+    return current_app.extensions["content"]
