@@ -5,12 +5,17 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated when shown."""
+    return message
+
+
 class ServiceError(Exception):
     """Base of every error the service reports to a visitor."""
 
     status_code = 500
     #: A short German source message; it is translated when shown.
-    message = "Ein interner Fehler ist aufgetreten."
+    message = N_("Ein interner Fehler ist aufgetreten.")
 
     def __init__(self, message: str | None = None, status_code: int | None = None):
         super().__init__(message or self.message)
@@ -24,56 +29,56 @@ class BadRequest(ServiceError):
     """The request is malformed."""
 
     status_code = 400
-    message = "Die Anfrage ist ungültig."
+    message = N_("Die Anfrage ist ungültig.")
 
 
 class Forbidden(ServiceError):
     """The visitor may not do this."""
 
     status_code = 403
-    message = "Sie haben keine Berechtigung für diese Aktion."
+    message = N_("Sie haben keine Berechtigung für diese Aktion.")
 
 
 class NotFound(ServiceError):
     """The page or file does not exist."""
 
     status_code = 404
-    message = "Diese Seite gibt es nicht."
+    message = N_("Diese Seite gibt es nicht.")
 
 
 class Conflict(ServiceError):
     """The resource changed meanwhile."""
 
     status_code = 409
-    message = "Der Eintrag wurde in der Zwischenzeit geändert."
+    message = N_("Der Eintrag wurde in der Zwischenzeit geändert.")
 
 
 class PayloadTooLarge(ServiceError):
     """The upload or form is too large."""
 
     status_code = 413
-    message = "Die gesendeten Daten sind zu groß."
+    message = N_("Die gesendeten Daten sind zu groß.")
 
 
 class RangeNotSatisfiable(ServiceError):
     """The requested byte range lies outside the file."""
 
     status_code = 416
-    message = "Der angeforderte Bereich ist ungültig."
+    message = N_("Der angeforderte Bereich ist ungültig.")
 
 
 class TooManyRequests(ServiceError):
     """Too many attempts in a short time."""
 
     status_code = 429
-    message = "Zu viele Versuche. Bitte warten Sie einen Moment."
+    message = N_("Zu viele Versuche. Bitte warten Sie einen Moment.")
 
 
 class Unavailable(ServiceError):
     """A backend (speech, translation) is not available now."""
 
     status_code = 503
-    message = "Dieser Dienst ist zurzeit nicht verfügbar."
+    message = N_("Dieser Dienst ist zurzeit nicht verfügbar.")
 
 
 def wants_json() -> bool:
@@ -84,13 +89,18 @@ def wants_json() -> bool:
 
 def _respond(status: int, message: str):
     """Render one error as JSON or as a page in the visitor's language."""
+    from flask import g
     from flask_babel import gettext
 
+    from .i18n import text_direction
+
     text = gettext(message)
+    locale = g.get("locale") or "de"
     if wants_json():
         return jsonify({"error": text, "status": status}), status
     try:
-        return render_template("error.html", status=status, message=text), status
+        return render_template("error.html", status=status, message=text, locale=locale,
+                               dir=text_direction(locale)), status
     except Exception:  # a broken template must not hide the original error
         return f"{status} {text}", status, {"Content-Type": "text/plain; charset=utf-8"}
 
@@ -108,7 +118,7 @@ def init_app(app: Flask) -> None:
             400: BadRequest.message,
             403: Forbidden.message,
             404: NotFound.message,
-            405: "Diese Methode ist hier nicht erlaubt.",
+            405: N_("Diese Methode ist hier nicht erlaubt."),
             413: PayloadTooLarge.message,
             416: RangeNotSatisfiable.message,
             429: TooManyRequests.message,

@@ -1,0 +1,199 @@
+"""Gettext catalogs on disk: reading, checking, atomic writing and compiling, through Babel's API."""
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po, write_po
+
+from .content import LINK_RE, PLACEHOLDER_RE
+
+#: An auto comment starting with this marks a machine suggestion (written by ``flask mt fill``).
+MACHINE_COMMENT_PREFIX = "machine-translated"
+
+#: Any %-style placeholder, named or not, and brace placeholders.
+ANY_PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+
+
+class CatalogError(Exception):
+    """A catalog cannot be read or does not pass its checks."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one entry of a catalog."""
+
+    msgid: str
+    text: str
+
+
+def po_path(directory: str | Path, locale: str, domain: str = "messages") -> Path:
+    """Where a locale's .po file of a domain lives."""
+    return Path(directory) / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def parse_po(data: bytes | str, locale: str | None = None) -> Catalog:
+    """Parse .po text strictly; raise CatalogError with the line on a syntax error."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"not UTF-8 (byte {exc.start})") from None
+    try:
+        return read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
+    except PoFileError as exc:
+        raise CatalogError(str(exc)) from None
+    except (ValueError, UnicodeError) as exc:
+        raise CatalogError(f"not a valid .po file: {exc}") from None
+
+
+def load_po(path: Path, locale: str | None = None) -> Catalog:
+    """Read a .po file."""
+    return parse_po(path.read_bytes(), locale=locale)
+
+
+def dump_po(catalog: Catalog) -> bytes:
+    """Serialize a catalog as .po text, keeping previous msgids for fuzzy entries."""
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=0, include_previous=True, sort_output=False)
+    return buf.getvalue()
+
+
+def save_po(path: Path, catalog: Catalog) -> None:
+    """Write a catalog atomically."""
+    atomic_write_bytes(path, dump_po(catalog))
+
+
+def is_machine(message: Message) -> bool:
+    """Tell whether an entry holds an unreviewed machine suggestion."""
+    return message.fuzzy and any(
+        c.startswith(MACHINE_COMMENT_PREFIX) for c in [*message.auto_comments, *message.user_comments]
+    )
+
+
+def status(message: Message | None) -> str:
+    """One of human, machine, outdated, missing."""
+    if message is None or not _strings(message.string):
+        return "missing"
+    if message.fuzzy:
+        return "machine" if is_machine(message) else "outdated"
+    return "human"
+
+
+def _strings(value: str | tuple | list | None) -> list[str]:
+    """The non-empty translations of an entry (one, or one per plural form)."""
+    if not value:
+        return []
+    values = [value] if isinstance(value, str) else list(value)
+    return [v for v in values if v]
+
+
+def check_pair(msgid: str, msgstr: str) -> list[str]:
+    """Compare one translation with its source: placeholders, links and markup must match."""
+    problems = []
+    src = sorted(ANY_PLACEHOLDER_RE.findall(msgid))
+    dst = sorted(ANY_PLACEHOLDER_RE.findall(msgstr))
+    if src != dst:
+        problems.append(f"placeholders differ: source has {src or 'none'}, translation has {dst or 'none'}")
+    src_links = sorted(url for _, url in LINK_RE.findall(msgid))
+    dst_links = sorted(url for _, url in LINK_RE.findall(msgstr))
+    if src_links != dst_links:
+        problems.append(f"links differ: source has {src_links or 'none'}, translation has {dst_links or 'none'}")
+    if sorted(TAG_RE.findall(msgid)) != sorted(TAG_RE.findall(msgstr)):
+        problems.append("markup differs: the translation must keep the same tags as the source")
+    if msgstr != msgstr.strip() and msgid == msgid.strip():
+        problems.append("the translation starts or ends with white space")
+    return problems
+
+
+def check_message(message: Message, catalog: Catalog, require_complete: bool = False) -> list[str]:
+    """Problems of one entry: empty or fuzzy (when complete is required), placeholders, markup, plurals."""
+    if not message.id:
+        return []
+    strings = _strings(message.string)
+    if not strings:
+        return ["no translation"] if require_complete else []
+    problems = []
+    if require_complete and message.fuzzy:
+        problems.append("marked fuzzy (not reviewed)")
+    if message.pluralizable:
+        expected = catalog.num_plurals
+        got = len(message.string) if isinstance(message.string, (list, tuple)) else 1
+        if got != expected:
+            problems.append(f"plural forms: {expected} expected, {got} given")
+        if any(not s for s in (message.string or ())):
+            problems.append("a plural form is empty")
+        msgid_plural = message.id[1]
+        for form in strings:
+            problems += check_pair(msgid_plural if "%(" in msgid_plural else message.id[0], form)
+    else:
+        problems += check_pair(message.id, strings[0])
+    return sorted(set(problems))
+
+
+def check_catalog(catalog: Catalog, template: Catalog | None = None, require_complete: bool = False) -> list[Problem]:
+    """Every problem in a catalog, optionally against its template (missing entries)."""
+    problems: list[Problem] = []
+    for message in catalog:
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        for text in check_message(message, catalog, require_complete):
+            problems.append(Problem(key, text))
+    if template is not None and require_complete:
+        for message in template:
+            if message.id and message.id not in catalog:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                problems.append(Problem(key, "missing from the catalog"))
+    return problems
+
+
+def compile_po(po: Path, mo: Path | None = None) -> Path:
+    """Compile a .po into its .mo after checking it; the old .mo stays if anything is wrong."""
+    catalog = load_po(po)
+    problems = check_catalog(catalog)
+    if problems:
+        listing = "; ".join(f"{p.msgid[:40]!r}: {p.text}" for p in problems[:5])
+        raise CatalogError(f"{po}: {len(problems)} problem(s): {listing}")
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    target = mo or po.with_suffix(".mo")
+    atomic_write_bytes(target, buf.getvalue())
+    return target
+
+
+def counts(catalog: Catalog) -> dict[str, int]:
+    """How many entries are human, machine, outdated and missing."""
+    result = {"human": 0, "machine": 0, "outdated": 0, "missing": 0}
+    for message in catalog:
+        if message.id:
+            result[status(message)] += 1
+    return result

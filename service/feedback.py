@@ -1,0 +1,89 @@
+"""The accessibility feedback form: validated, rate-limited and stored durably in SQLite."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext
+
+from . import db, ratelimit
+from .i18n import get_i18n
+
+bp = Blueprint("feedback", __name__)
+
+FEEDBACK_SLUG = "barrierefreiheit"
+EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+MIN_MESSAGE = 10
+MAX_NAME = 200
+MAX_EMAIL = 254
+
+MESSAGES = {
+    "message_missing": lazy_gettext("Bitte schreiben Sie Ihre Nachricht."),
+    "email_invalid": lazy_gettext("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.org, oder lassen Sie das Feld leer."),
+    "control": lazy_gettext("Der Text enthält unzulässige Steuerzeichen."),
+    "rate": lazy_gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. Bitte versuchen Sie es später noch einmal."),
+}
+
+
+def _clean(value: str) -> str:
+    """Normalize to NFC and trim."""
+    return unicodedata.normalize("NFC", value or "").strip()
+
+
+def _has_control(value: str) -> bool:
+    """Tell whether text holds control characters other than line breaks and tabs."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value)
+
+
+def validate(form: dict, max_length: int) -> tuple[dict, dict]:
+    """Return cleaned values and errors by field name (messages in the visitor's language)."""
+    values = {k: _clean(form.get(k, "")) for k in ("name", "email", "message")}
+    errors: dict[str, str] = {}
+    message = values["message"]
+    if not message:
+        errors["message"] = str(MESSAGES["message_missing"])
+    elif len(message) < MIN_MESSAGE:
+        errors["message"] = gettext("Die Nachricht ist zu kurz. Bitte schreiben Sie mindestens %(n)s Zeichen.", n=MIN_MESSAGE)
+    elif len(message) > max_length:
+        errors["message"] = gettext("Die Nachricht ist zu lang. Bitte kürzen Sie sie auf höchstens %(n)s Zeichen.", n=max_length)
+    if len(values["name"]) > MAX_NAME:
+        errors["name"] = gettext("Der Name ist zu lang (höchstens %(n)s Zeichen).", n=MAX_NAME)
+    if values["email"] and (len(values["email"]) > MAX_EMAIL or not EMAIL_RE.match(values["email"])):
+        errors["email"] = str(MESSAGES["email_invalid"])
+    for field in ("name", "email", "message"):
+        if field not in errors and _has_control(values[field]):
+            errors[field] = str(MESSAGES["control"])
+    return values, errors
+
+
+@bp.route(f"/<locale>/{FEEDBACK_SLUG}", methods=["POST"])
+def submit(locale: str):
+    """Store a feedback message, or show the form again with every error and every value kept."""
+    from .views import render_page  # the page renders the form
+
+    if locale not in get_i18n().available_locales():
+        abort(404)
+    g.locale = locale
+    if request.form.get("website"):  # honeypot: people never see this field
+        return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)
+    values, errors = validate(request.form, current_app.config["FEEDBACK_MAX_LENGTH"])
+    if not errors and not ratelimit.hit(f"feedback:{request.remote_addr}", limit=5, window=600):
+        errors["form"] = str(MESSAGES["rate"])
+    if errors:
+        html = render_page(locale, FEEDBACK_SLUG, form_values=values, form_errors=errors)
+        status = 429 if "form" in errors else 400
+        return html, status
+    conn = db.get_db()
+    with conn:
+        conn.execute(
+            "INSERT INTO feedback (locale, page, name, email, message) VALUES (?, ?, ?, ?, ?)",
+            (locale, request.form.get("page", FEEDBACK_SLUG)[:80], values["name"], values["email"], values["message"]),
+        )
+    return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)
+
+
+def init_app(app: Flask) -> None:
+    """Register the form's route and the rate limiter's table."""
+    ratelimit.init_app(app)
+    app.register_blueprint(bp)

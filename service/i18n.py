@@ -1,0 +1,242 @@
+"""Locales and catalogs: which languages exist, how a message is localized, and the `flask i18n` commands."""
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import click
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_compact_decimal
+from babel.support import Translations
+from flask import Flask, current_app, g, has_request_context
+from flask_babel import Babel, get_domain
+from markupsafe import Markup, escape
+
+from . import catalogs
+
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A message in some language, with the language it is really in and where it came from."""
+
+    text: str
+    lang: str
+    #: human, outdated, machine (reviewed by nobody), pending (MT in progress), source (German fallback)
+    status: str
+
+
+class I18n:
+    """The catalogs of every locale, reloaded when a compiled catalog changes on disk."""
+
+    def __init__(self, app: Flask):
+        self.directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+        self.source = app.config["SOURCE_LOCALE"]
+        self.shipped = list(app.config["SHIPPED_LOCALES"])
+        self.domains = ["messages", "speech"]
+        #: Called as fallback(msgid, locale) when a catalog has no reviewed entry; first answer wins.
+        self.fallbacks: list[Callable[[str, str], Localized | None]] = []
+        #: Each returns further locale codes that can be served (e.g. reachable by MT).
+        self.locale_providers: list[Callable[[], Iterable[str]]] = []
+        #: Each returns a token folded into a locale's revision (page cache key, ETag).
+        self.revision_providers: list[Callable[[str], str]] = []
+        #: Called with a locale after its catalog changed on disk.
+        self.change_listeners: list[Callable[[str], None]] = []
+        self._lock = threading.Lock()
+        self._mo: dict[tuple[str, str], tuple[tuple, Translations]] = {}
+        self._po: dict[tuple[str, str], tuple[tuple, dict]] = {}
+        self._seen: dict[str, tuple] = {}
+
+    # -- files and revisions -------------------------------------------------
+    def _stamp(self, path: Path) -> tuple:
+        """What identifies one version of a file (missing files too)."""
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)
+
+    def stamp(self, locale: str, domain: str = "messages") -> tuple:
+        """The version of a locale's catalog: its .po and its compiled .mo."""
+        po = catalogs.po_path(self.directory, locale, domain)
+        return self._stamp(po) + self._stamp(po.with_suffix(".mo"))
+
+    def revision(self, locale: str) -> str:
+        """A short token that changes whenever what a locale shows may change."""
+        parts = [repr(self.stamp(locale, d)) for d in self.domains]
+        parts += [provider(locale) for provider in self.revision_providers]
+        return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+    def refresh(self, locale: str) -> None:
+        """Forget cached catalogs of a locale that changed on disk, in this process."""
+        stamp = tuple(self.stamp(locale, d) for d in self.domains)
+        if self._seen.get(locale) == stamp:
+            return
+        first = locale not in self._seen
+        self._seen[locale] = stamp
+        if not first:
+            get_domain().cache.clear()  # Flask-Babel never drops its own cache
+            for listener in self.change_listeners:
+                listener(locale)
+
+    # -- catalogs -------------------------------------------------------------
+    def translations(self, locale: str, domain: str = "messages") -> Translations:
+        """The compiled catalog of a locale (empty if there is none)."""
+        stamp = self.stamp(locale, domain)
+        cached = self._mo.get((locale, domain))
+        if cached and cached[0] == stamp:
+            return cached[1]
+        with self._lock:
+            loaded = Translations.load(str(self.directory), [locale], domain)
+            self._mo[(locale, domain)] = (stamp, loaded)
+        return loaded
+
+    def entries(self, locale: str, domain: str = "messages") -> dict:
+        """The .po entries of a locale by msgid (for statuses: fuzzy, machine)."""
+        path = catalogs.po_path(self.directory, locale, domain)
+        stamp = self._stamp(path)
+        cached = self._po.get((locale, domain))
+        if cached and cached[0] == stamp:
+            return cached[1]
+        try:
+            catalog = catalogs.load_po(path, locale)
+            table = {m.id: m for m in catalog if m.id}
+        except (FileNotFoundError, catalogs.CatalogError):
+            table = {}
+        self._po[(locale, domain)] = (stamp, table)
+        return table
+
+    # -- locales --------------------------------------------------------------
+    def has_catalog(self, locale: str) -> bool:
+        """Tell whether a human catalog ships for this locale."""
+        return locale == self.source or catalogs.po_path(self.directory, locale).exists()
+
+    def available_locales(self) -> list[str]:
+        """Every locale that can be served: shipped catalogs first, then MT-reachable ones."""
+        result = [loc for loc in self.shipped if self.has_catalog(loc)]
+        for provider in self.locale_providers:
+            for loc in provider():
+                if loc not in result:
+                    result.append(loc)
+        return result
+
+    # -- lookup ---------------------------------------------------------------
+    def localize(self, msgid: str, locale: str) -> Localized:
+        """A message in a locale: reviewed catalog entry, else outdated or machine entry, else fallbacks, else German."""
+        if locale == self.source or not msgid:
+            return Localized(msgid, self.source, "human")
+        text = self.translations(locale).ugettext(msgid)
+        if text != msgid:
+            return Localized(text, locale, "human")
+        entry = self.entries(locale).get(msgid)
+        state = catalogs.status(entry)
+        if state in ("outdated", "machine") and isinstance(entry.string, str):
+            return Localized(entry.string, locale, state)
+        if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
+            return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
+        for fallback in self.fallbacks:
+            answer = fallback(msgid, locale)
+            if answer is not None:
+                return answer
+        return Localized(msgid, self.source, "source")
+
+    def speech(self, msgid: str, locale: str) -> str | None:
+        """The text to speak for a message where the speech catalog gives one."""
+        text = self.translations(locale, "speech").ugettext(msgid)
+        return text if text != msgid else None
+
+
+def normalize_locale(tag: str) -> str | None:
+    """Turn 'de-DE' or 'pt_BR' into a primary code we might serve, or None for garbage."""
+    if not tag or not LOCALE_RE.match(tag):
+        return None
+    return tag.replace("_", "-").split("-")[0].lower()
+
+
+def text_direction(locale: str) -> str:
+    """'rtl' or 'ltr' for a locale."""
+    try:
+        return Locale.parse(locale).text_direction
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+
+
+def display_name(locale: str) -> str:
+    """The locale's name in its own language (an endonym), capitalized."""
+    try:
+        name = Locale.parse(locale).get_display_name(locale) or locale
+    except (ValueError, UnknownLocaleError):
+        return locale
+    return name[:1].upper() + name[1:]
+
+
+def format_value(spec: str, locale: str) -> str:
+    """Render a content value ('money 150000000 EUR', 'date 2020-07-24', 'daymonth 12-24') for a locale."""
+    import datetime as dt
+
+    from babel.numbers import get_currency_name
+
+    kind, _, arg = spec.partition(" ")
+    if kind == "money":
+        amount, _, currency = arg.partition(" ")
+        number = int(amount)
+        words = format_compact_decimal(number, format_type="long", locale=locale)
+        return f"{words} {get_currency_name(currency, count=number, locale=locale)}"
+    if kind == "date":
+        return format_date(dt.date.fromisoformat(arg), format="long", locale=locale)
+    if kind == "daymonth":
+        month, day = (int(x) for x in arg.split("-"))
+        return format_skeleton("MMMMd", dt.date(2000, month, day), locale=locale)
+    raise ValueError(f"unknown value kind {kind!r}")
+
+
+def get_i18n() -> I18n:
+    """The I18n of the current app."""
+    return current_app.extensions["i18n"]
+
+
+def current_locale() -> str:
+    """The locale of this request (the source locale outside one)."""
+    if has_request_context():
+        return g.get("locale") or current_app.config["SOURCE_LOCALE"]
+    return current_app.config["SOURCE_LOCALE"]
+
+
+def ui_gettext(msgid: str, **variables) -> Markup:
+    """Template `_()`: a UI string in the page's locale, marked lang="de" where it falls back to German."""
+    locale = current_locale()
+    found = get_i18n().localize(msgid, locale)
+    text = escape(found.text)
+    if variables:
+        text = text % variables
+    if found.lang != locale:
+        return Markup(f'<span lang="{found.lang}">{text}</span>')
+    return Markup(text)
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Babel, the catalog store, template helpers and the `flask i18n` commands."""
+    i18n = I18n(app)
+    app.extensions["i18n"] = i18n
+    Babel(app, locale_selector=current_locale)
+    app.jinja_env.globals.update(
+        _=ui_gettext,
+        gettext=ui_gettext,
+        display_name=display_name,
+        text_direction=text_direction,
+    )
+
+    @app.before_request
+    def _refresh_catalogs() -> None:
+        for locale in i18n.shipped:
+            i18n.refresh(locale)
+
+    from .i18n_cli import i18n_cli
+
+    app.cli.add_command(i18n_cli)

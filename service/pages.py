@@ -1,0 +1,98 @@
+"""A source page made ready for one locale: every block localized, formatted and marked with its language."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from .content import LINK_RE, Block, Page
+from .i18n import format_value, get_i18n
+
+
+@dataclass(frozen=True)
+class LocalizedBlock:
+    """One block as a reader in some locale gets it."""
+
+    id: str
+    tag: str
+    msgid: str
+    text: str  # plain text, placeholders filled, links reduced to their text
+    html: Markup  # escaped text with inline links
+    lang: str  # the language the text is really in
+    status: str  # human, outdated, machine, pending, source
+    href: str | None = None
+    list_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LocalizedPage:
+    """A page in one locale."""
+
+    page: Page
+    locale: str
+    blocks: tuple[LocalizedBlock, ...]
+    nav: str
+
+    @property
+    def title(self) -> LocalizedBlock:
+        """The page's h1."""
+        return next(b for b in self.blocks if b.tag == "h1")
+
+    @property
+    def statuses(self) -> set[str]:
+        """Every status that occurs among the blocks."""
+        return {b.status for b in self.blocks}
+
+    def groups(self) -> list[LocalizedBlock | list[LocalizedBlock]]:
+        """Blocks in order, consecutive list items gathered into one list."""
+        out: list = []
+        for block in self.blocks:
+            if block.list_id is not None and out and isinstance(out[-1], list) and out[-1][0].list_id == block.list_id:
+                out[-1].append(block)
+            elif block.list_id is not None:
+                out.append([block])
+            else:
+                out.append(block)
+        return out
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """Fill %(name)s placeholders; leave the text alone if it does not fit."""
+    if "%(" not in text:
+        return text
+    try:
+        return text % values
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+def render_inline(text: str, values: dict[str, str]) -> tuple[str, Markup]:
+    """Plain text and HTML of a message: escaped, placeholders filled, [text](url) as links."""
+    filled = _fill(text, values)
+    plain = LINK_RE.sub(lambda m: m.group(1), filled)
+    parts: list[str] = []
+    last = 0
+    for match in LINK_RE.finditer(filled):
+        parts.append(str(escape(filled[last:match.start()])))
+        parts.append(f'<a href="{escape(match.group(2))}" hreflang="de">{escape(match.group(1))}</a>')
+        last = match.end()
+    parts.append(str(escape(filled[last:])))
+    return plain, Markup("".join(parts))
+
+
+def localize_block(block: Block, locale: str, values: dict[str, str]) -> LocalizedBlock:
+    """Localize one block; fall back to German (and say so) when the translation does not fit."""
+    i18n = get_i18n()
+    found = i18n.localize(block.msgid, locale)
+    value_locale = found.lang
+    formatted = {k: format_value(v, value_locale) for k, v in values.items()}
+    plain, html = render_inline(found.text, formatted)
+    return LocalizedBlock(block.id, block.tag, block.msgid, plain, html, found.lang, found.status,
+                          block.href, block.list_id)
+
+
+def localize_page(page: Page, locale: str) -> LocalizedPage:
+    """Every block of a page in a locale."""
+    blocks = tuple(localize_block(b, locale, page.values) for b in page.blocks)
+    nav = get_i18n().localize(page.nav, locale).text if page.nav else ""
+    return LocalizedPage(page, locale, blocks, nav)

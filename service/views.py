@@ -1,0 +1,123 @@
+"""The public pages: language choice, every page in every locale, the sitemap."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
+
+from .content import get_content
+from .i18n import display_name, format_value, get_i18n, normalize_locale, text_direction
+from .pagecache import cached_response
+from .pages import localize_page
+
+bp = Blueprint("pages", __name__)
+
+#: Longest path segment we even look at; anything longer is a 404 at once.
+MAX_SEGMENT = 80
+
+
+def best_locale() -> str:
+    """The visitor's preferred served locale from Accept-Language (q-values honoured), else German."""
+    available = get_i18n().available_locales()
+    try:
+        offered = sorted(request.accept_languages, key=lambda item: -item[1])
+    except Exception:  # a header werkzeug cannot even parse counts as no header
+        offered = []
+    for tag, quality in offered:
+        code = normalize_locale(tag)
+        if quality > 0 and code in available:
+            return code
+    return current_app.config["SOURCE_LOCALE"]
+
+
+def _served(locale: str) -> bool:
+    """Tell whether a locale code from the URL can be served."""
+    return len(locale) <= MAX_SEGMENT and locale in get_i18n().available_locales()
+
+
+@bp.url_value_preprocessor
+def _pick_locale(endpoint, values) -> None:
+    """Take the locale from the URL, rejecting codes we do not serve."""
+    locale = (values or {}).get("locale")
+    if locale is not None:
+        if not _served(locale):
+            g.locale = best_locale()
+            abort(404)
+        g.locale = locale
+
+
+def alternates(slug: str) -> list[dict]:
+    """Every locale's URL of a page, for the switcher, hreflang links and the sitemap."""
+    return [
+        {"locale": loc, "name": display_name(loc), "dir": text_direction(loc),
+         "url": url_for("pages.page", locale=loc, slug=slug, _external=True)}
+        for loc in get_i18n().available_locales()
+    ]
+
+
+def render_page(locale: str, slug: str, **extra) -> str:
+    """The full HTML of one page in one locale."""
+    content = get_content()
+    page = content.get(slug)
+    localized = localize_page(page, locale)
+    notice = localize_page(content.notice, locale) if content.notice else None
+    nav = [(p, get_i18n().localize(p.nav, locale)) for p in content.pages.values()]
+    published = format_value(f"date {page.published.isoformat()}", locale) if page.published else None
+    return render_template(
+        "page.html",
+        locale=locale,
+        dir=text_direction(locale),
+        page=page,
+        lp=localized,
+        notice=notice,
+        nav=nav,
+        published=published,
+        alternates=alternates(page.url_slug),
+        examples=[(p, get_i18n().localize(p.nav, locale)) for p in content.by_kind("example")],
+        source_locale=current_app.config["SOURCE_LOCALE"],
+        **extra,
+    )
+
+
+@bp.route("/")
+def root() -> Response:
+    """Send the visitor to the best locale's overview."""
+    response = redirect(url_for("pages.page", locale=best_locale(), slug=""), code=302)
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+@bp.route("/<locale>/", defaults={"slug": ""})
+@bp.route("/<locale>/<slug>")
+def page(locale: str, slug: str) -> Response:
+    """One page in one locale, from the page cache."""
+    if len(slug) > MAX_SEGMENT:
+        abort(404)
+    get_content().get(slug)  # 404 before rendering anything
+    if request.args.get("sent") and slug == "barrierefreiheit":
+        return cached_response((), lambda: render_page(locale, slug, form_sent=True), cacheable=False)
+    key = (locale, slug, get_i18n().revision(locale))
+    return cached_response(key, lambda: render_page(locale, slug))
+
+
+@bp.route("/sitemap.xml")
+def sitemap() -> Response:
+    """Every page in every locale, with its alternates."""
+    pages = [(p, alternates(p.url_slug)) for p in get_content().pages.values()]
+    xml = render_template("sitemap.xml", pages=pages)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.route("/robots.txt")
+def robots() -> Response:
+    """Allow everything and point to the sitemap."""
+    body = f"User-agent: *\nDisallow: /translate/\nSitemap: {url_for('pages.sitemap', _external=True)}\n"
+    return Response(body, mimetype="text/plain")
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages and a locale for requests that have none in their URL."""
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _default_locale() -> None:
+        if "locale" not in g:
+            g.locale = best_locale()
