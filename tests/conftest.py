@@ -1,0 +1,71 @@
+"""Shared fixtures: the real app on temporary copies of the catalogs, database and caches."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service import create_app
+from service.catalogs import compile_po
+from service.config import ROOT, SHIPPED_LOCALES
+
+
+def compile_all(directory: Path) -> None:
+    """Compile every .po below a translations folder, as the set-up does."""
+    for po in directory.glob("*/LC_MESSAGES/*.po"):
+        compile_po(po)
+
+
+@pytest.fixture(scope="session")
+def translations_master(tmp_path_factory) -> Path:
+    """A compiled copy of the shipped catalogs, made once per test session."""
+    target = tmp_path_factory.mktemp("translations-master") / "translations"
+    shutil.copytree(ROOT / "translations", target, ignore=shutil.ignore_patterns("*.mo"))
+    compile_all(target)
+    return target
+
+
+@pytest.fixture
+def translations_dir(translations_master, tmp_path) -> Path:
+    """A private, compiled copy of the catalogs that a test may change."""
+    target = tmp_path / "translations"
+    shutil.copytree(translations_master, target)
+    return target
+
+
+@pytest.fixture
+def app_config(tmp_path, translations_dir) -> dict:
+    """The test configuration: every path of the app in a temporary folder."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE": str(tmp_path / "service.sqlite"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
+        "AUDIO_CACHE_DIR": str(tmp_path / "audio_cache"),
+        "CONTENT_DIR": str(ROOT / "content"),
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """The real app, configured for tests."""
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the real app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner of the real app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def locales() -> list[str]:
+    """Every shipped locale."""
+    return list(SHIPPED_LOCALES)
