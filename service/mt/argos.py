@@ -41,6 +41,14 @@ def default_packages_dir() -> Path:
     return data / "argos-translate" / "packages"
 
 
+def _installed(module: str) -> bool:
+    """Tell whether a module can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: blocked with sys.modules[name] = None
+        return False
+
+
 class RuleSentencizer:
     """Split sentences on ., ! and ? followed by space, except after abbreviations and ordinals."""
 
@@ -94,7 +102,7 @@ class ArgosEngine:
                 return self._packages
             packages: dict[tuple[str, str], dict] = {}
             reason = None
-            if importlib.util.find_spec("argostranslate") is None or importlib.util.find_spec("ctranslate2") is None:
+            if not _installed("argostranslate") or not _installed("ctranslate2"):
                 reason = "argostranslate is not installed (pip install '.[mt]')"
             elif not self.packages_dir.is_dir():
                 reason = f"no package folder {self.packages_dir}"
