@@ -61,14 +61,26 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
         os.close(dir_fd)
 
 
+#: One line of a .po file: a comment, a keyword with a quoted string, or a continued quoted string.
+PO_LINE_RE = re.compile(r'^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*")\s*$')
+
+
+def _lex(text: str) -> None:
+    """Reject lines that Babel's lenient reader would silently accept (unterminated strings, stray words)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not PO_LINE_RE.match(line.strip()):
+            raise CatalogError(f"syntax error on line {number}: {line[:60]!r}")
+
+
 def parse_po(data: bytes | str, locale: str | None = None) -> Catalog:
     """Parse .po text strictly; raise CatalogError with the line on a syntax error."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CatalogError(f"not UTF-8 (byte {exc.start})") from None
+    _lex(text)
     try:
         return read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
     except PoFileError as exc:

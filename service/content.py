@@ -169,7 +169,7 @@ class Content:
     def get(self, url_slug: str) -> Page:
         """Return the page for a URL slug, or raise NotFound."""
         slug = url_slug or "index"
-        if not SLUG_RE.match(slug) or slug not in self.pages:
+        if url_slug == "index" or not SLUG_RE.match(slug) or slug not in self.pages:
             raise NotFound()
         return self.pages[slug]
 

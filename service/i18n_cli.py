@@ -10,6 +10,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import write_po
 from flask import current_app
+from flask.cli import AppGroup
 
 from . import catalogs
 from .config import ROOT
@@ -79,7 +80,7 @@ def _domains(domain: str | None) -> list[str]:
     return [domain] if domain else current_app.extensions["i18n"].domains
 
 
-@click.group("i18n")
+@click.group("i18n", cls=AppGroup)
 def i18n_cli() -> None:
     """Catalog workflow (gettext, through Babel)."""
 

@@ -1,0 +1,73 @@
+"""`flask i18n`: the committed template is current, and the commands work on real catalogs."""
+from __future__ import annotations
+
+from service.catalogs import load_po, po_path
+from service.i18n_cli import build_template
+from service.config import ROOT
+
+
+def test_committed_template_is_up_to_date(runner):
+    """`flask i18n extract --check` passes on the repository (CI fails when messages.pot is stale)."""
+    result = runner.invoke(args=["i18n", "extract", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_extractor_yields_every_content_block():
+    """Every heading, paragraph, list item and link text of the content is a message, with its page named."""
+    template = build_template("messages")
+    ids = {m.id for m in template}
+    assert "Stadt der Talente" in ids
+    assert "Beispiel: Herner Talentschulen" in ids
+    assert "Website des TalentKollegs Ruhr (tkr-herne.de)" in ids
+    assert any(i.startswith("Hierbei spielen insbesondere") and "%(amount)s" in i for i in ids)
+    assert "Zum Inhalt springen" in ids  # a template string
+    assert "Diese Seite gibt es nicht." in ids  # an error message from Python code
+    entry = template["Stadt der Talente"]
+    assert any("page 'index'" in c for c in entry.auto_comments)
+    assert ("content/index.md", 9) in entry.locations
+
+
+def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translations_dir):
+    """When a German text changes, update keeps the old translation as fuzzy (outdated) and check reports it."""
+    from service.catalogs import save_po
+
+    en = load_po(po_path(translations_dir, "en"), "en")
+    en["Stadt der Talente"].string = "City of Talents"
+    save_po(po_path(translations_dir, "en"), en)
+    template = build_template("messages")
+    old = "Stadt der Talente"
+    msg = template[old]
+    template.delete(old)
+    template.add("Stadt der vielen Talente", None, msg.locations, auto_comments=msg.auto_comments)
+    pot = translations_dir / "messages.pot"
+    from service.i18n_cli import _pot_bytes
+    pot.write_bytes(_pot_bytes(template))
+    result = runner.invoke(args=["i18n", "update", "--locale", "en", "--domain", "messages"])
+    assert result.exit_code == 0, result.output
+    catalog = load_po(po_path(translations_dir, "en"), "en")
+    entry = catalog["Stadt der vielen Talente"]
+    assert entry.fuzzy and entry.string == "City of Talents"
+    assert entry.previous_id == [old]
+    result = runner.invoke(args=["i18n", "check", "--locale", "en"])
+    assert result.exit_code == 1
+    assert "fuzzy" in result.output
+
+
+def test_compile_and_stats(runner, translations_dir):
+    """compile writes every .mo; stats prints a line per locale."""
+    for mo in translations_dir.glob("*/LC_MESSAGES/*.mo"):
+        mo.unlink()
+    result = runner.invoke(args=["i18n", "compile"])
+    assert result.exit_code == 0, result.output
+    assert (translations_dir / "ar" / "LC_MESSAGES" / "messages.mo").exists()
+    result = runner.invoke(args=["i18n", "stats"])
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.output.splitlines()[1:]] == ["en", "tr", "ar", "pl", "uk", "ro", "ru"]
+
+
+def test_init_refuses_unknown_and_existing_locales(runner):
+    """init says clearly what is wrong instead of overwriting work."""
+    result = runner.invoke(args=["i18n", "init", "xx-garbage!"])
+    assert result.exit_code != 0 and "unknown locale" in result.output
+    result = runner.invoke(args=["i18n", "init", "tr"])
+    assert result.exit_code != 0 and "exists already" in result.output

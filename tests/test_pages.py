@@ -1,0 +1,230 @@
+"""Every page in every locale, through the real app: language, direction, switcher, alternates, fallbacks."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel import Locale
+
+from service.catalogs import load_po, save_po, compile_po
+from service.config import SHIPPED_LOCALES
+from service.content import Content
+from service.config import ROOT
+
+from .html import find, parse
+
+SLUGS = [p.url_slug for p in Content(ROOT / "content").pages.values()]
+RTL = {"ar"}
+
+
+def get_ok(client, url):
+    """GET a URL and insist on 200."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_page_in_every_locale(client, locale, slug):
+    """200, right lang/dir, one h1, full switcher with endonyms, hreflang for every locale."""
+    html = get_ok(client, f"/{locale}/{slug}")
+    root = find(html, "html")[0]
+    assert root.attrs["lang"] == locale
+    assert root.attrs["dir"] == ("rtl" if locale in RTL else "ltr")
+    assert len(find(html, "h1")) == 1
+    assert find(html, "main", id="main")
+    skip = find(html, "a", class_="skip-link")
+    assert skip and skip[0].attrs["href"] == "#main"
+    switcher = [e for e in find(html, "a", hreflang=True) if any(p.tag == "nav" and "lang-switcher" in p.attrs.get("class", "") for p in e.parents)]
+    assert sorted(e.attrs["lang"] for e in switcher) == sorted(SHIPPED_LOCALES)
+    for entry in switcher:
+        endonym = Locale.parse(entry.attrs["lang"]).get_display_name(entry.attrs["lang"])
+        assert entry.text.strip().lower() == endonym.lower()
+    alternates = {e.attrs["hreflang"]: e.attrs["href"] for e in find(html, "link", rel="alternate")}
+    assert set(alternates) == set(SHIPPED_LOCALES) | {"x-default"}
+    for loc in SHIPPED_LOCALES:
+        assert alternates[loc].endswith(f"/{loc}/{slug}")
+
+
+@pytest.mark.parametrize("locale", [loc for loc in SHIPPED_LOCALES if loc != "de"])
+@pytest.mark.parametrize("slug", SLUGS)
+def test_no_untranslated_message_in_shipped_locales(client, locale, slug):
+    """No element of a translated page falls back to German."""
+    html = get_ok(client, f"/{locale}/{slug}")
+    # The switcher's "Deutsch" entry is German on purpose (lang and hreflang "de").
+    german = [e for e in find(html, lang="de") if e.attrs.get("hreflang") != "de"]
+    assert not german, [(e.tag, e.text[:60]) for e in german]
+    assert "status-source" not in html
+    assert "status-pending" not in html
+
+
+def test_overview_in_german_has_the_source_content(client):
+    """The German overview shows the seed's title, text, amount, date and examples."""
+    html = get_ok(client, "/de/")
+    assert find(html, "h1")[0].text.strip() == "Stadt der Talente"
+    assert "rund 150 Millionen Euro in den Gebäudebestand" in html
+    assert "Veröffentlicht am 24. Juli 2020" in html
+    notice = find(html, "aside", class_="service-notice")[0]
+    assert "24. Dezember bis einschließlich 1. Januar" in notice.text
+    for label in ("Herner Bildungsnetzwerk", "Herner Talentschulen", "TalentKolleg Ruhr", "Herner Schulmodernisierungsgesellschaft"):
+        assert label in html
+
+
+def test_numbers_and_dates_follow_the_locale(client):
+    """The amount and the publication date are formatted by Babel for each locale."""
+    en = get_ok(client, "/en/")
+    assert "150 million euros" in en
+    assert "July 24, 2020" in en
+    pl = get_ok(client, "/pl/schulmodernisierung")
+    assert "150 milionów euro" in pl
+    assert "24 lipca 2020" in pl
+
+
+def test_external_links_are_links(client):
+    """Each example's external links are real links, announced as external."""
+    html = get_ok(client, "/de/talentkolleg-ruhr")
+    hrefs = [a.attrs["href"] for a in find(html, "a", rel="external")]
+    assert hrefs == [
+        "https://www.tkr-herne.de/",
+        "https://inherne.net/talentkolleg-ruhr-startet-jetzt-durch/",
+        "https://inherne.net/unsere-talente/",
+    ]
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("tr-TR,tr;q=0.9,en;q=0.5", "/tr/"),
+        ("en;q=0.3, ar;q=0.8", "/ar/"),
+        ("fr-CH, fr;q=0.9, uk;q=0.7, *;q=0.5", "/uk/"),
+        ("de-AT", "/de/"),
+        ("ja", "/de/"),
+        ("", "/de/"),
+        (";;;q=abc,,,\x7f=1", "/de/"),
+        ("pl;q=0, ro;q=0.1", "/ro/"),
+    ],
+)
+def test_root_redirects_by_accept_language(client, header, expected):
+    """/ picks the best served locale by quality, falling back to German."""
+    response = client.get("/", headers={"Accept-Language": header})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(expected)
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/xx/", "/de/../../etc/passwd", "/de/%00", "/%00/", "/de/" + "a" * 10_000, "/" + "b" * 10_000 + "/",
+     "/de/nicht-da", "/DE/", "/de/index", "/ar/_notice", "/de/talentschulen/extra"],
+)
+def test_bad_paths_get_a_404_page(client, url):
+    """Unknown or malformed locales and pages: a real 404 page, never a 500 or a trace."""
+    response = client.get(url, headers={"Accept-Language": "tr"})
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body
+    assert find(body, "h1")
+
+
+def test_404_is_in_the_visitors_language(client):
+    """A 404 for an unknown locale answers in the Accept-Language; a 404 inside a locale in that locale."""
+    body = client.get("/xx/", headers={"Accept-Language": "tr"}).get_data(as_text=True)
+    assert find(body, "html")[0].attrs["lang"] == "tr"
+    assert "Bu sayfa mevcut değil" in body or find(body, "h1")[0].text.strip() != "Diese Seite gibt es nicht."
+    body = client.get("/ar/nicht-da").get_data(as_text=True)
+    assert find(body, "html")[0].attrs["dir"] == "rtl"
+
+
+def test_404_as_json_for_programs(client):
+    """Clients that ask for JSON get JSON errors."""
+    response = client.get("/xx/", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.is_json and response.json["status"] == 404
+
+
+def test_sitemap_lists_every_page_in_every_locale(client):
+    """/sitemap.xml has one <url> per page and locale, each with all alternates."""
+    xml = client.get("/sitemap.xml").get_data(as_text=True)
+    locs = re.findall(r"<loc>([^<]+)</loc>", xml)
+    assert len(locs) == len(SLUGS) * len(SHIPPED_LOCALES)
+    for slug in SLUGS:
+        for locale in SHIPPED_LOCALES:
+            assert f"http://localhost/{locale}/{slug}" in locs
+    assert xml.count('rel="alternate"') == len(locs) * len(SHIPPED_LOCALES)
+
+
+def test_etag_and_conditional_requests(client):
+    """Pages carry an ETag and answer If-None-Match with 304."""
+    first = client.get("/tr/talentschulen")
+    etag = first.headers["ETag"]
+    again = client.get("/tr/talentschulen", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    other = client.get("/uk/talentschulen")
+    assert other.headers["ETag"] != etag
+
+
+def test_no_cookie_and_no_third_party_reference(client):
+    """Reading sets no cookie, and every script, style and image comes from this service."""
+    for url in ("/de/", "/ar/talentschulen", "/en/barrierefreiheit"):
+        response = client.get(url)
+        assert "Set-Cookie" not in response.headers
+        for el in parse(response.get_data(as_text=True)):
+            for attr in ("src",):
+                if attr in el.attrs:
+                    assert el.attrs[attr].startswith("/"), el.attrs
+            if el.tag == "link" and el.attrs.get("rel") == "stylesheet":
+                assert el.attrs["href"].startswith("/")
+
+
+def _set_translation(translations_dir, locale, msgid, text, fuzzy=False):
+    """Change one entry of a locale's catalog on disk and recompile it."""
+    po = translations_dir / locale / "LC_MESSAGES" / "messages.po"
+    catalog = load_po(po, locale)
+    catalog[msgid].string = text
+    if fuzzy:
+        catalog[msgid].flags.add("fuzzy")
+    save_po(po, catalog)
+    compile_po(po)
+
+
+def test_recompiled_catalog_is_live_without_restart_in_every_worker(app_config, translations_dir):
+    """Two app instances (two workers) both show a recompiled catalog on their next request."""
+    from service import create_app
+
+    workers = [create_app(app_config).test_client() for _ in range(2)]
+    for w in workers:
+        assert "Stadt der Talente" not in w.get("/en/").get_data(as_text=True).split("<h1")[1][:200]
+    _set_translation(translations_dir, "en", "Stadt der Talente", "City of Many Talents")
+    for w in workers:
+        h1 = find(w.get("/en/").get_data(as_text=True), "h1")[0]
+        assert h1.text.strip() == "City of Many Talents"
+
+
+def test_missing_message_falls_back_to_german_with_lang(client, translations_dir):
+    """An empty catalog entry shows the German source marked lang="de", never empty or a key."""
+    _set_translation(translations_dir, "tr", "Stadt der Talente", "")
+    html = client.get("/tr/").get_data(as_text=True)
+    h1 = find(html, "h1")[0]
+    assert h1.text.strip() == "Stadt der Talente"
+    assert h1.attrs["lang"] == "de"
+    assert find(html, "html")[0].attrs["lang"] == "tr"
+
+
+def test_outdated_translation_is_shown_and_marked(client, translations_dir):
+    """A fuzzy (outdated) entry is shown in its language and marked as outdated."""
+    _set_translation(translations_dir, "pl", "Stadt der Talente", "Miasto talentów (stare)", fuzzy=True)
+    html = client.get("/pl/").get_data(as_text=True)
+    h1 = find(html, "h1")[0]
+    assert h1.text.strip() == "Miasto talentów (stare)"
+    assert "status-outdated" in h1.attrs["class"]
+
+
+def test_page_is_usable_without_javascript(client):
+    """Content, navigation and the form are plain HTML: nothing needs a script to show."""
+    html = client.get("/de/barrierefreiheit").get_data(as_text=True)
+    form = find(html, "form")[0]
+    assert form.attrs["method"] == "post"
+    assert find(html, "textarea", name="message")
+    assert find(html, "label", for_="fb-message")
