@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up everything the tests need (pip and apt), then run the catalog gates and the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== catalog gates"
+flask --app wsgi i18n extract --check
+flask --app wsgi i18n check
+echo "== tests"
+python -m pytest "$@"
