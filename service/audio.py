@@ -425,3 +425,259 @@ class AudioCache:
             "entries": sum(s["entries"] for s in per.values()),
             "locales": per,
         }
+
+
+# -- what the service publishes: segments of a page, their URLs -------------------------------
+
+AUDIO_ID_RE = re.compile(r"^(?:page|b[0-9]{1,4})$")
+MIMETYPES = {"mp3": "audio/mpeg", "json": "application/json", "vtt": "text/vtt; charset=utf-8"}
+
+
+def page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
+    """The segments of a published page, a section (from an h2/h3) or one block; NotFound otherwise."""
+    from .content import get_content
+    from .errors import NotFound
+    from .i18n import get_i18n
+    from .pages import localize_page, render_inline
+
+    if not AUDIO_ID_RE.match(audio_id):
+        raise NotFound()
+    page = get_content().get("" if slug == "index" else slug)
+    lp = localize_page(page, locale)
+    blocks = list(lp.blocks)
+    if audio_id != "page":
+        index = next((i for i, b in enumerate(blocks) if b.id == audio_id), None)
+        if index is None:
+            raise NotFound()
+        first = blocks[index]
+        chosen = [first]
+        if first.tag in ("h2", "h3"):  # a section: the heading and everything up to the next such heading
+            for b in blocks[index + 1:]:
+                if b.tag in ("h1", "h2") or (b.tag == "h3" and first.tag == "h3"):
+                    break
+                chosen.append(b)
+        blocks = chosen
+    i18n = get_i18n()
+    segments = []
+    for b in blocks:
+        speech = i18n.speech(b.msgid, b.lang) if b.msgid else None
+        if speech:
+            from .i18n import format_value
+
+            values = {k: format_value(v, b.lang) for k, v in page.values.items()}
+            speech = render_inline(speech, values)[0]
+        segments.append(Segment(b.id, b.lang, b.text, speech))
+    return segments
+
+
+def _audio_parts(locale: str) -> tuple:
+    """The cache, backend and voices that serve a locale."""
+    from flask import current_app
+
+    from .tts import get_tts
+
+    tts = get_tts()
+    return current_app.extensions["audio_cache"], tts.backend_for(locale), tts.voices(locale), tts.speed
+
+
+def audio_key(locale: str, segments: list[Segment]) -> str:
+    """The content hash that names the audio of these segments in this locale."""
+    cache, backend, voices, speed = _audio_parts(locale)
+    return canonical_key(cache.spec(backend, voices, segments, speed))
+
+
+def audio_urls(locale: str, slug: str, audio_id: str, segments: list[Segment] | None = None) -> dict[str, str]:
+    """Content-hashed URLs of the MP3, timings and WebVTT of one published audio id."""
+    from flask import url_for
+
+    segments = segments if segments is not None else page_segments(locale, slug, audio_id)
+    key = audio_key(locale, segments)
+    return {
+        ext: url_for("audio.serve", locale=locale, slug=slug, name=f"{audio_id}-{key}.{ext}")
+        for ext in MIMETYPES
+    }
+
+
+def ensure_entry(locale: str, slug: str, audio_id: str) -> Entry:
+    """Build (or find) the audio of a published id; backend or disk failures become Unavailable."""
+    from .errors import Unavailable
+
+    segments = page_segments(locale, slug, audio_id)
+    cache, backend, voices, speed = _audio_parts(locale)
+    key = canonical_key(cache.spec(backend, voices, segments, speed))
+    entry = cache.lookup(locale, key)
+    if entry:
+        return entry
+    try:
+        return cache.get_or_create(locale, backend, voices, segments, speed, key=key)
+    except BackendError as exc:
+        log.warning("speech synthesis failed for %s/%s/%s: %s", locale, slug, audio_id, exc)
+        raise Unavailable("Die Vorlesefunktion ist zurzeit nicht verfügbar.") from exc
+    except OSError as exc:  # full disk, read-only cache: a clear error, nothing half-written stays
+        log.error("audio cache write failed for %s/%s/%s: %s", locale, slug, audio_id, exc)
+        raise Unavailable("Die Vorlesefunktion ist zurzeit nicht verfügbar.") from exc
+
+
+def player_context(lp) -> dict:
+    """What the player partial needs for a localized page: availability, URLs, section URLs."""
+    from .tts import get_tts
+
+    locale, slug = lp.locale, lp.page.slug
+    tts = get_tts()
+    if not tts.available(locale):
+        return {"available": False}
+    try:
+        page = audio_urls(locale, slug, "page")
+        sections = {
+            b.id: audio_urls(locale, slug, b.id)
+            for b in lp.blocks if b.tag == "h2"
+        }
+    except Exception:  # the page must render even when audio cannot be described
+        log.exception("audio URLs for %s/%s failed", locale, slug)
+        return {"available": False}
+    return {"available": True, "page": page, "sections": sections}
+
+
+# -- serving -------------------------------------------------------------------------------
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_file  # noqa: E402
+
+bp = Blueprint("audio", __name__)
+NAME_RE = re.compile(r"^(page|b[0-9]{1,4})-([0-9a-f]{32})\.(mp3|json|vtt)$")
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _bad_range(size: int) -> Response:
+    """A 416 answer that names the file's length."""
+    return Response("", 416, {"Content-Range": f"bytes */{size}", "Cache-Control": "no-store"})
+
+
+def _range_ok(header: str, size: int) -> bool:
+    """Whether a Range header is one satisfiable byte range of a file of ``size`` bytes."""
+    m = RANGE_RE.match(header.strip().replace(" ", ""))
+    if not m or (not m.group(1) and not m.group(2)):
+        return False  # malformed, or several ranges (we serve one)
+    if m.group(1):
+        first = int(m.group(1))
+        return first < size and (not m.group(2) or int(m.group(2)) >= first)
+    return int(m.group(2)) > 0  # suffix range
+
+
+@bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
+def serve(locale: str, slug: str, name: str) -> Response:
+    """Serve the MP3, timings or WebVTT of a published audio id, by content hash."""
+    from .errors import NotFound
+    from .i18n import get_i18n
+
+    m = NAME_RE.match(name)
+    if not m or locale not in get_i18n().available_locales() or len(slug) > 80:
+        raise NotFound()
+    audio_id, key, ext = m.groups()
+    segments = page_segments(locale, slug, audio_id)
+    if audio_key(locale, segments) != key:
+        raise NotFound()  # tampered or outdated hash: only published text is ever spoken
+    entry = ensure_entry(locale, slug, audio_id)
+    path = {"mp3": entry.mp3, "json": entry.timings, "vtt": entry.vtt}[ext]
+    size = path.stat().st_size
+    header = request.headers.get("Range")
+    if header is not None and ext == "mp3" and not _range_ok(header, size):
+        return _bad_range(size)
+    response = send_file(path, mimetype=MIMETYPES[ext], conditional=True, etag=key + ext,
+                         download_name=f"{slug}-{audio_id}-{locale}.{ext}", max_age=31536000)
+    response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if ext == "mp3" and request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{slug}-{audio_id}-{locale}.mp3"'
+    else:
+        response.headers.pop("Content-Disposition", None)
+    return response
+
+
+@bp.route("/healthz")
+def health() -> tuple[Response, int]:
+    """Each speech backend's state, and which locale uses which, as JSON."""
+    from .tts import get_tts
+
+    tts = get_tts()
+    backends = tts.states()
+    locales = {
+        loc: {"backend": tts.backend_name(loc), "available": tts.available(loc)}
+        for loc in current_app.config["SHIPPED_LOCALES"]
+    }
+    ok = all(v["available"] for v in locales.values())
+    body = {"status": "ok" if ok else "degraded", "backends": backends, "locales": locales}
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if any(v["available"] for v in locales.values()) else 503
+
+
+# -- command line ----------------------------------------------------------------------------
+
+import click  # noqa: E402
+from flask.cli import AppGroup  # noqa: E402
+
+audio_cli = AppGroup("audio", help="Pre-generate, trim and report the read-aloud audio cache.")
+
+
+@audio_cli.command("build")
+@click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option("--page", "pages", multiple=True, help="Only this page slug (repeatable).")
+def build_command(locales: tuple[str, ...], pages: tuple[str, ...]) -> None:
+    """Synthesize every page and section of every (or the given) locale."""
+    from .content import get_content
+    from .i18n import get_i18n
+    from .pages import localize_page
+
+    content = get_content()
+    failed = 0
+    for locale in locales or get_i18n().available_locales():
+        for slug, page in content.pages.items():
+            if pages and slug not in pages:
+                continue
+            lp = localize_page(page, locale)
+            ids = ["page", *(b.id for b in lp.blocks if b.tag == "h2")]
+            for audio_id in ids:
+                started = time.perf_counter()
+                try:
+                    entry = ensure_entry(locale, slug, audio_id)
+                except Exception as exc:  # report and go on with the next item
+                    click.echo(f"FAILED {locale}/{slug}/{audio_id}: {exc}", err=True)
+                    failed += 1
+                    continue
+                click.echo(f"{locale}/{slug}/{audio_id}: {entry.mp3.name} ({time.perf_counter() - started:.2f}s)")
+    if failed:
+        raise SystemExit(1)
+
+
+@audio_cli.command("prune")
+@click.option("--max-bytes", type=int, default=None, help="Trim to this size instead of AUDIO_CACHE_MAX_BYTES.")
+def prune_command(max_bytes: int | None) -> None:
+    """Evict least recently used entries beyond the bound and remove stale temporary files."""
+    result = current_app.extensions["audio_cache"].prune(max_bytes)
+    click.echo(f"evicted {result['evicted']} entries, removed {result['stale_tmp']} stale temporary files")
+
+
+@audio_cli.command("stats")
+def stats_command() -> None:
+    """Entries and bytes per locale."""
+    stats = current_app.extensions["audio_cache"].stats()
+    click.echo(f"{stats['root']}: {stats['entries']} entries, {stats['bytes']} of {stats['max_bytes']} bytes")
+    for locale, s in sorted(stats["locales"].items()):
+        click.echo(f"  {locale:6}{s['entries']:>6} entries {s['bytes']:>12} bytes")
+
+
+def init_app(app: Flask) -> None:
+    """Create the cache, register the audio routes, the player helper and `flask audio`."""
+    app.config.setdefault("AUDIO_CACHE_MAX_BYTES", 512 * 1024 * 1024)
+    app.config.setdefault("AUDIO_BITRATE", 48)
+    app.config.setdefault("AUDIO_MP3_QUALITY", 5)
+    bitrate = min(int(app.config["AUDIO_BITRATE"]), 48)  # speech needs no more; the issue caps it
+    app.extensions["audio_cache"] = AudioCache(
+        app.config["AUDIO_CACHE_DIR"], int(app.config["AUDIO_CACHE_MAX_BYTES"]), bitrate,
+        int(app.config["AUDIO_MP3_QUALITY"]),
+    )
+    app.register_blueprint(bp)
+    app.jinja_env.globals["audio_player"] = player_context
+    app.cli.add_command(audio_cli)
