@@ -89,13 +89,12 @@ def wants_json() -> bool:
 
 def _respond(status: int, message: str):
     """Render one error as JSON or as a page in the visitor's language."""
-    from flask import g
     from flask_babel import gettext
 
-    from .i18n import text_direction
+    from .i18n import current_locale, text_direction
 
+    locale = current_locale()
     text = gettext(message)
-    locale = g.get("locale") or "de"
     if wants_json():
         return jsonify({"error": text, "status": status}), status
     try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_compact_decimal
 from babel.support import Translations
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_domain
 from markupsafe import Markup, escape
 
@@ -52,20 +53,30 @@ class I18n:
         self._mo: dict[tuple[str, str], tuple[tuple, Translations]] = {}
         self._po: dict[tuple[str, str], tuple[tuple, dict]] = {}
         self._seen: dict[str, tuple] = {}
+        self._path_cache: dict[tuple[str, str], tuple[str, str]] = {}
 
     # -- files and revisions -------------------------------------------------
-    def _stamp(self, path: Path) -> tuple:
+    @staticmethod
+    def _stamp(path: str | Path) -> tuple:
         """What identifies one version of a file (missing files too)."""
         try:
-            st = path.stat()
+            st = os.stat(path)
         except FileNotFoundError:
             return (0, 0)
         return (st.st_mtime_ns, st.st_size)
 
+    def _paths(self, locale: str, domain: str) -> tuple[str, str]:
+        """The .po and .mo paths of a catalog, as strings (checked on every request: keep it cheap)."""
+        key = (locale, domain)
+        if key not in self._path_cache:
+            po = catalogs.po_path(self.directory, locale, domain)
+            self._path_cache[key] = (str(po), str(po.with_suffix(".mo")))
+        return self._path_cache[key]
+
     def stamp(self, locale: str, domain: str = "messages") -> tuple:
         """The version of a locale's catalog: its .po and its compiled .mo."""
-        po = catalogs.po_path(self.directory, locale, domain)
-        return self._stamp(po) + self._stamp(po.with_suffix(".mo"))
+        po, mo = self._paths(locale, domain)
+        return self._stamp(po) + self._stamp(mo)
 
     def revision(self, locale: str) -> str:
         """A short token that changes whenever what a locale shows may change."""
@@ -99,7 +110,7 @@ class I18n:
 
     def entries(self, locale: str, domain: str = "messages") -> dict:
         """The .po entries of a locale by msgid (for statuses: fuzzy, machine)."""
-        path = catalogs.po_path(self.directory, locale, domain)
+        path = Path(self._paths(locale, domain)[0])
         stamp = self._stamp(path)
         cached = self._po.get((locale, domain))
         if cached and cached[0] == stamp:
@@ -115,7 +126,7 @@ class I18n:
     # -- locales --------------------------------------------------------------
     def has_catalog(self, locale: str) -> bool:
         """Tell whether a human catalog ships for this locale."""
-        return locale == self.source or catalogs.po_path(self.directory, locale).exists()
+        return locale == self.source or os.path.exists(self._paths(locale, "messages")[0])
 
     def available_locales(self) -> list[str]:
         """Every locale that can be served: shipped catalogs first, then MT-reachable ones."""
@@ -201,11 +212,27 @@ def get_i18n() -> I18n:
     return current_app.extensions["i18n"]
 
 
-def current_locale() -> str:
-    """The locale of this request (the source locale outside one)."""
-    if has_request_context():
-        return g.get("locale") or current_app.config["SOURCE_LOCALE"]
+def best_locale() -> str:
+    """The visitor's preferred served locale from Accept-Language (q-values honoured), else German."""
+    available = get_i18n().available_locales()
+    try:
+        offered = sorted(request.accept_languages, key=lambda item: -item[1])
+    except Exception:  # a header werkzeug cannot even parse counts as no header
+        offered = []
+    for tag, quality in offered:
+        code = normalize_locale(tag)
+        if quality > 0 and code in available:
+            return code
     return current_app.config["SOURCE_LOCALE"]
+
+
+def current_locale() -> str:
+    """The locale of this request: from its URL, else from Accept-Language; the source locale outside one."""
+    if not has_request_context():
+        return current_app.config["SOURCE_LOCALE"]
+    if not g.get("locale"):
+        g.locale = best_locale()
+    return g.locale
 
 
 def ui_gettext(msgid: str, **variables) -> Markup:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from .content import get_content
-from .i18n import display_name, format_value, get_i18n, normalize_locale, text_direction
+from .i18n import best_locale, display_name, format_value, get_i18n, text_direction
 from .pagecache import cached_response
 from .pages import localize_page
 
@@ -12,20 +12,6 @@ bp = Blueprint("pages", __name__)
 
 #: Longest path segment we even look at; anything longer is a 404 at once.
 MAX_SEGMENT = 80
-
-
-def best_locale() -> str:
-    """The visitor's preferred served locale from Accept-Language (q-values honoured), else German."""
-    available = get_i18n().available_locales()
-    try:
-        offered = sorted(request.accept_languages, key=lambda item: -item[1])
-    except Exception:  # a header werkzeug cannot even parse counts as no header
-        offered = []
-    for tag, quality in offered:
-        code = normalize_locale(tag)
-        if quality > 0 and code in available:
-            return code
-    return current_app.config["SOURCE_LOCALE"]
 
 
 def _served(locale: str) -> bool:
@@ -106,6 +92,12 @@ def sitemap() -> Response:
     return Response(xml, mimetype="application/xml")
 
 
+@bp.route("/ping")
+def ping() -> Response:
+    """A trivial route: the baseline of the page benchmark, and a liveness probe."""
+    return Response("ok\n", mimetype="text/plain")
+
+
 @bp.route("/robots.txt")
 def robots() -> Response:
     """Allow everything and point to the sitemap."""
@@ -114,10 +106,5 @@ def robots() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages and a locale for requests that have none in their URL."""
+    """Register the pages."""
     app.register_blueprint(bp)
-
-    @app.before_request
-    def _default_locale() -> None:
-        if "locale" not in g:
-            g.locale = best_locale()
