@@ -435,13 +435,30 @@ MIMETYPES = {"mp3": "audio/mpeg", "json": "application/json", "vtt": "text/vtt; 
 
 def page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
     """The segments of a published page, a section (from an h2/h3) or one block; NotFound otherwise."""
+    from flask import current_app
+
+    from .errors import NotFound
+    from .i18n import get_i18n
+
+    if not AUDIO_ID_RE.match(audio_id) or len(slug) > 80:
+        raise NotFound()
+    # Memoized per catalog revision, like the page cache: the same page shows the same URLs.
+    memo = current_app.extensions.setdefault("audio_segments", {})
+    key = (locale, slug, audio_id, get_i18n().revision(locale))
+    if key not in memo:
+        if len(memo) > 2048:
+            memo.clear()
+        memo[key] = _page_segments(locale, slug, audio_id)
+    return memo[key]
+
+
+def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
+    """Compute the segments of a published audio id (see page_segments)."""
     from .content import get_content
     from .errors import NotFound
     from .i18n import get_i18n
     from .pages import localize_page, render_inline
 
-    if not AUDIO_ID_RE.match(audio_id):
-        raise NotFound()
     page = get_content().get("" if slug == "index" else slug)
     lp = localize_page(page, locale)
     blocks = list(lp.blocks)
