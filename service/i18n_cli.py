@@ -67,12 +67,12 @@ def _keys(catalog: Catalog) -> list:
     return sorted((m.context or "", str(m.id)) for m in catalog if m.id)
 
 
-def _locales(locale: str | None) -> list[str]:
-    """The locales a command acts on."""
+def _locales(locale: str | None, include_source: bool = False) -> list[str]:
+    """The locales a command acts on (the source locale has catalogs only for speech)."""
     if locale:
         return [locale]
     source = current_app.config["SOURCE_LOCALE"]
-    return [loc for loc in current_app.config["SHIPPED_LOCALES"] if loc != source]
+    return [loc for loc in current_app.config["SHIPPED_LOCALES"] if include_source or loc != source]
 
 
 def _domains(domain: str | None) -> list[str]:
@@ -156,7 +156,7 @@ def update_command(locale: str | None, domain: str | None) -> None:
     """Merge the templates into every locale's catalog."""
     for dom in _domains(domain):
         template = catalogs.load_po(template_path(dom))
-        for loc in _locales(locale):
+        for loc in _locales(locale, include_source=True):
             path = catalogs.po_path(_translations_dir(), loc, dom)
             if path.exists():
                 update_catalog(path, template, loc)
@@ -170,7 +170,7 @@ def compile_command(locale: str | None, domain: str | None) -> None:
     """Check and compile catalogs; a catalog with problems keeps its previous .mo."""
     failed = False
     for dom in _domains(domain):
-        for loc in _locales(locale):
+        for loc in _locales(locale, include_source=True):
             path = catalogs.po_path(_translations_dir(), loc, dom)
             if not path.exists():
                 continue
@@ -213,7 +213,7 @@ def check_command(locale: str | None, complete: bool) -> None:
             template = catalogs.load_po(template_path(dom))
         except FileNotFoundError:
             template = None
-        for loc in _locales(locale):
+        for loc in _locales(locale, include_source=dom != "messages"):
             path = catalogs.po_path(_translations_dir(), loc, dom)
             if not path.exists():
                 if dom == "messages":
