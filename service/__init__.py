@@ -46,5 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     pagecache.init_app(app)
     feedback.init_app(app)
     # Optional subsystems register themselves here, each with its own init_app.
+    from . import mt, tts, workbench
+
+    tts.init_app(app)
+    mt.init_app(app)
+    workbench.init_app(app)
     views.init_app(app)
     return app
