@@ -1,0 +1,178 @@
+"""Browser-test fixtures: the real service under gunicorn on 127.0.0.1, driven by the system Chromium."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from service.config import ROOT
+
+#: Debian's Chromium; Playwright's own browser download cannot work on this network.
+CHROMIUM = os.environ.get("BROWSER_TEST_CHROMIUM", "/usr/bin/chromium")
+#: Root needs --no-sandbox; the rest keep Chromium from calling home (the network is closed).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: Screenshots and other artifacts a person looks at after the run (git-ignored).
+ARTIFACTS = ROOT / "test-artifacts"
+STARTUP_TIMEOUT = 60.0
+
+
+@dataclass
+class LiveService:
+    """The service running in a gunicorn subprocess, with the environment it was started with."""
+
+    url: str
+    env: dict
+    log: Path
+    tmp: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def origin(self) -> str:
+        """Scheme, host and port: what every request of a page must go to."""
+        return self.url.rstrip("/")
+
+    def flask(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        """Run a `flask --app wsgi` command against the same configuration as the service."""
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT, env=self.env, input=input, capture_output=True, text=True, timeout=120,
+        )
+
+    def get(self, path: str) -> bytes:
+        """Fetch a path of the service outside the browser."""
+        with urllib.request.urlopen(self.origin + path, timeout=30) as response:
+            return response.read()
+
+    def sitemap_urls(self) -> list[str]:
+        """Every page in every locale, as the sitemap lists them."""
+        root = ET.fromstring(self.get("/sitemap.xml"))
+        ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+        return [loc.text.strip() for loc in root.findall("s:url/s:loc", ns)]
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the service's log, for failure messages."""
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except FileNotFoundError:
+            return "(no log)"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def service_env(tmp: Path, translations: Path) -> dict:
+    """The environment of the service: every path it writes to in a temporary folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    (tmp / "audio_cache").mkdir(parents=True, exist_ok=True)
+    env.update({
+        "FLASK_SECRET_KEY": "browser-test-secret",
+        "FLASK_DATABASE": str(tmp / "service.sqlite"),
+        "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations),
+        "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio_cache"),
+        "FLASK_CONTENT_DIR": str(ROOT / "content"),
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def wait_until_up(service: LiveService) -> None:
+    """Poll the sitemap until the service answers, failing loudly if it died or hangs."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if service.process is not None and service.process.poll() is not None:
+            pytest.fail(f"the service exited with {service.process.returncode}:\n{service.log_tail()}")
+        try:
+            service.get("/sitemap.xml")
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.2)
+    pytest.fail(f"the service did not answer within {STARTUP_TIMEOUT:.0f} s:\n{service.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]:
+    """The real service under gunicorn on a free port of 127.0.0.1, for the whole session."""
+    tmp = tmp_path_factory.mktemp("browser-service")
+    env = service_env(tmp, translations_master)
+    port = free_port()
+    log = tmp / "gunicorn.log"
+    service = LiveService(url=f"http://127.0.0.1:{port}/", env=env, log=log, tmp=tmp)
+    with open(log, "wb") as log_file:
+        service.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+             "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+             "--timeout", "120", "--graceful-timeout", "5", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(service)
+        yield service
+    finally:
+        service.process.terminate()
+        try:
+            service.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory) -> Iterator:
+    """Headless Debian Chromium under Playwright; a missing browser fails the run, never skips it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Playwright gives each launch a new, empty profile of its own.
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def context(browser, live_service) -> Iterator:
+    """A fresh browser profile (no cookies, no storage) pointed at the live service."""
+    ctx = browser.new_context(base_url=live_service.origin, viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(15_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context) -> Iterator:
+    """A page in a fresh browser profile."""
+    yield context.new_page()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """The folder for screenshots (git-ignored), created on demand."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

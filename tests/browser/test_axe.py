@@ -1,0 +1,94 @@
+"""axe-core in real Chromium: zero WCAG 2.0/2.1/2.2 A and AA violations on every page the service shows."""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = pytest.mark.browser
+
+#: The rule sets the city's accessibility duty (BITV 2.0 / EN 301 549) maps to.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+
+_axe = Axe()
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page as it is now and return its violations."""
+    return _axe.run(page, options=AXE_OPTIONS).response["violations"]
+
+
+def describe(violations: list[dict], where: str) -> str:
+    """One readable line per rule and element: what a person needs to fix it."""
+    lines = []
+    for v in violations:
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node.get("target", []))
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"{where}: [{v['id']}] ({v.get('impact')}) {v['help']}\n"
+                         f"    element: {target}\n    html: {node.get('html', '')[:200]}\n    {summary[:300]}")
+    return "\n".join(lines)
+
+
+def assert_no_violations(page, where: str) -> None:
+    """Fail with rule, element and page for every violation found."""
+    violations = axe_violations(page)
+    assert not violations, "axe-core found WCAG A/AA violations:\n" + describe(violations, where)
+
+
+def test_axe_reports_a_known_violation(page):
+    """The harness itself works: an image without text and an unlabelled field are reported."""
+    page.set_content('<!doctype html><html lang="de"><title>t</title><main>'
+                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                     '<input type="text"></main></html>')
+    found = {v["id"] for v in axe_violations(page)}
+    assert {"image-alt", "label"} <= found
+
+
+def test_sitemap_lists_every_locale(live_service):
+    """The sitemap the sweep relies on names every shipped locale."""
+    urls = live_service.sitemap_urls()
+    locales = {u.removeprefix(live_service.url).split("/", 1)[0] for u in urls}
+    assert {"de", "en", "tr", "ar", "pl", "uk", "ro", "ru"} <= locales
+    assert all(u.startswith(live_service.url) for u in urls)
+
+
+def test_every_page_in_every_locale(live_service, page):
+    """Every URL of the sitemap, loaded in Chromium, has zero violations."""
+    urls = live_service.sitemap_urls()
+    assert len(urls) >= 8
+    failures = []
+    for url in urls:
+        response = page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200, (
+            f"{url}: HTTP {response and response.status}\n{live_service.log_tail()}")
+        violations = axe_violations(page)
+        if violations:
+            failures.append(describe(violations, url))
+    assert not failures, "axe-core found WCAG A/AA violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("locale", ["de", "ar"])
+def test_feedback_form_with_errors_and_success(live_service, page, locale):
+    """The accessibility statement's form: empty, with every validation error shown, and after sending."""
+    url = f"{live_service.origin}/{locale}/barrierefreiheit"
+    page.goto(url)
+    assert page.locator("form textarea#fb-message").count() == 1
+    assert_no_violations(page, url)
+
+    # Errors: an invalid address and a too short message, sent by a real click.
+    page.fill("#fb-email", "not-an-address")
+    page.fill("#fb-message", "kurz")
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator(".form-errors").count() == 1
+    assert page.locator("#fb-email[aria-invalid=true]").count() == 1
+    assert page.locator("#fb-message[aria-invalid=true]").count() == 1
+    assert_no_violations(page, url + " (validation errors)")
+
+    page.fill("#fb-email", "")
+    page.fill("#fb-message", "Der Kontrast der Fußzeile ist auf meinem Telefon zu schwach.")
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator(".form-success").count() == 1
+    assert_no_violations(page, url + " (sent)")
