@@ -134,3 +134,108 @@ def test_harness_sees_a_hidden_focus_ring(page):
     assert focused(page)["visible"] is False
     page.keyboard.press("Tab")
     assert focused(page)["visible"] is True
+
+
+#: The player's state as a listener and a screen reader meet it.
+PLAYER_JS = """
+() => {
+  const a = document.querySelector('.player-audio');
+  const h = window.CSS && CSS.highlights ? CSS.highlights.get('tts-word') : null;
+  const r = h && h.size ? [...h][0] : null;
+  const block = r ? r.startContainer.parentElement.closest('[data-block]') : null;
+  return {time: a.currentTime, paused: a.paused, rate: a.playbackRate, error: a.error && a.error.code,
+          word: r ? r.toString() : null, block: block ? block.id : null,
+          label: document.querySelector('.player-play-label').textContent.trim(),
+          speed: document.querySelector('select[data-action=speed]').value,
+          timings: a.dataset.timings};
+}
+"""
+
+
+def player(page) -> dict:
+    """The read-aloud player's state now."""
+    return page.evaluate(PLAYER_JS)
+
+
+def block_at(timings: dict, ms: float) -> int:
+    """Index of the paragraph being read at a time, as the player's timings say."""
+    index = 0
+    for i, block in enumerate(timings["blocks"]):
+        if block["start"] <= ms:
+            index = i
+    return index
+
+
+def watch_words(page, seconds: float = 3.0) -> list[dict]:
+    """Sample the highlighted word while audio plays."""
+    samples = []
+    deadline = page.evaluate("performance.now()") + seconds * 1000
+    while page.evaluate("performance.now()") < deadline:
+        samples.append(player(page))
+        page.wait_for_timeout(150)
+    return samples
+
+
+def test_read_aloud_by_keyboard(live_service, page):
+    """Start, watch the word highlight follow the audio, pause, change speed, next paragraph, resume, stop."""
+    page.goto(f"{live_service.origin}/de/")
+    strings = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent).strings")
+    tab_until(page, ".player-play")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(() => { const a = document.querySelector('.player-audio');"
+                           " return !a.paused && a.currentTime > 0.2; })()", timeout=30_000)
+    assert player(page)["label"] == strings["pause"]
+
+    # The highlighted word moves on as the audio time advances, inside the paragraph being read.
+    import json
+    timings = json.loads(live_service.get(player(page)["timings"]))
+    samples = [s for s in watch_words(page) if s["word"]]
+    times = [s["time"] for s in samples]
+    assert times == sorted(times) and times[-1] - times[0] > 1.0, f"audio time did not advance: {times}"
+    assert len({(s["word"], round(s["time"])) for s in samples}) >= 3 and len({s["word"] for s in samples}) >= 3, (
+        f"the highlighted word did not follow the audio: {[(s['time'], s['word']) for s in samples]}")
+    for s in samples:
+        expected = timings["blocks"][block_at(timings, s["time"] * 1000)]["id"]
+        assert s["block"] in (expected, None) or abs(s["time"] * 1000 - timings["blocks"][
+            block_at(timings, s["time"] * 1000)]["start"]) < 600, f"word in {s['block']}, audio in {expected}"
+
+    # Pause with the same button: time stands still and the button offers to resume.
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('.player-audio').paused")
+    paused_at = player(page)["time"]
+    page.wait_for_timeout(400)
+    state = player(page)
+    assert state["time"] == paused_at and state["label"] == strings["resume"]
+
+    # Speed: the select by arrow key, then the player's own + and - shortcuts.
+    tab_until(page, "select[data-action=speed]")
+    page.keyboard.press("ArrowDown")
+    assert player(page)["speed"] == "1.25" and player(page)["rate"] == 1.25
+    page.keyboard.press("+")
+    assert player(page)["speed"] == "1.5" and player(page)["rate"] == 1.5
+    page.keyboard.press("-")
+    assert player(page)["rate"] == 1.25
+
+    # Next paragraph: Shift+Tab back to its button, Enter jumps to the start of the following block.
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.dataset.action") == "next"
+    before = block_at(timings, paused_at * 1000)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelector('.player-audio').currentTime * 1000 >= "
+                           f"{timings['blocks'][before + 1]['start']}")
+    jumped = player(page)["time"] * 1000
+    assert block_at(timings, jumped) == before + 1
+    assert abs(jumped - timings["blocks"][before + 1]["start"]) < 300
+
+    # Resume with the K shortcut at the new speed; the highlight is in the new paragraph.
+    page.keyboard.press("k")
+    page.wait_for_function("!document.querySelector('.player-audio').paused")
+    samples = [s for s in watch_words(page, 1.5) if s["word"]]
+    assert samples and player(page)["rate"] == 1.25
+    assert samples[-1]["block"] == timings["blocks"][block_at(timings, samples[-1]["time"] * 1000)]["id"]
+
+    # S stops: back to the start, nothing highlighted, the play button says "Vorlesen" again.
+    page.keyboard.press("s")
+    page.wait_for_function("document.querySelector('.player-audio').paused")
+    state = player(page)
+    assert state["time"] == 0 and state["word"] is None and state["label"] == strings["listen"]
