@@ -187,16 +187,22 @@ def _pages_of(msgid: str, loc: str) -> list[dict]:
 
 
 def _audio_preview(loc: str, msgid: str) -> str | None:
-    """A link to hear the page in the target locale, when the read-aloud subsystem offers previews."""
-    audio = current_app.extensions.get("audio")
-    preview = getattr(audio, "preview_url", None)
-    if preview is None:
+    """The MP3 of the published block holding this message, when read-aloud serves the locale (else None)."""
+    if "audio_cache" not in current_app.extensions or "tts" not in current_app.extensions:
         return None
     try:
-        return preview(loc, msgid)
+        from .. import audio
+        from ..tts import get_tts
+
+        if not get_tts().available(loc):
+            return None
+        for page in get_content().find_message(msgid):
+            block = next((b for b in page.blocks if b.msgid == msgid), None)
+            if block is not None:
+                return audio.audio_urls(loc, page.slug, block.id)["mp3"]
     except Exception:  # read-aloud is optional: a fault there must not break the editor
         current_app.logger.exception("audio preview failed")
-        return None
+    return None
 
 
 def _render_editor(loc: str, entry, *, typed: tuple[str, ...] | None = None, errors: list[str] | None = None,

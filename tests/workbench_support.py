@@ -1,0 +1,64 @@
+"""Helpers for the workbench tests: accounts, logins, CSRF tokens and form fields from real pages."""
+from __future__ import annotations
+
+import html
+import re
+
+from service import db
+from service.workbench import auth
+
+PASSWORD = "correct horse battery"
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+REVISION_RE = re.compile(r'name="revision" value="([0-9a-f]{16})"')
+KEY_RE = re.compile(r"/translate/(\w+)/entry/([0-9a-f]{16})")
+
+
+def make_user(app, username: str, role: str = "translator", locales: tuple[str, ...] = ("en",)) -> None:
+    """Create an account directly in the app's database."""
+    conn = db.connect(app.config["DATABASE"])
+    try:
+        auth.add_user(conn, username, PASSWORD, role, locales)
+    finally:
+        conn.close()
+
+
+def token(page_html: str) -> str:
+    """The CSRF token of a rendered form."""
+    return TOKEN_RE.search(page_html).group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Sign in through the real form; return the response of the POST."""
+    page = client.get("/translate/login")
+    return client.post("/translate/login", data={"csrf_token": token(page.text), "username": username,
+                                                  "password": password})
+
+
+def entry_key(client, locale: str, query: str) -> str:
+    """The key of the first entry whose text matches a search."""
+    page = client.get(f"/translate/{locale}/", query_string={"q": query})
+    return KEY_RE.search(page.text).group(2)
+
+
+def open_editor(client, locale: str, key: str) -> tuple[str, str, str]:
+    """The editor's HTML, CSRF token and revision."""
+    page = client.get(f"/translate/{locale}/entry/{key}")
+    assert page.status_code == 200, page.status_code
+    return page.text, token(page.text), REVISION_RE.search(page.text).group(1)
+
+
+def save(client, locale: str, key: str, text: str, action: str = "save", revision: str | None = None,
+         csrf: str | None = None):
+    """Post the editor form, taking token and revision from a fresh editor unless given."""
+    _, fresh_token, fresh_revision = open_editor(client, locale, key)
+    return client.post(f"/translate/{locale}/entry/{key}", data={
+        "csrf_token": csrf if csrf is not None else fresh_token,
+        "revision": revision or fresh_revision,
+        "msgstr": text,
+        "action": action,
+    })
+
+
+def unescape(text: str) -> str:
+    """HTML text as a person reads it."""
+    return html.unescape(text)
