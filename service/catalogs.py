@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, denormalize, read_po, write_po
 
 from .content import LINK_RE, PLACEHOLDER_RE
 
@@ -82,11 +82,44 @@ def parse_po(data: bytes | str, locale: str | None = None) -> Catalog:
         raise CatalogError(f"not UTF-8 (byte {exc.start})") from None
     _lex(text)
     try:
-        return read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
+        catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
     except PoFileError as exc:
         raise CatalogError(str(exc)) from None
     except (ValueError, UnicodeError) as exc:
         raise CatalogError(f"not a valid .po file: {exc}") from None
+    _restore_previous_ids(text, catalog)
+    return catalog
+
+
+def _restore_previous_ids(text: str, catalog: Catalog) -> None:
+    """Babel writes "#| msgid" (the old source of an outdated entry) but never reads it back: keep it."""
+    for block in re.split(r"\n\s*\n", text):
+        if "#| msgid" not in block:
+            continue
+        previous: list[str] = []
+        current: list[str] = []
+        target = None
+        for line in block.splitlines():
+            line = line.strip()
+            if line.startswith("#| msgid "):
+                target = previous
+                previous.append(line[len("#| msgid "):])
+            elif line.startswith('#| "') and target is previous:
+                previous.append(line[3:])
+            elif line.startswith("msgid "):
+                target = current
+                current.append(line[len("msgid "):])
+            elif line.startswith('"') and target is current:
+                current.append(line)
+            else:
+                target = None if not line.startswith("#|") else target
+        if previous and current:
+            msgid = denormalize("\n".join(current))
+            if msgid in catalog:
+                message = catalog[msgid]
+                message.previous_id = [denormalize("\n".join(previous))]
+                # Babel keeps those lines as user comments too, and would write them back twice.
+                message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
 
 
 def load_po(path: Path, locale: str | None = None) -> Catalog:

@@ -63,3 +63,21 @@ def test_broken_po_is_rejected_and_keeps_the_old_mo(tmp_path):
         compile_po(po)
     assert mo.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_outdated_entry_keeps_its_old_source_through_a_round_trip():
+    """The old German text of an outdated entry ("#| msgid") survives reading and writing, once."""
+    from babel.messages.catalog import Catalog
+
+    from service.catalogs import dump_po
+
+    catalog = Catalog(locale="en")
+    catalog.add("Stadt der Talente", "City of Talents")
+    template = Catalog()
+    template.add("Stadt der vielen Talente")
+    catalog.update(template, no_fuzzy_matching=False)
+    text = dump_po(catalog)
+    again = parse_po(text)
+    assert again["Stadt der vielen Talente"].previous_id == ["Stadt der Talente"]
+    assert dump_po(again) == text
+    assert text.count(b"Stadt der Talente") == 1
