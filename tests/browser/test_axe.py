@@ -92,3 +92,82 @@ def test_feedback_form_with_errors_and_success(live_service, page, locale):
     page.wait_for_load_state("load")
     assert page.locator(".form-success").count() == 1
     assert_no_violations(page, url + " (sent)")
+
+
+def test_suggestion_form_for_readers(live_service, page):
+    """The public 'suggest a better translation' form: empty, with its error, and after sending."""
+    page.goto(f"{live_service.origin}/ar/")
+    with page.expect_navigation():
+        page.click(".suggest-link >> nth=0")
+    url = page.url
+    assert_no_violations(page, url)
+    page.click("form.feedback button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator("#suggestion[aria-invalid=true]").count() == 1
+    assert_no_violations(page, url + " (validation error)")
+    page.fill("#suggestion", "اقتراح ترجمة أفضل لهذه الفقرة من أحد القراء.")
+    page.click("form.feedback button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator(".form-success").count() == 1
+    assert_no_violations(page, url + " (sent)")
+
+
+WORKBENCH_USER = "axe-admin"
+WORKBENCH_PASSWORD = "browser-test-password-1"
+
+
+@pytest.fixture(scope="module")
+def workbench_admin(live_service) -> tuple[str, str]:
+    """An admin account made the way operators make one: with `flask users add`."""
+    result = live_service.flask("users", "add", WORKBENCH_USER, "--role", "admin", "--password-stdin",
+                                input=WORKBENCH_PASSWORD + "\n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return WORKBENCH_USER, WORKBENCH_PASSWORD
+
+
+def test_translator_workbench(live_service, page, workbench_admin):
+    """Login (also failed), overview, entry lists, the editor (also refused), upload, queue, history, users."""
+    origin = live_service.origin
+    page.goto(f"{origin}/translate/login")
+    assert_no_violations(page, page.url)
+    page.fill("#login-username", workbench_admin[0])
+    page.fill("#login-password", "wrong-password-xyz")
+    page.click("form.wb-form button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator("#login-error").count() == 1
+    assert_no_violations(page, page.url + " (failed login)")
+
+    page.fill("#login-username", workbench_admin[0])
+    page.fill("#login-password", workbench_admin[1])
+    with page.expect_navigation():
+        page.click("form.wb-form button[type=submit]")
+    assert page.url.rstrip("/").endswith("/translate"), page.url
+
+    failures = []
+    visited = []
+    for path in ["/translate/", "/translate/ar/", "/translate/ar/?status=machine", "/translate/tr/?q=Talent",
+                 "/translate/ar/upload", "/translate/ar/suggestions", "/translate/ar/history", "/translate/users"]:
+        response = page.goto(origin + path)
+        assert response is not None and response.status == 200, f"{path}: HTTP {response and response.status}"
+        visited.append(path)
+        violations = axe_violations(page)
+        if violations:
+            failures.append(describe(violations, origin + path))
+
+    # The editor of an entry with a placeholder; dropping the placeholder is refused with errors shown.
+    page.goto(origin + "/translate/ar/?q=%25%28")
+    link = page.locator("table.wb-entries a").first
+    assert link.count() == 1, "no entry with a placeholder to edit"
+    with page.expect_navigation():
+        link.click()
+    violations = axe_violations(page)
+    if violations:
+        failures.append(describe(violations, page.url))
+    page.locator("form.wb-form textarea").first.fill("نص بدون عنصر نائب")
+    page.click("form.wb-form button[value=save]")
+    page.wait_for_load_state("load")
+    assert page.locator("#form-errors").count() == 1, "the broken translation was not refused"
+    violations = axe_violations(page)
+    if violations:
+        failures.append(describe(violations, page.url + " (refused save)"))
+    assert not failures, "axe-core found WCAG A/AA violations in the workbench:\n" + "\n".join(failures)
