@@ -32,6 +32,7 @@ def _writer(directory: str, database: str, msgid: str, texts: list[str], die_at_
         real_fsync = os.fsync
 
         def fsync_then_die(fd: int) -> None:
+            """Sync, then die like a worker killed by the OOM killer."""
             real_fsync(fd)
             os.kill(os.getpid(), signal.SIGKILL)  # after the temporary file is written, before it replaces the .po
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Callable
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db, ratelimit
@@ -42,6 +42,7 @@ class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message is a German source string."""
 
     def __init__(self, message: str, **params):
+        """Keep the source message and its parameters for translation later."""
         super().__init__(message % params if params else message)
         self.message = message
         self.params = params
@@ -238,6 +239,7 @@ def login_required(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(*args, **kwargs):
+        """Run the view only for a signed-in user."""
         if current_user() is None:
             return redirect(url_for("workbench.login",
                                     next=request.full_path.rstrip("?") if request.method == "GET" else None))

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext
 
 from .. import catalogs
 from ..content import LINK_RE
-from ..errors import BadRequest, Conflict, N_, NotFound, PayloadTooLarge
+from ..errors import BadRequest, Conflict, N_, NotFound
 from . import audit
 
 #: Longest translation of one entry we accept (characters).
@@ -40,6 +40,7 @@ class InvalidTranslation(BadRequest):
     message = N_("Die Übersetzung wurde nicht gespeichert, weil sie Fehler enthält.")
 
     def __init__(self, problems: list[str]):
+        """Carry the problems to show next to the field."""
         super().__init__()
         self.problems = problems
 
@@ -48,6 +49,7 @@ class EntryConflict(Conflict):
     """Someone else saved the entry since the editor was opened."""
 
     def __init__(self, current: "Entry", mine: tuple[str, ...]):
+        """Carry both versions: the saved one and the one that was refused."""
         super().__init__()
         self.current = current
         self.mine = mine
@@ -59,6 +61,7 @@ class UploadRejected(BadRequest):
     message = N_("Die Datei wurde abgelehnt. Es wurde nichts geändert.")
 
     def __init__(self, reason: str, details: list[str] | None = None, status_code: int = 400):
+        """Carry the reason and up to a few details (lines, entries) for the upload page."""
         super().__init__(status_code=status_code)
         self.reason = reason
         self.details = details or []
@@ -217,6 +220,7 @@ class Store:
     """The catalogs of a translations folder, for the workbench."""
 
     def __init__(self, directory: str | Path, domain: str = "messages"):
+        """Work on the catalogs of one domain below a translations folder."""
         self.directory = Path(directory)
         self.domain = domain
 
