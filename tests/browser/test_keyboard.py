@@ -89,7 +89,7 @@ def test_language_switch_by_keyboard(live_service, page):
     assert page.url.endswith("/de/talentschulen")
 
 
-@pytest.mark.parametrize("path", ["/de/", "/ar/", "/de/barrierefreiheit", "/en/talentschulen"])
+@pytest.mark.parametrize("path", ["/de/", "/ar/", "/de/barrierefreiheit", "/en/talentschulen", "/translate/login"])
 def test_focus_visible_and_never_trapped(live_service, page, path):
     """Tab visits every tabbable element in order with a visible focus ring, then leaves the page."""
     page.goto(live_service.origin + path)
@@ -239,3 +239,24 @@ def test_read_aloud_by_keyboard(live_service, page):
     page.wait_for_function("document.querySelector('.player-audio').paused")
     state = player(page)
     assert state["time"] == 0 and state["word"] is None and state["label"] == strings["listen"]
+
+
+@pytest.mark.parametrize("locale", ["ar", "uk"])
+def test_highlight_follows_audio_in_other_scripts(live_service, page, locale):
+    """Arabic (right to left) and Ukrainian: the word highlight moves on with the audio, in the right block."""
+    import json
+
+    page.goto(f"{live_service.origin}/{locale}/talentschulen")
+    tab_until(page, ".player-play")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(() => { const a = document.querySelector('.player-audio');"
+                           " return !a.paused && a.currentTime > 0.2; })()", timeout=30_000)
+    timings = json.loads(live_service.get(player(page)["timings"]))
+    samples = [s for s in watch_words(page, 2.5) if s["word"]]
+    assert len({s["word"] for s in samples}) >= 3, [(s["time"], s["word"]) for s in samples]
+    shown = page.evaluate("[...document.querySelectorAll('article [data-block]')].map(e => e.id)")
+    for s in samples:
+        assert s["block"] in shown
+        assert s["word"] in page.evaluate(f"document.getElementById({s['block']!r}).textContent")
+    assert {s["block"] for s in samples} <= {b["id"] for b in timings["blocks"]}
+    page.keyboard.press("s")

@@ -68,3 +68,23 @@ def test_text_spacing_does_not_clip(live_service, browser):
         assert metrics["scrollWidth"] <= metrics["clientWidth"], metrics
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("locale", ["de", "ar"])
+def test_every_page_reflows_at_320(live_service, browser, locale):
+    """WCAG 1.4.10: no page of the locale needs sideways scrolling at 320 CSS px."""
+    prefix = f"{live_service.url}{locale}/"
+    urls = [u for u in live_service.sitemap_urls() if u.startswith(prefix)]
+    assert urls
+    ctx = browser.new_context(viewport={"width": 320, "height": 720})
+    try:
+        page = ctx.new_page()
+        too_wide = []
+        for url in urls:
+            page.goto(url)
+            metrics = page.evaluate(OVERFLOW_JS)
+            if metrics["scrollWidth"] > metrics["clientWidth"]:
+                too_wide.append(f"{url}: {metrics}")
+        assert not too_wide, "horizontal scrolling at 320 px:\n" + "\n".join(too_wide)
+    finally:
+        ctx.close()
