@@ -69,7 +69,7 @@ def test_every_page_in_every_locale(live_service, page):
 
 
 @pytest.mark.parametrize("locale", ["de", "ar"])
-def test_feedback_form_with_errors_and_success(live_service, page, locale):
+def test_feedback_form_with_errors_and_success(live_service, page, artifacts, locale):
     """The accessibility statement's form: empty, with every validation error shown, and after sending."""
     url = f"{live_service.origin}/{locale}/barrierefreiheit"
     page.goto(url)
@@ -85,6 +85,9 @@ def test_feedback_form_with_errors_and_success(live_service, page, locale):
     assert page.locator("#fb-email[aria-invalid=true]").count() == 1
     assert page.locator("#fb-message[aria-invalid=true]").count() == 1
     assert_no_violations(page, url + " (validation errors)")
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.locator("#feedback").screenshot(path=str(artifacts / f"feedback-errors-{locale}-320.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.fill("#fb-email", "")
     page.fill("#fb-message", "Der Kontrast der Fußzeile ist auf meinem Telefon zu schwach.")
@@ -125,7 +128,7 @@ def workbench_admin(live_service) -> tuple[str, str]:
     return WORKBENCH_USER, WORKBENCH_PASSWORD
 
 
-def test_translator_workbench(live_service, page, workbench_admin):
+def test_translator_workbench(live_service, page, artifacts, workbench_admin):
     """Login (also failed), overview, entry lists, the editor (also refused), upload, queue, history, users."""
     origin = live_service.origin
     page.goto(f"{origin}/translate/login")
@@ -167,6 +170,7 @@ def test_translator_workbench(live_service, page, workbench_admin):
     page.click("form.wb-form button[value=save]")
     page.wait_for_load_state("load")
     assert page.locator("#form-errors").count() == 1, "the broken translation was not refused"
+    page.screenshot(path=str(artifacts / "workbench-editor-refused.png"), full_page=True)
     violations = axe_violations(page)
     if violations:
         failures.append(describe(violations, page.url + " (refused save)"))
