@@ -108,3 +108,24 @@ def test_recorder_sees_a_third_party_request(live_service, context):
     page.evaluate("fetch('http://tracker.invalid/pixel').catch(() => null)")
     page.wait_for_timeout(200)
     assert [u for _, _, u in recorder.foreign(live_service.origin)] == ["http://tracker.invalid/pixel"]
+
+
+def test_sending_feedback_or_a_suggestion_sets_no_cookie(live_service, german_context):
+    """Writing to the city (barrier report, better translation) needs no session either."""
+    recorder = Recorder(german_context)
+    page = german_context.new_page()
+    page.goto(live_service.origin + "/tr/barrierefreiheit")
+    page.fill("#fb-message", "Bu sayfadaki bağlantılar ekran okuyucuda iki kez okunuyor.")
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    assert page.locator(".form-success").count() == 1
+    page.goto(live_service.origin + "/tr/")
+    with page.expect_navigation():
+        page.click(".suggest-link >> nth=1")
+    page.fill("#suggestion", "Daha iyi bir çeviri önerisi: okuyucudan gelen kısa bir metin.")
+    with page.expect_navigation():
+        page.click("form.feedback button[type=submit]")
+    assert page.locator(".form-success").count() == 1
+    assert not recorder.foreign(live_service.origin)
+    assert recorder.set_cookies == [] and german_context.cookies() == [], (recorder.set_cookies,
+                                                                           german_context.cookies())
