@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -115,7 +116,10 @@ def wait_until_up(service: LiveService) -> None:
 def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]:
     """The real service under gunicorn on a free port of 127.0.0.1, for the whole session."""
     tmp = tmp_path_factory.mktemp("browser-service")
-    env = service_env(tmp, translations_master)
+    # A private copy: the workbench may write catalogs, the shared master must stay as shipped.
+    translations = tmp / "translations"
+    shutil.copytree(translations_master, translations)
+    env = service_env(tmp, translations)
     port = free_port()
     log = tmp / "gunicorn.log"
     service = LiveService(url=f"http://127.0.0.1:{port}/", env=env, log=log, tmp=tmp)
