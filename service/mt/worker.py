@@ -8,13 +8,16 @@ German (status "pending", the page says so) and stores nothing, so it is retried
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .base import Engine, EngineError, EngineUnavailable
 from .cache import TranslationCache, cache_key
@@ -173,7 +176,8 @@ class MTService:
                 locale = next(iter(self._queue))[0]
                 batch = [text for (loc, text) in self._queue if loc == locale][: self.batch_size]
             try:
-                self.translate_now(batch, locale)
+                with self._process_lock(locale):
+                    self.translate_now(batch, locale)  # re-reads the cache: another worker may have done it
             except Exception as exc:
                 log.error("MT %s failed: %s", locale, exc)
                 with self._lock:
@@ -184,6 +188,17 @@ class MTService:
             with self._lock:
                 for text in batch:
                     self._queue.pop((locale, text), None)
+
+    @contextmanager
+    def _process_lock(self, locale: str) -> Iterator[None]:
+        """An exclusive lock per locale shared by every process on this cache (gunicorn workers)."""
+        path = self.cache.path.with_name(f"{self.cache.path.name}.{locale}.lock")
+        with open(path, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- translating -----------------------------------------------------------------------
     def translate_now(self, texts: list[str], locale: str) -> dict[str, Result]:

@@ -168,3 +168,25 @@ def test_cache_damaged_while_running_is_rebuilt(tmp_path):
     assert cache.rebuilds == 1
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+def test_two_workers_translate_once(mt_config, monkeypatch):
+    """Two apps (as two gunicorn workers) on one cache: the per-locale file lock lets one translate, the other reads."""
+    from service import create_app
+
+    services = [create_app(mt_config).extensions["mt"] for _ in range(2)]
+    sent: list[str] = []
+    for service in services:
+        real = service.engine.translate
+
+        def spy(texts, source, target, real=real):
+            sent.extend(texts)
+            return real(texts, source, target)
+
+        monkeypatch.setattr(service.engine, "translate", spy)
+    texts = ["Die Stadt A.", "Die Stadt B.", "Die Schule C."]
+    for service in services:
+        service.lookup(texts, "en")
+    assert all(service.wait(60) for service in services)
+    assert sorted(sent) == sorted(texts)
+    assert services[1].lookup(texts, "en")["Die Stadt A."].text == "Die City A."
