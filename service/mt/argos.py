@@ -184,7 +184,7 @@ class ArgosEngine:
                 if self.threads:
                     os.environ.setdefault("ARGOS_INTRA_THREADS", str(self.threads))
             try:
-                from argostranslate import settings, translate  # noqa: F401  (heavy: torch via stanza)
+                import argostranslate.translate  # noqa: F401  (heavy: torch via stanza)
             except Exception as exc:  # ImportError, or a broken torch
                 raise EngineUnavailable(f"argostranslate cannot be imported: {exc}") from exc
             self._imported = True
