@@ -175,3 +175,11 @@ def test_translator_workbench(live_service, page, artifacts, workbench_admin):
     if violations:
         failures.append(describe(violations, page.url + " (refused save)"))
     assert not failures, "axe-core found WCAG A/AA violations in the workbench:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", ["/de/gibt-es-nicht", "/ar/gibt-es-nicht", "/xx/", "/audio/de/index/nope.mp3"])
+def test_error_pages(live_service, page, path):
+    """What a visitor meets on a wrong address is accessible too."""
+    response = page.goto(live_service.origin + path)
+    assert response is not None and response.status == 404
+    assert_no_violations(page, live_service.origin + path)
