@@ -1,4 +1,5 @@
-"""Browser-test fixtures: the real service under gunicorn on 127.0.0.1, driven by the system Chromium."""
+"""Browser-test fixtures: the real service under gunicorn on 127.0.0.1, and the system Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -54,7 +55,13 @@ class LiveService:
         """Run a `flask --app wsgi` command against the same configuration as the service."""
         return subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-            cwd=ROOT, env=self.env, input=input, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     def get(self, path: str) -> bytes:
@@ -87,14 +94,16 @@ def service_env(tmp: Path, translations: Path) -> dict:
     """The environment of the service: every path it writes to in a temporary folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     (tmp / "audio_cache").mkdir(parents=True, exist_ok=True)
-    env.update({
-        "FLASK_SECRET_KEY": "browser-test-secret",
-        "FLASK_DATABASE": str(tmp / "service.sqlite"),
-        "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations),
-        "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio_cache"),
-        "FLASK_CONTENT_DIR": str(ROOT / "content"),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "FLASK_SECRET_KEY": "browser-test-secret",
+            "FLASK_DATABASE": str(tmp / "service.sqlite"),
+            "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations),
+            "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio_cache"),
+            "FLASK_CONTENT_DIR": str(ROOT / "content"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -103,7 +112,9 @@ def wait_until_up(service: LiveService) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if service.process is not None and service.process.poll() is not None:
-            pytest.fail(f"the service exited with {service.process.returncode}:\n{service.log_tail()}")
+            pytest.fail(
+                f"the service exited with {service.process.returncode}:\n{service.log_tail()}"
+            )
         try:
             service.get("/sitemap.xml")
             return
@@ -125,10 +136,28 @@ def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]
     service = LiveService(url=f"http://127.0.0.1:{port}/", env=env, log=log, tmp=tmp)
     with open(log, "wb") as log_file:
         service.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-             "--timeout", "120", "--graceful-timeout", "5", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "5",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     try:
         wait_until_up(service)
@@ -144,14 +173,16 @@ def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]
 
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory) -> Iterator:
-    """Headless Debian Chromium under Playwright; a missing browser fails the run, never skips it."""
+    """Headless Debian Chromium under Playwright; a missing browser fails the run, never skips."""
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         # Playwright gives each launch a new, empty profile of its own.
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         try:
             yield browser
         finally:

@@ -1,4 +1,5 @@
-"""Keyboard-only journeys in real Chromium: skip link, language switcher, visible focus, no traps."""
+"""Keyboard-only journeys in real Chromium: skip link, switcher, read-aloud, focus, no traps."""
+
 from __future__ import annotations
 
 import pytest
@@ -53,13 +54,15 @@ def tab_until(page, predicate: str, limit: int = 80) -> dict:
     """Press Tab until the focused element matches a CSS selector; fail if it never does."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", predicate):
+        if page.evaluate(
+            "s => !!document.activeElement && document.activeElement.matches(s)", predicate
+        ):
             return focused(page)
     pytest.fail(f"{predicate!r} not reached by {limit} presses of Tab")
 
 
 def test_skip_link_is_first_and_lands_in_main(live_service, page):
-    """The first Tab shows the skip link; Enter moves focus into main, and the next Tab stays there."""
+    """The first Tab shows the skip link; Enter moves focus into main; the next Tab stays there."""
     page.goto(f"{live_service.origin}/de/")
     page.keyboard.press("Tab")
     first = focused(page)
@@ -70,7 +73,8 @@ def test_skip_link_is_first_and_lands_in_main(live_service, page):
     assert page.evaluate("document.activeElement.closest('main') !== null"), focused(page)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null"), (
-        f"after the skip link, Tab left main: {focused(page)}")
+        f"after the skip link, Tab left main: {focused(page)}"
+    )
 
 
 def test_language_switch_by_keyboard(live_service, page):
@@ -81,7 +85,10 @@ def test_language_switch_by_keyboard(live_service, page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith("/ar/talentschulen")
-    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == ["ar", "rtl"]
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") == [
+        "ar",
+        "rtl",
+    ]
     # and back to German the same way
     tab_until(page, ".lang-switcher a[hreflang=de]")
     with page.expect_navigation():
@@ -89,9 +96,11 @@ def test_language_switch_by_keyboard(live_service, page):
     assert page.url.endswith("/de/talentschulen")
 
 
-@pytest.mark.parametrize("path", ["/de/", "/ar/", "/de/barrierefreiheit", "/en/talentschulen", "/translate/login"])
+@pytest.mark.parametrize(
+    "path", ["/de/", "/ar/", "/de/barrierefreiheit", "/en/talentschulen", "/translate/login"]
+)
 def test_focus_visible_and_never_trapped(live_service, page, path):
-    """Tab visits every tabbable element in order with a visible focus ring, then leaves the page."""
+    """Tab visits every tabbable element in order, focus ring visible, then leaves the page."""
     page.goto(live_service.origin + path)
     expected = page.evaluate(TABBABLE_JS)
     assert expected, "no tabbable elements"
@@ -109,14 +118,18 @@ def test_focus_visible_and_never_trapped(live_service, page, path):
         if seen and seen[-1] == expected[-1]:
             break
     assert not invisible, f"{path}: focus not visible on: {invisible}"
-    assert seen == expected, f"{path}: Tab order {seen} differs from the page's tabbables {expected}"
+    assert seen == expected, (
+        f"{path}: Tab order {seen} differs from the page's tabbables {expected}"
+    )
     # One more Tab leaves the page (focus goes to the browser), and Shift+Tab comes back.
     page.keyboard.press("Tab")
     after = focused(page)
     assert after is None or after["kb"] != expected[-1], f"{path}: focus stuck on {after}"
     page.keyboard.press("Shift+Tab")
     back = focused(page)
-    assert back is not None and back["kb"] == expected[-1], f"{path}: Shift+Tab did not return: {back}"
+    assert back is not None and back["kb"] == expected[-1], (
+        f"{path}: Shift+Tab did not return: {back}"
+    )
     # Backwards through the whole page reaches the first element again.
     for _ in range(len(expected) + 5):
         if focused(page) and focused(page)["kb"] == expected[0]:
@@ -127,9 +140,11 @@ def test_focus_visible_and_never_trapped(live_service, page, path):
 
 def test_harness_sees_a_hidden_focus_ring(page):
     """The focus check itself works: a button whose outline is removed counts as invisible."""
-    page.set_content('<!doctype html><html lang="en"><title>t</title>'
-                     '<button style="outline:none;box-shadow:none">a</button>'
-                     '<button style="outline:3px solid #b3005a">b</button></html>')
+    page.set_content(
+        '<!doctype html><html lang="en"><title>t</title>'
+        '<button style="outline:none;box-shadow:none">a</button>'
+        '<button style="outline:3px solid #b3005a">b</button></html>'
+    )
     page.keyboard.press("Tab")
     assert focused(page)["visible"] is False
     page.keyboard.press("Tab")
@@ -143,7 +158,8 @@ PLAYER_JS = """
   const h = window.CSS && CSS.highlights ? CSS.highlights.get('tts-word') : null;
   const r = h && h.size ? [...h][0] : null;
   const block = r ? r.startContainer.parentElement.closest('[data-block]') : null;
-  return {time: a.currentTime, paused: a.paused, rate: a.playbackRate, error: a.error && a.error.code,
+  return {time: a.currentTime, paused: a.paused, rate: a.playbackRate,
+          error: a.error && a.error.code,
           word: r ? r.toString() : null, block: block ? block.id : null,
           label: document.querySelector('.player-play-label').textContent.trim(),
           speed: document.querySelector('select[data-action=speed]').value,
@@ -177,27 +193,42 @@ def watch_words(page, seconds: float = 3.0) -> list[dict]:
 
 
 def test_read_aloud_by_keyboard(live_service, page):
-    """Start, watch the word highlight follow the audio, pause, change speed, next paragraph, resume, stop."""
+    """Play, word highlight follows the audio, pause, speed, next paragraph, resume, stop."""
     page.goto(f"{live_service.origin}/de/")
-    strings = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent).strings")
+    strings = page.evaluate(
+        "JSON.parse(document.querySelector('.player-data').textContent).strings"
+    )
     tab_until(page, ".player-play")
     page.keyboard.press("Enter")
-    page.wait_for_function("(() => { const a = document.querySelector('.player-audio');"
-                           " return !a.paused && a.currentTime > 0.2; })()", timeout=30_000)
+    page.wait_for_function(
+        "(() => { const a = document.querySelector('.player-audio');"
+        " return !a.paused && a.currentTime > 0.2; })()",
+        timeout=30_000,
+    )
     assert player(page)["label"] == strings["pause"]
 
     # The highlighted word moves on as the audio time advances, inside the paragraph being read.
     import json
+
     timings = json.loads(live_service.get(player(page)["timings"]))
     samples = [s for s in watch_words(page) if s["word"]]
     times = [s["time"] for s in samples]
-    assert times == sorted(times) and times[-1] - times[0] > 1.0, f"audio time did not advance: {times}"
-    assert len({(s["word"], round(s["time"])) for s in samples}) >= 3 and len({s["word"] for s in samples}) >= 3, (
-        f"the highlighted word did not follow the audio: {[(s['time'], s['word']) for s in samples]}")
+    assert times == sorted(times) and times[-1] - times[0] > 1.0, (
+        f"audio time did not advance: {times}"
+    )
+    assert (
+        len({(s["word"], round(s["time"])) for s in samples}) >= 3
+        and len({s["word"] for s in samples}) >= 3
+    ), f"the highlighted word did not follow the audio: {[(s['time'], s['word']) for s in samples]}"
     for s in samples:
         expected = timings["blocks"][block_at(timings, s["time"] * 1000)]["id"]
-        assert s["block"] in (expected, None) or abs(s["time"] * 1000 - timings["blocks"][
-            block_at(timings, s["time"] * 1000)]["start"]) < 600, f"word in {s['block']}, audio in {expected}"
+        assert (
+            s["block"] in (expected, None)
+            or abs(
+                s["time"] * 1000 - timings["blocks"][block_at(timings, s["time"] * 1000)]["start"]
+            )
+            < 600
+        ), f"word in {s['block']}, audio in {expected}"
 
     # Pause with the same button: time stands still and the button offers to resume.
     page.keyboard.press("Enter")
@@ -221,8 +252,10 @@ def test_read_aloud_by_keyboard(live_service, page):
     assert page.evaluate("document.activeElement.dataset.action") == "next"
     before = block_at(timings, paused_at * 1000)
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.querySelector('.player-audio').currentTime * 1000 >= "
-                           f"{timings['blocks'][before + 1]['start']}")
+    page.wait_for_function(
+        f"document.querySelector('.player-audio').currentTime * 1000 >= "
+        f"{timings['blocks'][before + 1]['start']}"
+    )
     jumped = player(page)["time"] * 1000
     assert block_at(timings, jumped) == before + 1
     assert abs(jumped - timings["blocks"][before + 1]["start"]) < 300
@@ -232,7 +265,10 @@ def test_read_aloud_by_keyboard(live_service, page):
     page.wait_for_function("!document.querySelector('.player-audio').paused")
     samples = [s for s in watch_words(page, 1.5) if s["word"]]
     assert samples and player(page)["rate"] == 1.25
-    assert samples[-1]["block"] == timings["blocks"][block_at(timings, samples[-1]["time"] * 1000)]["id"]
+    assert (
+        samples[-1]["block"]
+        == timings["blocks"][block_at(timings, samples[-1]["time"] * 1000)]["id"]
+    )
 
     # S stops: back to the start, nothing highlighted, the play button says "Vorlesen" again.
     page.keyboard.press("s")
@@ -243,14 +279,17 @@ def test_read_aloud_by_keyboard(live_service, page):
 
 @pytest.mark.parametrize("locale", ["ar", "uk"])
 def test_highlight_follows_audio_in_other_scripts(live_service, page, locale):
-    """Arabic (right to left) and Ukrainian: the word highlight moves on with the audio, in the right block."""
+    """Arabic (RTL) and Ukrainian: the word highlight moves on with the audio, in its block."""
     import json
 
     page.goto(f"{live_service.origin}/{locale}/talentschulen")
     tab_until(page, ".player-play")
     page.keyboard.press("Enter")
-    page.wait_for_function("(() => { const a = document.querySelector('.player-audio');"
-                           " return !a.paused && a.currentTime > 0.2; })()", timeout=30_000)
+    page.wait_for_function(
+        "(() => { const a = document.querySelector('.player-audio');"
+        " return !a.paused && a.currentTime > 0.2; })()",
+        timeout=30_000,
+    )
     timings = json.loads(live_service.get(player(page)["timings"]))
     samples = [s for s in watch_words(page, 2.5) if s["word"]]
     assert len({s["word"] for s in samples}) >= 3, [(s["time"], s["word"]) for s in samples]

@@ -1,4 +1,5 @@
-"""Layout in real Chromium: overview screenshots in German and Arabic, narrow, wide and at 200 % zoom."""
+"""Layout in real Chromium: overview screenshots in de and ar, narrow, wide and at 200 % zoom."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,8 @@ OVERFLOW_JS = """
     const r = el.getBoundingClientRect();
     if (r.width && (r.right > root.clientWidth + 1 || r.left < -1)) {
       if (el.closest('.visually-hidden, .skip-link, .hp')) continue;
-      wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''));
+      wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                + (el.className ? '.' + el.className : ''));
     }
   }
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide: wide.slice(0, 10)};
@@ -43,14 +45,18 @@ def test_overview_layout(live_service, browser, artifacts, locale, name, viewpor
         # What a person sees first, uncropped: easier to judge than the long full page.
         page.screenshot(path=str(artifacts / f"overview-{locale}-{name}-top.png"))
         direction = page.evaluate(
-            "[document.documentElement.dir, getComputedStyle(document.body).direction]")
+            "[document.documentElement.dir, getComputedStyle(document.body).direction]"
+        )
         assert direction == (["rtl", "rtl"] if locale == "ar" else ["ltr", "ltr"])
         metrics = page.evaluate(OVERFLOW_JS)
         assert metrics["scrollWidth"] <= metrics["clientWidth"], (
             f"/{locale}/ at {name}: horizontal scrolling ({metrics['scrollWidth']} > "
-            f"{metrics['clientWidth']} px), too wide: {metrics['wide']}")
+            f"{metrics['clientWidth']} px), too wide: {metrics['wide']}"
+        )
         # Body text stays readable: at least 16 CSS px, whatever the viewport.
-        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('article p, article li')).fontSize)")
+        size = page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('article p, article li')).fontSize)"
+        )
         assert size >= 16
     finally:
         ctx.close()
@@ -62,8 +68,10 @@ def test_text_spacing_does_not_clip(live_service, browser):
     try:
         page = ctx.new_page()
         page.goto(f"{live_service.origin}/de/barrierefreiheit")
-        page.add_style_tag(content="* { line-height: 1.5 !important; letter-spacing: 0.12em !important;"
-                                   " word-spacing: 0.16em !important; } p { margin-block-end: 2em !important; }")
+        page.add_style_tag(
+            content="* { line-height: 1.5 !important; letter-spacing: 0.12em !important;"
+            " word-spacing: 0.16em !important; } p { margin-block-end: 2em !important; }"
+        )
         metrics = page.evaluate(OVERFLOW_JS)
         assert metrics["scrollWidth"] <= metrics["clientWidth"], metrics
     finally:

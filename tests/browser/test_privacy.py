@@ -1,4 +1,5 @@
-"""Privacy in real Chromium: a reader's and listener's journey talks only to the service and gets no cookie."""
+"""Privacy in real Chromium: readers and listeners talk only to the service and get no cookie."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -51,7 +52,9 @@ def read_and_listen(page, origin: str) -> None:
         page.click(".main-nav a >> nth=1")
     # Listen: play until audio time advances, then jump to the next paragraph and pause.
     page.click(".player-play")
-    page.wait_for_function("document.querySelector('.player-audio').currentTime > 1", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('.player-audio').currentTime > 1", timeout=30_000
+    )
     page.click("[data-action=next]")
     page.keyboard.press("Tab")
     page.click(".player-play")
@@ -59,7 +62,9 @@ def read_and_listen(page, origin: str) -> None:
     # A section's own audio, when the page offers one.
     if page.locator(".section-listen").count():
         page.click(".section-listen >> nth=0")
-        page.wait_for_function("document.querySelector('.player-audio').currentTime > 0.3", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.player-audio').currentTime > 0.3", timeout=30_000
+        )
         page.click("[data-action=stop]")
     # Arabic, right to left, and the accessibility statement (read only, the form not sent).
     with page.expect_navigation():
@@ -91,7 +96,9 @@ def test_journey_stays_on_own_origin_and_sets_no_cookie(live_service, german_con
     assert {"document", "stylesheet", "script", "media"} <= kinds, f"journey incomplete: {kinds}"
     assert any("/audio/" in url for _, _, url in recorder.requests), "no audio was requested"
     foreign = recorder.foreign(live_service.origin)
-    assert not foreign, "requests to third parties:\n" + "\n".join(f"{m} {k} {u}" for m, k, u in foreign)
+    assert not foreign, "requests to third parties:\n" + "\n".join(
+        f"{m} {k} {u}" for m, k, u in foreign
+    )
 
     assert recorder.set_cookies == [], f"Set-Cookie sent to a reader: {recorder.set_cookies}"
     assert context.cookies() == [], f"cookies in the browser: {context.cookies()}"
@@ -107,7 +114,9 @@ def test_recorder_sees_a_third_party_request(live_service, context):
     page.goto(live_service.origin + "/de/")
     page.evaluate("fetch('http://tracker.invalid/pixel').catch(() => null)")
     page.wait_for_timeout(200)
-    assert [u for _, _, u in recorder.foreign(live_service.origin)] == ["http://tracker.invalid/pixel"]
+    assert [u for _, _, u in recorder.foreign(live_service.origin)] == [
+        "http://tracker.invalid/pixel"
+    ]
 
 
 def test_sending_feedback_or_a_suggestion_sets_no_cookie(live_service, german_context):
@@ -127,5 +136,7 @@ def test_sending_feedback_or_a_suggestion_sets_no_cookie(live_service, german_co
         page.click("form.feedback button[type=submit]")
     assert page.locator(".form-success").count() == 1
     assert not recorder.foreign(live_service.origin)
-    assert recorder.set_cookies == [] and german_context.cookies() == [], (recorder.set_cookies,
-                                                                           german_context.cookies())
+    assert recorder.set_cookies == [] and german_context.cookies() == [], (
+        recorder.set_cookies,
+        german_context.cookies(),
+    )
