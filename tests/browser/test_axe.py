@@ -211,3 +211,18 @@ def test_error_pages(live_service, page, path):
     response = page.goto(live_service.origin + path)
     assert response is not None and response.status == 404
     assert_no_violations(page, live_service.origin + path)
+
+
+@pytest.mark.parametrize("path", ["/de/", "/ar/talentschulen"])
+def test_without_the_player_script(live_service, browser, path):
+    """If player.js does not run, the native audio player with controls is there and passes too."""
+    ctx = browser.new_context()
+    try:
+        ctx.route("**/*.js", lambda route: route.abort())  # axe itself is injected, not fetched
+        page = ctx.new_page()
+        page.goto(live_service.origin + path)
+        assert page.locator("audio[controls]").is_visible()
+        assert page.locator(".player-controls").is_hidden()
+        assert_no_violations(page, live_service.origin + path + " (without player.js)")
+    finally:
+        ctx.close()
