@@ -107,6 +107,34 @@ def service_env(tmp: Path, translations: Path) -> dict:
     return env
 
 
+#: A page whose entries are put into every state a reader may meet (machine, outdated, missing).
+DEGRADED_LOCALE = "ro"
+DEGRADED_SOURCE = "content/talentschulen.md"
+DEGRADED_SLUG = "talentschulen"
+
+
+def mark_states(translations: Path, locale: str, source: str) -> None:
+    """Turn some entries of one page into machine, outdated and missing ones."""
+    from service.catalogs import MACHINE_COMMENT_PREFIX, compile_po, load_po, po_path, save_po
+
+    path = po_path(translations, locale)
+    catalog = load_po(path, locale)
+    entries = [m for m in catalog if m.id and any(loc == source for loc, _ in m.locations)]
+    entries = [m for m in entries if isinstance(m.id, str) and m.string and len(m.id) > 20]
+    assert len(entries) >= 4, f"too few entries of {source} in {path}"
+    # The shortest is the outdated one: a long "#| msgid" is wrapped so that it is not read back.
+    entries.sort(key=lambda m: len(m.id))
+    entries = entries[1:3] + entries[:1] + entries[3:]
+    for message in entries[:2]:
+        message.flags.add("fuzzy")
+        message.auto_comments.append(f"{MACHINE_COMMENT_PREFIX} (browser tests)")
+    entries[2].flags.add("fuzzy")
+    entries[2].previous_id = [entries[2].id.replace(" ", "  ", 1)]
+    entries[3].string = ""
+    save_po(path, catalog)
+    compile_po(path)
+
+
 def wait_until_up(service: LiveService) -> None:
     """Poll the sitemap until the service answers, failing loudly if it died or hangs."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -130,6 +158,7 @@ def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]
     # A private copy: the workbench may write catalogs, the shared master must stay as shipped.
     translations = tmp / "translations"
     shutil.copytree(translations_master, translations)
+    mark_states(translations, DEGRADED_LOCALE, DEGRADED_SOURCE)
     env = service_env(tmp, translations)
     port = free_port()
     log = tmp / "gunicorn.log"
@@ -169,6 +198,12 @@ def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]
         except subprocess.TimeoutExpired:
             service.process.kill()
             service.process.wait()
+
+
+@pytest.fixture(scope="session")
+def degraded_url(live_service) -> str:
+    """The page with machine, outdated and missing entries (see mark_states)."""
+    return f"{live_service.origin}/{DEGRADED_LOCALE}/{DEGRADED_SLUG}"
 
 
 @pytest.fixture(scope="session")

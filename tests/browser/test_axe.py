@@ -75,6 +75,16 @@ def test_every_page_in_every_locale(live_service, page):
     assert not failures, "axe-core found WCAG A/AA violations:\n" + "\n".join(failures)
 
 
+def test_machine_outdated_and_missing_states(degraded_url, page):
+    """The page whose catalog entries are machine, outdated and missing shows them, and passes."""
+    url = degraded_url
+    page.goto(url)
+    assert page.locator(".block.status-machine").count() >= 1
+    assert page.locator(".block.status-outdated").count() >= 1
+    assert page.locator(".mt-notice").count() >= 1
+    assert_no_violations(page, url)
+
+
 @pytest.mark.parametrize("locale", ["de", "ar"])
 def test_feedback_form_with_errors_and_success(live_service, page, artifacts, locale):
     """The accessibility statement's form: empty, with every error shown, and after sending."""
