@@ -91,6 +91,7 @@
 
   function stop() {
     audio.pause();
+    window.cancelAnimationFrame(frame);  // a frame already queued would highlight again
     audio.currentTime = 0;
     clearHighlight();
     setPlaying(false);
@@ -244,7 +245,10 @@
     if (!audio.ended && audio.currentTime > 0) { announce(S.paused); }
   });
   audio.addEventListener("ended", function () { clearHighlight(); setPlaying(false); announce(S.ended); });
-  audio.addEventListener("seeked", highlight);
+  audio.addEventListener("seeked", function () {
+    // After Stop (paused at 0) nothing is being read: keep the highlight cleared.
+    if (!audio.paused || audio.currentTime > 0) { highlight(); }
+  });
   audio.addEventListener("error", function () { if (track) { showUnavailable(); } });
 
   root.addEventListener("keydown", function (e) {
