@@ -1,18 +1,22 @@
 """Gettext catalogs on disk: reading, checking, atomic writing and compiling, through Babel's API."""
 from __future__ import annotations
 
+import difflib
+import fcntl
 import io
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, denormalize, read_po, write_po
+from babel.messages.pofile import PoFileError, denormalize, normalize, read_po, write_po
 
-from .content import LINK_RE, PLACEHOLDER_RE
+from .content import LINK_RE
 
 #: An auto comment starting with this marks a machine suggestion (written by ``flask mt fill``).
 MACHINE_COMMENT_PREFIX = "machine-translated"
@@ -37,6 +41,24 @@ class Problem:
 def po_path(directory: str | Path, locale: str, domain: str = "messages") -> Path:
     """Where a locale's .po file of a domain lives."""
     return Path(directory) / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+@contextmanager
+def catalog_lock(po: Path) -> Iterator[None]:
+    """Hold the lock of one .po file across processes (fcntl.flock on a file beside it).
+
+    Every writer of a catalog (workbench save and upload, ``flask i18n update``, ``flask mt fill``)
+    reads, changes and writes it inside this lock, so no save overwrites another.
+    """
+    po = Path(po)
+    po.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(po.parent / f".{po.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released by the kernel too if the process dies
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -128,10 +150,41 @@ def load_po(path: Path, locale: str | None = None) -> Catalog:
 
 
 def dump_po(catalog: Catalog) -> bytes:
-    """Serialize a catalog as .po text, keeping previous msgids for fuzzy entries."""
+    """Serialize a catalog as .po text, keeping previous msgids (``#| msgid``) of outdated entries.
+
+    Babel wraps a long previous msgid like prose, breaking its quotes; we write those lines ourselves.
+    """
     buf = io.BytesIO()
-    write_po(buf, catalog, width=0, include_previous=True, sort_output=False)
-    return buf.getvalue()
+    write_po(buf, catalog, width=0, include_previous=False, sort_output=False)
+    text = buf.getvalue().decode("utf-8")
+    previous = {m.id: m.previous_id[0] for m in catalog if m.id and isinstance(m.id, str) and m.previous_id}
+    if not previous:
+        return text.encode("utf-8")
+    blocks = text.split("\n\n")
+    for i, block in enumerate(blocks):
+        lines = block.split("\n")
+        start = next((n for n, ln in enumerate(lines) if ln.startswith(("msgctxt ", "msgid "))), None)
+        if start is None:
+            continue
+        msgid = _read_msgid(lines)
+        if msgid in previous:
+            quoted = normalize(previous[msgid], width=0).split("\n")
+            extra = [f"#| msgid {quoted[0]}"] + [f"#| {q}" for q in quoted[1:]]
+            blocks[i] = "\n".join(lines[:start] + extra + lines[start:])
+    return "\n\n".join(blocks).encode("utf-8")
+
+
+def _read_msgid(lines: list[str]) -> str | None:
+    """The msgid of one entry's lines (keyword line plus continued strings)."""
+    parts: list[str] = []
+    for line in lines:
+        if line.startswith("msgid "):
+            parts.append(line[len("msgid "):])
+        elif parts and line.startswith('"'):
+            parts.append(line)
+        elif parts:
+            break
+    return denormalize("\n".join(parts)) if parts else None
 
 
 def save_po(path: Path, catalog: Catalog) -> None:
@@ -144,6 +197,23 @@ def is_machine(message: Message) -> bool:
     return message.fuzzy and any(
         c.startswith(MACHINE_COMMENT_PREFIX) for c in [*message.auto_comments, *message.user_comments]
     )
+
+
+#: How alike an outdated entry's old and new source must be for readers to be shown its translation.
+OUTDATED_SIMILARITY = 0.8
+
+
+def close_to_previous(message: Message) -> bool:
+    """Tell whether an outdated translation still fits: its old source is close to the new one.
+
+    Babel's fuzzy matching also pairs new short strings with unrelated old ones ("Übersetzung veraltet"
+    with "Durchsetzungsverfahren"); such a guess is a hint for translators, not text for readers.
+    """
+    if not message.previous_id:
+        return False
+    old = message.previous_id[0]
+    new = message.id if isinstance(message.id, str) else message.id[0]
+    return difflib.SequenceMatcher(None, old, new).ratio() >= OUTDATED_SIMILARITY
 
 
 def status(message: Message | None) -> str:

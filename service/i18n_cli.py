@@ -143,9 +143,10 @@ def init_command(locale: str, domain: str) -> None:
 
 def update_catalog(path: Path, template: Catalog, locale: str) -> Catalog:
     """Merge a template into a catalog: new messages added, changed ones marked fuzzy (outdated)."""
-    catalog = catalogs.load_po(path, locale)
-    catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
-    catalogs.save_po(path, catalog)
+    with catalogs.catalog_lock(path):
+        catalog = catalogs.load_po(path, locale)
+        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        catalogs.save_po(path, catalog)
     return catalog
 
 

@@ -13,7 +13,8 @@ from babel.support import Translations
 from service import catalogs, db
 from service.config import ROOT
 from service.i18n_cli import build_template, update_catalog
-from service.workbench.store import Store, catalog_lock, entry_key
+from service.catalogs import catalog_lock
+from service.workbench.store import Store, entry_key
 
 from .workbench_support import entry_key as find_key, login, make_user
 
@@ -125,9 +126,8 @@ def test_outdated_when_the_german_source_changes(app_config, tmp_path, translati
     with app.app_context():
         template = build_template("messages", root=root)
         assert template.get(new_full) is not None
-        with catalog_lock(po):
-            update_catalog(po, template, "en")
-            catalogs.compile_po(po)
+        update_catalog(po, template, "en")  # takes the catalog lock itself
+        catalogs.compile_po(po)
     app.extensions["content"].reload()
     entry = catalogs.load_po(po, "en").get(new_full)
     assert entry.fuzzy and entry.string.startswith("The coal-mining era") and catalogs.status(entry) == "outdated"

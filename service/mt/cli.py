@@ -65,9 +65,10 @@ def fill_po(path: Path, service, locale: str, attempts: int = 3) -> tuple[int, i
         filled, skipped = fill_catalog(catalog, service, locale)
         if not filled:
             return filled, skipped
-        if path.read_bytes() != before:
-            continue  # a translator saved while we translated: never overwrite their work
-        catalogs.save_po(path, catalog)
+        with catalogs.catalog_lock(path):  # the same lock as every other writer of the catalog
+            if path.read_bytes() != before:
+                continue  # a translator saved while we translated: never overwrite their work
+            catalogs.save_po(path, catalog)
         return filled, skipped
     raise click.ClickException(f"{path} kept changing; try again")
 

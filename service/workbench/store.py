@@ -1,18 +1,14 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 import re
 import sqlite3
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
 
 from babel.messages.catalog import Catalog, Message
 from flask_babel import lazy_gettext
@@ -146,19 +142,6 @@ def to_entry(message: Message, catalog: Catalog) -> Entry:
     )
 
 
-@contextmanager
-def catalog_lock(po: Path) -> Iterator[None]:
-    """Hold the lock of one .po file across processes (fcntl.flock on a file beside it)."""
-    po.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(po.parent / f".{po.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released by the kernel too if the process dies
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
 def _has_control(value: str) -> bool:
     """Tell whether text holds control characters other than line breaks and tabs."""
     return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value)
@@ -274,7 +257,7 @@ class Store:
             raise BadRequest(N_("Die Versionsangabe des Eintrags ist ungültig."))
         strings = tuple(normalize_text(s) for s in strings)
         po = self.path(locale)
-        with catalog_lock(po):
+        with catalogs.catalog_lock(po):
             catalog = self.load(locale)
             message = self._find(catalog, key)
             current = to_entry(message, catalog)
@@ -383,7 +366,7 @@ class Store:
         """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
         uploaded = self.check_upload(locale, data, max_bytes)
         po = self.path(locale)
-        with catalog_lock(po):
+        with catalogs.catalog_lock(po):
             catalog = self.load(locale)
             changes: list[audit.Change] = []
             unknown = 0
