@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-import click
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_compact_decimal
@@ -147,7 +146,9 @@ class I18n:
             return Localized(text, locale, "human")
         entry = self.entries(locale).get(msgid)
         state = catalogs.status(entry)
-        if state in ("outdated", "machine") and isinstance(entry.string, str):
+        if state == "machine" and isinstance(entry.string, str):
+            return Localized(entry.string, locale, state)
+        if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
             return Localized(entry.string, locale, state)
         if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
             return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")

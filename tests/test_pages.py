@@ -178,13 +178,14 @@ def test_no_cookie_and_no_third_party_reference(client):
                 assert el.attrs["href"].startswith("/")
 
 
-def _set_translation(translations_dir, locale, msgid, text, fuzzy=False):
+def _set_translation(translations_dir, locale, msgid, text, fuzzy=False, previous=None):
     """Change one entry of a locale's catalog on disk and recompile it."""
     po = translations_dir / locale / "LC_MESSAGES" / "messages.po"
     catalog = load_po(po, locale)
     catalog[msgid].string = text
     if fuzzy:
         catalog[msgid].flags.add("fuzzy")
+        catalog[msgid].previous_id = [previous] if previous else []
     save_po(po, catalog)
     compile_po(po)
 
@@ -213,12 +214,22 @@ def test_missing_message_falls_back_to_german_with_lang(client, translations_dir
 
 
 def test_outdated_translation_is_shown_and_marked(client, translations_dir):
-    """A fuzzy (outdated) entry is shown in its language and marked as outdated."""
-    _set_translation(translations_dir, "pl", "Stadt der Talente", "Miasto talentów (stare)", fuzzy=True)
+    """An outdated entry (German source slightly changed) is shown in its language and marked as outdated."""
+    _set_translation(translations_dir, "pl", "Stadt der Talente", "Miasto talentów (stare)", fuzzy=True,
+                     previous="Die Stadt der Talente")
     html = client.get("/pl/").get_data(as_text=True)
     h1 = find(html, "h1")[0]
     assert h1.text.strip() == "Miasto talentów (stare)"
     assert "status-outdated" in h1.attrs["class"]
+
+
+def test_unrelated_fuzzy_guess_is_not_shown_to_readers(client, translations_dir):
+    """A fuzzy entry whose old source is unlike the new one (a bad guess of Babel's) falls back to German."""
+    _set_translation(translations_dir, "en", "Stadt der Talente", "Enforcement procedure", fuzzy=True,
+                     previous="Durchsetzungsverfahren")
+    h1 = find(client.get("/en/").get_data(as_text=True), "h1")[0]
+    assert h1.text.strip() == "Stadt der Talente"
+    assert h1.attrs["lang"] == "de"
 
 
 def test_page_is_usable_without_javascript(client):
