@@ -5,7 +5,6 @@ import json
 import re
 
 import miniaudio
-import pytest
 
 from service.audio import page_segments
 from service.catalogs import compile_po

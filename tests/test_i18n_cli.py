@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from service.catalogs import load_po, po_path
 from service.i18n_cli import build_template
-from service.config import ROOT
 
 
 def test_committed_template_is_up_to_date(runner):
