@@ -517,7 +517,7 @@ def audio_urls(locale: str, slug: str, audio_id: str, segments: list[Segment] | 
 
 def ensure_entry(locale: str, slug: str, audio_id: str) -> Entry:
     """Build (or find) the audio of a published id; backend or disk failures become Unavailable."""
-    from .errors import Unavailable
+    from .errors import N_, Unavailable
 
     segments = page_segments(locale, slug, audio_id)
     cache, backend, voices, speed = _audio_parts(locale)
@@ -529,10 +529,10 @@ def ensure_entry(locale: str, slug: str, audio_id: str) -> Entry:
         return cache.get_or_create(locale, backend, voices, segments, speed, key=key)
     except BackendError as exc:
         log.warning("speech synthesis failed for %s/%s/%s: %s", locale, slug, audio_id, exc)
-        raise Unavailable("Die Vorlesefunktion ist zurzeit nicht verfügbar.") from exc
+        raise Unavailable(N_("Die Vorlesefunktion ist zurzeit nicht verfügbar.")) from exc
     except OSError as exc:  # full disk, read-only cache: a clear error, nothing half-written stays
         log.error("audio cache write failed for %s/%s/%s: %s", locale, slug, audio_id, exc)
-        raise Unavailable("Die Vorlesefunktion ist zurzeit nicht verfügbar.") from exc
+        raise Unavailable(N_("Die Vorlesefunktion ist zurzeit nicht verfügbar.")) from exc
 
 
 def player_context(lp) -> dict:

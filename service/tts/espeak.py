@@ -118,6 +118,24 @@ def _on_synth(wav, numsamples: int, events) -> int:
     return 0
 
 
+def installed_voices() -> dict[str, str]:
+    """Every plain language code the wheel's voice data has (so machine-translated locales are spoken too)."""
+    import os
+
+    try:
+        import espeakng_loader
+
+        root = os.path.join(espeakng_loader.get_data_path(), "lang")
+    except Exception:  # no wheel: the backend reports itself unavailable elsewhere
+        return {}
+    found: dict[str, str] = {}
+    for _folder, _dirs, files in os.walk(root):
+        for name in files:
+            if name.isalpha() and name.islower() and 2 <= len(name) <= 3:
+                found[name] = name
+    return found
+
+
 class EspeakBackend:
     """Speech from libespeak-ng, loaded in-process from the espeakng-loader wheel."""
 
@@ -125,8 +143,8 @@ class EspeakBackend:
     produces = "pcm"
 
     def __init__(self, voices: dict[str, str] | None = None):
-        """Use the given locale -> voice map (default: the eight shipped locales)."""
-        self.voices = dict(voices or VOICES)
+        """Use the given locale -> voice map (default: every language the voice data has)."""
+        self.voices = dict(voices or {**installed_voices(), **VOICES})
 
     @property
     def version(self) -> str:

@@ -223,7 +223,7 @@ def _render_editor(loc: str, entry, *, typed: tuple[str, ...] | None = None, err
         queue=suggestions.queue(conn, loc, entry.msgid),
         audio_url=_audio_preview(loc, entry.msgid),
         back=request.args.get("back") or url_for("workbench.entries", locale=loc),
-        plural_labels=[gettext("Pluralform %(n)s", n=i) for i in range(len(entry.strings))],
+        plural_labels=[gettext("Pluralform %(n)s", n=i + 1) for i in range(len(entry.strings))],
     ), status
 
 
