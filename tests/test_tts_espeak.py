@@ -32,7 +32,8 @@ def test_follows_the_protocol(backend):
     """The backend satisfies the Backend protocol and reports its version."""
     assert isinstance(backend, Backend)
     assert backend.version.startswith("1.")
-    assert set(backend.languages()) == set(SAMPLES)
+    assert set(SAMPLES) <= set(backend.languages())  # every shipped locale has a voice
+    assert {"fr", "es", "it", "fa"} <= set(backend.languages())  # and so do languages that MT reaches
     state = backend.state()
     assert state["available"] is True and state["sample_rate"] == 22050
 
