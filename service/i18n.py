@@ -233,6 +233,7 @@ def current_locale() -> str:
         return current_app.config["SOURCE_LOCALE"]
     if not g.get("locale"):
         g.locale = best_locale()
+        get_i18n().refresh(g.locale)
     return g.locale
 
 
@@ -262,8 +263,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refresh_catalogs() -> None:
-        for locale in i18n.shipped:
-            i18n.refresh(locale)
+        # Only the locale this request shows: a change elsewhere is picked up by that locale's next request.
+        if g.get("locale"):
+            i18n.refresh(g.locale)
 
     from .i18n_cli import i18n_cli
 
