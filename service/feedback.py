@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext, lazy_gettext
 
+from .forms import clean_text, has_control
 from . import db, ratelimit
 from .i18n import get_i18n
 
@@ -26,19 +26,11 @@ MESSAGES = {
 }
 
 
-def _clean(value: str) -> str:
-    """Normalize to NFC and trim."""
-    return unicodedata.normalize("NFC", value or "").strip()
-
-
-def _has_control(value: str) -> bool:
-    """Tell whether text holds control characters other than line breaks and tabs."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value)
 
 
 def validate(form: dict, max_length: int) -> tuple[dict, dict]:
     """Return cleaned values and errors by field name (messages in the visitor's language)."""
-    values = {k: _clean(form.get(k, "")) for k in ("name", "email", "message")}
+    values = {k: clean_text(form.get(k, "")) for k in ("name", "email", "message")}
     errors: dict[str, str] = {}
     message = values["message"]
     if not message:
@@ -52,7 +44,7 @@ def validate(form: dict, max_length: int) -> tuple[dict, dict]:
     if values["email"] and (len(values["email"]) > MAX_EMAIL or not EMAIL_RE.match(values["email"])):
         errors["email"] = str(MESSAGES["email_invalid"])
     for field in ("name", "email", "message"):
-        if field not in errors and _has_control(values[field]):
+        if field not in errors and has_control(values[field]):
             errors[field] = str(MESSAGES["control"])
     return values, errors
 

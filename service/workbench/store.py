@@ -13,6 +13,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from flask_babel import lazy_gettext
 
+from ..forms import has_control
 from .. import catalogs
 from ..content import LINK_RE
 from ..errors import BadRequest, Conflict, N_, NotFound
@@ -142,10 +143,6 @@ def to_entry(message: Message, catalog: Catalog) -> Entry:
     )
 
 
-def _has_control(value: str) -> bool:
-    """Tell whether text holds control characters other than line breaks and tabs."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value)
-
 
 def describe_problem(problem: str, source: str) -> str:
     """A German source message (translated when shown) for one problem reported by catalogs.check_message."""
@@ -172,7 +169,7 @@ def validate(message: Message, catalog: Catalog, strings: tuple[str, ...]) -> li
         return [str(lazy_gettext("Bitte geben Sie eine Übersetzung ein."))]
     if any(len(s) > MAX_ENTRY for s in strings):
         problems.append(str(lazy_gettext("Die Übersetzung ist zu lang (höchstens %(n)s Zeichen).", n=MAX_ENTRY)))
-    if any(_has_control(s) for s in strings):
+    if any(has_control(s) for s in strings):
         problems.append(str(lazy_gettext("Die Übersetzung enthält unzulässige Steuerzeichen.")))
     candidate = Message(message.id, list(strings) if message.pluralizable else strings[0], context=message.context,
                         flags=message.flags)

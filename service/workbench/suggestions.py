@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 
+from ..forms import clean_text, has_control
 from .. import db, ratelimit
 from ..content import get_content
 from ..i18n import get_i18n, text_direction
@@ -38,14 +38,6 @@ RATE_WINDOW = 600.0
 public = Blueprint("suggest", __name__)
 
 
-def _clean(value: str) -> str:
-    """NFC, plain line breaks, trimmed."""
-    return unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n")).strip()
-
-
-def _has_control(value: str) -> bool:
-    """Tell whether text holds control characters other than line breaks and tabs."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value)
 
 
 def validate(text: str) -> str | None:
@@ -55,7 +47,7 @@ def validate(text: str) -> str | None:
     if len(text) > MAX_LENGTH:
         return str(lazy_gettext("Der Vorschlag ist zu lang. Bitte kürzen Sie ihn auf höchstens %(n)s Zeichen.",
                                 n=MAX_LENGTH))
-    if _has_control(text):
+    if has_control(text):
         return str(lazy_gettext("Der Text enthält unzulässige Steuerzeichen."))
     return None
 
@@ -121,7 +113,7 @@ def suggest(locale: str, slug: str, block_id: str):
     localized = localize_block(block, locale, page.values)
     text, error, status = "", None, 200
     if request.method == "POST":
-        text = _clean(request.form.get("suggestion", ""))
+        text = clean_text(request.form.get("suggestion", ""))
         if request.form.get("website"):  # honeypot: people never see this field
             return redirect(url_for("suggest.suggest", locale=locale, slug=slug, block_id=block_id, sent=1), 303)
         error = validate(text)
