@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 
-from .forms import clean_text, has_control
 from . import db, ratelimit
+from .forms import clean_text, has_control
 from .i18n import get_i18n
 
 bp = Blueprint("feedback", __name__)
@@ -18,14 +18,6 @@ MIN_MESSAGE = 10
 MAX_NAME = 200
 MAX_EMAIL = 254
 
-MESSAGES = {
-    "message_missing": lazy_gettext("Bitte schreiben Sie Ihre Nachricht."),
-    "email_invalid": lazy_gettext("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.org, oder lassen Sie das Feld leer."),
-    "control": lazy_gettext("Der Text enthält unzulässige Steuerzeichen."),
-    "rate": lazy_gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. Bitte versuchen Sie es später noch einmal."),
-}
-
-
 
 
 def validate(form: dict, max_length: int) -> tuple[dict, dict]:
@@ -34,7 +26,7 @@ def validate(form: dict, max_length: int) -> tuple[dict, dict]:
     errors: dict[str, str] = {}
     message = values["message"]
     if not message:
-        errors["message"] = str(MESSAGES["message_missing"])
+        errors["message"] = gettext("Bitte schreiben Sie Ihre Nachricht.")
     elif len(message) < MIN_MESSAGE:
         errors["message"] = gettext("Die Nachricht ist zu kurz. Bitte schreiben Sie mindestens %(n)s Zeichen.", n=MIN_MESSAGE)
     elif len(message) > max_length:
@@ -42,10 +34,11 @@ def validate(form: dict, max_length: int) -> tuple[dict, dict]:
     if len(values["name"]) > MAX_NAME:
         errors["name"] = gettext("Der Name ist zu lang (höchstens %(n)s Zeichen).", n=MAX_NAME)
     if values["email"] and (len(values["email"]) > MAX_EMAIL or not EMAIL_RE.match(values["email"])):
-        errors["email"] = str(MESSAGES["email_invalid"])
+        errors["email"] = gettext("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.org, "
+                                   "oder lassen Sie das Feld leer.")
     for field in ("name", "email", "message"):
         if field not in errors and has_control(values[field]):
-            errors[field] = str(MESSAGES["control"])
+            errors[field] = gettext("Der Text enthält unzulässige Steuerzeichen.")
     return values, errors
 
 
@@ -61,7 +54,7 @@ def submit(locale: str):
         return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)
     values, errors = validate(request.form, current_app.config["FEEDBACK_MAX_LENGTH"])
     if not errors and not ratelimit.hit(f"feedback:{request.remote_addr}", limit=5, window=600):
-        errors["form"] = str(MESSAGES["rate"])
+        errors["form"] = gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. Bitte versuchen Sie es später noch einmal.")
     if errors:
         html = render_page(locale, FEEDBACK_SLUG, form_values=values, form_errors=errors)
         status = 429 if "form" in errors else 400
