@@ -55,7 +55,7 @@ def test_overview_layout(live_service, browser, artifacts, locale, name, viewpor
         )
         # Body text stays readable: at least 16 CSS px, whatever the viewport.
         size = page.evaluate(
-            "parseFloat(getComputedStyle(document.querySelector('article p, article li')).fontSize)"
+            "parseFloat(getComputedStyle(document.querySelector('article p.block, article li.block')).fontSize)"
         )
         assert size >= 16
     finally:
