@@ -83,15 +83,21 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
         os.close(dir_fd)
 
 
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
 #: One line of a .po file: a comment, a keyword with a quoted string, or a continued quoted string.
-PO_LINE_RE = re.compile(r'^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*")\s*$')
+PO_LINE_RE = re.compile(
+    rf"^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_QUOTED}|{_QUOTED})\s*$"
+)
 
 
-def _lex(text: str) -> None:
-    """Reject lines that Babel's lenient reader would silently accept (unterminated strings, stray words)."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip() and not PO_LINE_RE.match(line.strip()):
-            raise CatalogError(f"syntax error on line {number}: {line[:60]!r}")
+def lint_po(text: str) -> list[tuple[int, str]]:
+    """Lines that are no .po syntax at all (Babel skips some of them silently), with their numbers."""
+    bad = []
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
+        stripped = line.strip()
+        if stripped and not PO_LINE_RE.match(stripped):
+            bad.append((number, stripped))
+    return bad
 
 
 def parse_po(data: bytes | str, locale: str | None = None) -> Catalog:
@@ -102,7 +108,10 @@ def parse_po(data: bytes | str, locale: str | None = None) -> Catalog:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CatalogError(f"not UTF-8 (byte {exc.start})") from None
-    _lex(text)
+    bad = lint_po(text)
+    if bad:
+        number, line = bad[0]
+        raise CatalogError(f"syntax error on line {number}: {line[:60]!r}")
     try:
         catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
     except PoFileError as exc:

@@ -25,10 +25,6 @@ MAX_ENTRY = 10_000
 UPLOAD_MAX = 1024 * 1024
 KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
-_QUOTED = r'"(?:[^"\\]|\\.)*"'
-PO_LINE_RE = re.compile(
-    rf"^(?:#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_QUOTED}|{_QUOTED}|#~.*)\s*$"
-)
 
 
 class InvalidTranslation(BadRequest):
@@ -325,7 +321,7 @@ class Store:
             line = data[:exc.start].count(b"\n") + 1
             raise UploadRejected(str(lazy_gettext(
                 "Die Datei ist nicht in UTF-8 kodiert (Zeile %(line)s). Bitte speichern Sie sie als UTF-8.", line=line)))
-        bad = lint_po(text)
+        bad = catalogs.lint_po(text)
         if bad:
             raise UploadRejected(str(lazy_gettext("Die Datei ist keine gültige .po-Datei.")),
                                  [str(lazy_gettext("Zeile %(line)s: %(text)s", line=n, text=t[:80])) for n, t in bad[:10]])
@@ -396,16 +392,6 @@ class Store:
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)
         return {"changed": len(changes), "unknown": unknown, "compiled": compiled, "compile_error": error}
-
-
-def lint_po(text: str) -> list[tuple[int, str]]:
-    """Lines that are no .po syntax at all (Babel skips some of them silently), with their numbers."""
-    bad = []
-    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
-        stripped = line.strip()
-        if stripped and not PO_LINE_RE.match(stripped):
-            bad.append((number, stripped))
-    return bad
 
 
 def counts(entries: list[Entry]) -> dict[str, int]:
