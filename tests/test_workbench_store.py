@@ -152,11 +152,14 @@ def test_filters_and_search(anna, translations_dir):
 
 
 def test_download(anna, translations_dir):
-    """The .po comes as an attachment, byte for byte."""
+    """The .po comes as an attachment, byte for byte but for the header line that marks when it was taken."""
     response = anna.get("/translate/en/download")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
-    assert response.data == po_of(translations_dir).read_bytes()
+    marked = response.data.decode("utf-8")
+    assert '"X-Workbench-Mark: 0\\n"\n' in marked
+    assert marked.replace('"X-Workbench-Mark: 0\\n"\n', "", 1).encode() == po_of(translations_dir).read_bytes()
+    catalogs.parse_po(response.data, "en")  # still a valid catalog
 
 
 # -- upload ---------------------------------------------------------------------
@@ -184,6 +187,27 @@ def test_upload_accepted_and_merged(app, anna, translations_dir):
     assert "Important" in app.test_client().get("/en/").text
     rows = db.connect(app.config["DATABASE"]).execute("SELECT action, old, new FROM wb_audit").fetchall()
     assert [tuple(r) for r in rows] == [("upload", "Notice", "Important")]
+
+
+def test_upload_keeps_changes_made_after_the_download(app, anna, translations_dir):
+    """An upload of an older download does not overwrite an entry a colleague saved meanwhile; the rest merges."""
+    downloaded = anna.get("/translate/en/download").data.decode("utf-8")
+    make_user(app, "bert", locales=("en",))
+    bert = app.test_client()
+    login(bert, "bert")
+    assert save(bert, "en", entry_key(bert, "en", "Hinweis"), "Announcement", action="approve").status_code == 303
+    edited = downloaded.replace('msgid "Hinweis"\nmsgstr "Notice"', 'msgid "Hinweis"\nmsgstr "Important"')
+    edited = edited.replace('msgid "Beispiele"\nmsgstr "Examples"', 'msgid "Beispiele"\nmsgstr "Case studies"')
+    response = _upload(anna, edited.encode("utf-8"))
+    assert response.status_code == 303, unescape(response.text)
+    page = unescape(anna.get(response.headers["Location"]).text)
+    assert "Nicht übernommen, weil sie nach Ihrem Download hier geändert wurden: „Hinweis“" in page
+    assert message(translations_dir, "Hinweis").string == "Announcement"  # Bert's work stays
+    assert message(translations_dir, "Beispiele").string == "Case studies"
+    # Without the mark (a file from elsewhere) the upload merges as before.
+    plain = edited.replace(re.search(r'"X-Workbench-Mark: \d+\\n"\n', edited).group(0), "")
+    assert _upload(anna, plain.encode("utf-8")).status_code == 303
+    assert message(translations_dir, "Hinweis").string == "Important"
 
 
 def _bad_uploads(po_text: str) -> dict[str, tuple[bytes, int, str]]:

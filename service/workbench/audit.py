@@ -61,6 +61,18 @@ def history(conn: sqlite3.Connection, locale: str, msgid: str | None = None, lim
                         (locale, msgid, limit)).fetchall()
 
 
+def last_id(conn: sqlite3.Connection, locale: str) -> int:
+    """The newest change of a locale so far (0 if none): a mark to compare a later upload with."""
+    (value,) = conn.execute("SELECT COALESCE(MAX(id), 0) FROM wb_audit WHERE locale = ?", (locale,)).fetchone()
+    return int(value)
+
+
+def changed_since(conn: sqlite3.Connection, locale: str, mark: int) -> dict[str, sqlite3.Row]:
+    """The newest change of every entry of a locale changed after a mark, by msgid."""
+    rows = conn.execute("SELECT * FROM wb_audit WHERE locale = ? AND id > ? ORDER BY id", (locale, mark)).fetchall()
+    return {row["msgid"]: row for row in rows}
+
+
 def init_app(app) -> None:
     """Create the audit table."""
     db.ensure_schema(app, SCHEMA)

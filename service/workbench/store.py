@@ -25,6 +25,9 @@ MAX_ENTRY = 10_000
 UPLOAD_MAX = 1024 * 1024
 KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
+#: Header field of a downloaded .po: the newest audited change of the locale at download time.
+MARK_HEADER = "X-Workbench-Mark"
+MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d+)\\n"\s*$', re.M)
 
 
 class InvalidTranslation(BadRequest):
@@ -301,12 +304,16 @@ class Store:
         conn.commit()
         return result
 
-    def download(self, locale: str) -> bytes:
-        """The .po of a locale, as it is on disk."""
+    def download(self, locale: str, mark: int | None = None) -> bytes:
+        """The .po of a locale as it is on disk; with a mark, the audit position it was taken at in its header."""
         try:
-            return self.path(locale).read_bytes()
+            data = self.path(locale).read_bytes()
         except FileNotFoundError:
             raise NotFound() from None
+        if mark is None:
+            return data
+        # The header is the first entry; Babel drops unknown header fields, so the line goes in as text.
+        return data.replace(b'msgstr ""\n', f'msgstr ""\n"{MARK_HEADER}: {int(mark)}\\n"\n'.encode(), 1)
 
     def check_upload(self, locale: str, data: bytes, max_bytes: int) -> Catalog:
         """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason."""
@@ -358,10 +365,14 @@ class Store:
                      max_bytes: int = UPLOAD_MAX) -> dict:
         """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
         uploaded = self.check_upload(locale, data, max_bytes)
+        mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))
         po = self.path(locale)
         with catalogs.catalog_lock(po):
             catalog = self.load(locale)
+            # Entries someone changed here after this file was downloaded are not overwritten.
+            changed_here = audit.changed_since(conn, locale, int(mark.group(1))) if mark else {}
             changes: list[audit.Change] = []
+            conflicts: list[str] = []
             unknown = 0
             for incoming in uploaded:
                 if not incoming.id:
@@ -373,6 +384,9 @@ class Store:
                 if not catalogs._strings(incoming.string):
                     continue  # an empty entry never erases a translation
                 before = to_entry(message, catalog)
+                if message.id in changed_here and incoming.string != message.string:
+                    conflicts.append(before.msgid)
+                    continue
                 message.string = incoming.string
                 if incoming.fuzzy:
                     message.flags.add("fuzzy")
@@ -391,7 +405,8 @@ class Store:
             compiled, error = (True, None)
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)
-        return {"changed": len(changes), "unknown": unknown, "compiled": compiled, "compile_error": error}
+        return {"changed": len(changes), "unknown": unknown, "conflicts": conflicts, "compiled": compiled,
+                "compile_error": error}
 
 
 def counts(entries: list[Entry]) -> dict[str, int]:

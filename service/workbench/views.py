@@ -270,7 +270,7 @@ def editor(locale: str, key: str):
 def download(locale: str):
     """The locale's .po as a file."""
     loc = _target(locale)
-    data = get_store().download(loc)
+    data = get_store().download(loc, mark=audit.last_id(db.get_db(), loc))
     return Response(data, mimetype="text/x-gettext-translation", headers={
         "Content-Disposition": f'attachment; filename="messages-{loc}.po"',
     })
@@ -303,6 +303,10 @@ def upload(locale: str):
                                error=exc.reason, details=exc.details), exc.status_code
     flash(gettext("Datei übernommen: %(changed)s Einträge geändert, %(unknown)s unbekannte Einträge übersprungen.",
                   changed=result["changed"], unknown=result["unknown"]), "ok")
+    if result["conflicts"]:
+        flash(gettext("Nicht übernommen, weil sie nach Ihrem Download hier geändert wurden: %(entries)s. "
+                      "Bitte prüfen Sie diese Einträge im Editor.",
+                      entries="; ".join(f"„{m[:60]}“" for m in result["conflicts"][:20])), "error")
     if result["compile_error"]:
         flash(gettext("Gespeichert, aber noch nicht veröffentlicht: Der Katalog enthält an anderer Stelle Fehler. "
                       "Bitte prüfen Sie ihn mit „flask i18n check“."), "error")
