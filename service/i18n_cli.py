@@ -145,7 +145,9 @@ def update_catalog(path: Path, template: Catalog, locale: str) -> Catalog:
     """Merge a template into a catalog: new messages added, changed ones marked fuzzy (outdated)."""
     with catalogs.catalog_lock(path):
         catalog = catalogs.load_po(path, locale)
+        created = catalog.creation_date
         catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        catalog.creation_date = created  # the template carries no date: keep the file stable
         catalogs.save_po(path, catalog)
     return catalog
 
