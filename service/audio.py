@@ -588,7 +588,7 @@ def serve(locale: str, slug: str, name: str) -> Response:
     from .i18n import get_i18n
 
     m = NAME_RE.match(name)
-    if not m or locale not in get_i18n().available_locales() or len(slug) > 80:
+    if not m or not get_i18n().serves(locale) or len(slug) > 80:
         raise NotFound()
     audio_id, key, ext = m.groups()
     segments = page_segments(locale, slug, audio_id)

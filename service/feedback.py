@@ -47,7 +47,7 @@ def submit(locale: str):
     """Store a feedback message, or show the form again with every error and every value kept."""
     from .views import render_page  # the page renders the form
 
-    if locale not in get_i18n().available_locales():
+    if not get_i18n().serves(locale):
         abort(404)
     g.locale = locale
     if request.form.get("website"):  # honeypot: people never see this field

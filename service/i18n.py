@@ -77,15 +77,24 @@ class I18n:
         po, mo = self._paths(locale, domain)
         return self._stamp(po) + self._stamp(mo)
 
+    def stamps(self, locale: str) -> tuple:
+        """The versions of all of a locale's catalogs, read once per request (each read is a stat)."""
+        if not has_request_context():
+            return tuple(self.stamp(locale, d) for d in self.domains)
+        memo = g.setdefault("_i18n_stamps", {})
+        if locale not in memo:
+            memo[locale] = tuple(self.stamp(locale, d) for d in self.domains)
+        return memo[locale]
+
     def revision(self, locale: str) -> str:
         """A short token that changes whenever what a locale shows may change."""
-        parts = [repr(self.stamp(locale, d)) for d in self.domains]
+        parts = [repr(self.stamps(locale))]
         parts += [provider(locale) for provider in self.revision_providers]
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
     def refresh(self, locale: str) -> None:
         """Forget cached catalogs of a locale that changed on disk, in this process."""
-        stamp = tuple(self.stamp(locale, d) for d in self.domains)
+        stamp = self.stamps(locale)
         if self._seen.get(locale) == stamp:
             return
         first = locale not in self._seen
@@ -126,6 +135,12 @@ class I18n:
     def has_catalog(self, locale: str) -> bool:
         """Tell whether a human catalog ships for this locale."""
         return locale == self.source or os.path.exists(self._paths(locale, "messages")[0])
+
+    def serves(self, locale: str) -> bool:
+        """Tell whether one locale can be served (cheaper than listing them all)."""
+        if locale in self.shipped and self.has_catalog(locale):
+            return True
+        return any(locale in provider() for provider in self.locale_providers)
 
     def available_locales(self) -> list[str]:
         """Every locale that can be served: shipped catalogs first, then MT-reachable ones."""

@@ -16,7 +16,7 @@ MAX_SEGMENT = 80
 
 def _served(locale: str) -> bool:
     """Tell whether a locale code from the URL can be served."""
-    return len(locale) <= MAX_SEGMENT and locale in get_i18n().available_locales()
+    return len(locale) <= MAX_SEGMENT and get_i18n().serves(locale)
 
 
 @bp.url_value_preprocessor

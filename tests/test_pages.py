@@ -240,3 +240,14 @@ def test_page_is_usable_without_javascript(client):
     assert form.attrs["method"] == "post"
     assert find(html, "textarea", name="message")
     assert find(html, "label", for_="fb-message")
+
+
+def test_conditional_request_variants(client):
+    """Weak, listed and starred If-None-Match all give 304; a stale ETag and HEAD behave."""
+    etag = client.get("/de/").headers["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    for header in (etag, f"W/{etag}", f'"stale", {etag}', "*"):
+        assert client.get("/de/", headers={"If-None-Match": header}).status_code == 304, header
+    assert client.get("/de/", headers={"If-None-Match": '"stale"'}).status_code == 200
+    head = client.head("/de/")
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"] == etag
