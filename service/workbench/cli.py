@@ -1,7 +1,10 @@
 """`flask users`: add, remove, passwd, access and list workbench accounts."""
 from __future__ import annotations
 
+import sqlite3
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import click
 from flask import current_app
@@ -24,9 +27,16 @@ def _password(from_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def _fail(exc: auth.AccountError) -> None:
-    """Report an account error and exit non-zero."""
-    raise click.ClickException(str(exc))
+@contextmanager
+def _accounts() -> Iterator[sqlite3.Connection]:
+    """The accounts database for one command; an account error becomes a clear CLI error."""
+    conn = db.connect(current_app.config["DATABASE"])
+    try:
+        yield conn
+    except auth.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        conn.close()
 
 
 @click.group("users", cls=AppGroup)
@@ -41,14 +51,9 @@ def users_cli() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def add_command(username: str, role: str, locales: str, password_stdin: bool) -> None:
     """Create an account."""
-    conn = db.connect(current_app.config["DATABASE"])
-    try:
+    with _accounts() as conn:
         user = auth.add_user(conn, username, _password(password_stdin), role,
                              auth.parse_locales(locales, _target_locales()))
-    except auth.AccountError as exc:
-        _fail(exc)
-    finally:
-        conn.close()
     click.echo(f"added {user.username} ({user.role}; locales: {','.join(user.locales) or '-'})")
 
 
@@ -56,12 +61,9 @@ def add_command(username: str, role: str, locales: str, password_stdin: bool) ->
 @click.argument("username")
 def remove_command(username: str) -> None:
     """Delete an account (its sessions end at once)."""
-    conn = db.connect(current_app.config["DATABASE"])
-    try:
+    with _accounts() as conn:
         if not auth.remove_user(conn, username):
             raise click.ClickException(f"no user {username!r}")
-    finally:
-        conn.close()
     click.echo(f"removed {username}")
 
 
@@ -70,14 +72,9 @@ def remove_command(username: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def passwd_command(username: str, password_stdin: bool) -> None:
     """Set a new password (the user's sessions end)."""
-    conn = db.connect(current_app.config["DATABASE"])
-    try:
+    with _accounts() as conn:
         if not auth.set_password(conn, username, _password(password_stdin)):
             raise click.ClickException(f"no user {username!r}")
-    except auth.AccountError as exc:
-        _fail(exc)
-    finally:
-        conn.close()
     click.echo(f"password of {username} changed")
 
 
@@ -87,24 +84,16 @@ def passwd_command(username: str, password_stdin: bool) -> None:
 @click.option("--locales", default=None, help="Comma-separated locales; an empty string removes all.")
 def access_command(username: str, role: str | None, locales: str | None) -> None:
     """Change an account's role or locales."""
-    conn = db.connect(current_app.config["DATABASE"])
-    try:
+    with _accounts() as conn:
         parsed = None if locales is None else auth.parse_locales(locales, _target_locales())
         if not auth.set_access(conn, username, role, parsed):
             raise click.ClickException(f"no user {username!r}")
-    except auth.AccountError as exc:
-        _fail(exc)
-    finally:
-        conn.close()
     click.echo(f"access of {username} changed")
 
 
 @users_cli.command("list")
 def list_command() -> None:
     """Every account with role and locales."""
-    conn = db.connect(current_app.config["DATABASE"])
-    try:
+    with _accounts() as conn:
         for user in auth.list_users(conn):
             click.echo(f"{user.username:24} {user.role:11} {','.join(user.locales) or '-'}")
-    finally:
-        conn.close()
