@@ -182,6 +182,17 @@ def block_at(timings: dict, ms: float) -> int:
     return index
 
 
+def start_by_keyboard(page) -> None:
+    """Tab to the player's play button, press Enter, and wait until the audio really plays."""
+    tab_until(page, ".player-play")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "(() => { const a = document.querySelector('.player-audio');"
+        " return !a.paused && a.currentTime > 0.2; })()",
+        timeout=30_000,
+    )
+
+
 def watch_words(page, seconds: float = 3.0) -> list[dict]:
     """Sample the highlighted word while audio plays."""
     samples = []
@@ -198,13 +209,7 @@ def test_read_aloud_by_keyboard(live_service, page):
     strings = page.evaluate(
         "JSON.parse(document.querySelector('.player-data').textContent).strings"
     )
-    tab_until(page, ".player-play")
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "(() => { const a = document.querySelector('.player-audio');"
-        " return !a.paused && a.currentTime > 0.2; })()",
-        timeout=30_000,
-    )
+    start_by_keyboard(page)
     assert player(page)["label"] == strings["pause"]
 
     # The highlighted word moves on as the audio time advances, inside the paragraph being read.
@@ -283,13 +288,7 @@ def test_highlight_follows_audio_in_other_scripts(live_service, page, locale):
     import json
 
     page.goto(f"{live_service.origin}/{locale}/talentschulen")
-    tab_until(page, ".player-play")
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "(() => { const a = document.querySelector('.player-audio');"
-        " return !a.paused && a.currentTime > 0.2; })()",
-        timeout=30_000,
-    )
+    start_by_keyboard(page)
     timings = json.loads(live_service.get(player(page)["timings"]))
     samples = [s for s in watch_words(page, 2.5) if s["word"]]
     assert len({s["word"] for s in samples}) >= 3, [(s["time"], s["word"]) for s in samples]
