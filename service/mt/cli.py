@@ -25,6 +25,15 @@ def _service():
     return service
 
 
+def _service_for(locale: str):
+    """The MT service, or a click error saying why it cannot translate into a locale."""
+    service = _service()
+    if not service.can_translate(locale):
+        reason = service.engine.unavailable_reason() or f"no model route {service.source}->{locale}"
+        raise click.ClickException(f"cannot translate into {locale}: {reason}")
+    return service
+
+
 def machine_comment(engine: str, model: str) -> str:
     """The translator comment that marks a suggestion (catalogs.is_machine recognizes it)."""
     return f"{catalogs.MACHINE_COMMENT_PREFIX} by {engine} ({model}), not reviewed"
@@ -78,10 +87,7 @@ def fill_po(path: Path, service, locale: str, attempts: int = 3) -> tuple[int, i
 @with_appcontext
 def fill_command(locale: str) -> None:
     """Write MT suggestions into LOCALE's messages.po as fuzzy entries (never over a human translation)."""
-    service = _service()
-    if not service.can_translate(locale):
-        reason = service.engine.unavailable_reason() or f"no model route {service.source}->{locale}"
-        raise click.ClickException(f"cannot translate into {locale}: {reason}")
+    service = _service_for(locale)
     path = catalogs.po_path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"], locale)
     if not path.exists():
         raise click.ClickException(f"{path} does not exist: run `flask i18n init {locale}` first")
@@ -100,9 +106,7 @@ def warm_command(locale: str) -> None:
     """Translate every content message into LOCALE now, so no visitor sees a pending page."""
     from ..content import get_content
 
-    service = _service()
-    if not service.can_translate(locale):
-        raise click.ClickException(f"cannot translate into {locale}")
+    service = _service_for(locale)
     messages = get_content().all_messages()
     try:
         results = service.translate_now(messages, locale)
