@@ -173,10 +173,6 @@ class Content:
             raise NotFound()
         return self.pages[slug]
 
-    def by_kind(self, kind: str) -> list[Page]:
-        """Pages of one kind, in their order."""
-        return [p for p in self.pages.values() if p.kind == kind]
-
     def all_messages(self) -> list[str]:
         """Every content message of the site, without duplicates."""
         seen: dict[str, None] = {}

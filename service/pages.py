@@ -84,8 +84,8 @@ def localize_block(block: Block, locale: str, values: dict[str, str]) -> Localiz
     """Localize one block; fall back to German (and say so) when the translation does not fit."""
     i18n = get_i18n()
     found = i18n.localize(block.msgid, locale)
-    value_locale = found.lang
-    formatted = {k: format_value(v, value_locale) for k, v in values.items()}
+    # Numbers and dates in the language the text really is in (German on a fallback).
+    formatted = {k: format_value(v, found.lang) for k, v in values.items()} if "%(" in found.text else {}
     plain, html = render_inline(found.text, formatted)
     return LocalizedBlock(block.id, block.tag, block.msgid, plain, html, found.lang, found.status,
                           block.href, block.list_id)

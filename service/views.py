@@ -57,7 +57,7 @@ def render_page(locale: str, slug: str, **extra) -> str:
         nav=nav,
         published=published,
         alternates=alternates(page.url_slug),
-        examples=[(p, get_i18n().localize(p.nav, locale)) for p in content.by_kind("example")],
+        examples=[(p, label) for p, label in nav if p.kind == "example"],
         source_locale=current_app.config["SOURCE_LOCALE"],
         **extra,
     )
