@@ -1,29 +1,24 @@
 """Herne's education pages in every resident's language, and aloud: the app factory."""
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
 from flask import Flask
 
 from . import config
+from .core.files import atomic_write
+from .core.locks import FileLocks
 
 
 def _secret_key(instance: Path) -> str:
-    """Read the instance's secret key, creating it atomically on first start."""
+    """Read the instance's secret key, creating it on first start (the first worker to finish wins)."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        tmp = instance / f".secret_key.{os.getpid()}.tmp"
-        tmp.write_text(secrets.token_hex(32))
-        os.chmod(tmp, 0o600)
-        try:
-            os.link(tmp, path)  # fails if another worker won the race: keep theirs
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with FileLocks(instance / "locks").hold("secret_key"):
+            if not path.exists():
+                atomic_write(path, secrets.token_hex(32).encode(), mode=0o600)
     return path.read_text().strip()
 
 
@@ -36,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    app.extensions["locks"] = FileLocks(app.config["LOCK_DIR"])
 
     from . import content, db, errors, feedback, i18n, pagecache, views
 

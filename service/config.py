@@ -24,6 +24,8 @@ def defaults(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "AUDIO_CACHE_DIR": str(ROOT / "audio_cache"),
         "DATABASE": str(instance / "service.sqlite"),
+        # Lock files of work that must happen once (catalog saves, synthesis); one host shares them.
+        "LOCK_DIR": str(instance / "locks"),
         "PAGE_CACHE_SIZE": 512,
         "FEEDBACK_MAX_LENGTH": 5000,
         "SESSION_COOKIE_HTTPONLY": True,

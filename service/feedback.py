@@ -7,7 +7,7 @@ from flask import Blueprint, Flask, abort, current_app, g, redirect, request, ur
 from flask_babel import gettext
 
 from . import db, ratelimit
-from .forms import clean_text, has_control
+from .core.text import clean_text, has_control
 from .i18n import get_i18n
 
 bp = Blueprint("feedback", __name__)

@@ -13,7 +13,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from flask_babel import lazy_gettext
 
-from ..forms import has_control
+from ..core.text import has_control
 from .. import catalogs
 from ..content import LINK_RE
 from ..errors import BadRequest, Conflict, N_, NotFound

@@ -6,7 +6,7 @@ import sqlite3
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 
-from ..forms import clean_text, has_control
+from ..core.text import clean_text, has_control
 from .. import db, ratelimit
 from ..content import get_content
 from ..i18n import get_i18n, text_direction

@@ -1,0 +1,1 @@
+"""Building blocks without Flask: message syntax, safe file writes, locks and form text."""

@@ -1,0 +1,57 @@
+"""The syntax of messages: Markdown links, placeholders and HTML tags, defined once for the whole service.
+
+Content parsing, catalog checks and machine-translation masking all read messages with these
+patterns, so a message that one of them accepts is understood the same way by the others.
+"""
+from __future__ import annotations
+
+import re
+
+#: ``[text](https://…)``: the only inline markup the content knows.
+LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
+#: Any placeholder a message may carry: ``%(name)s``, ``%(n)d``, ``%s``, ``%d`` and ``{name}``.
+PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+#: An HTML tag, opening or closing; group 1 is its name.
+TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+#: One python-format directive: ``%%``, or ``%`` with optional name, flags, width, precision and a type.
+PERCENT_RE = re.compile(r"%(?:%|(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[a-zA-Z%]?))")
+#: The conversion types Python's ``%`` operator accepts.
+PERCENT_TYPES = set("diouxXeEfFgGcrsa")
+
+
+def links(text: str) -> list[str]:
+    """The link targets of a message, sorted."""
+    return sorted(url for _, url in LINK_RE.findall(text))
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders of a message, sorted (repeated ones repeated)."""
+    return sorted(PLACEHOLDER_RE.findall(text))
+
+
+def tags(text: str) -> list[str]:
+    """The HTML tag names of a message, sorted."""
+    return sorted(TAG_RE.findall(text))
+
+
+def strip_links(text: str) -> str:
+    """The message with each ``[text](url)`` reduced to its text."""
+    return LINK_RE.sub(lambda m: m.group(1), text)
+
+
+def percent_directives(text: str) -> tuple[list[str], list[str]]:
+    """The python-format directives of a text, and the malformed ones (a lone ``%``, an unknown type).
+
+    ``%%`` is an escaped percent sign and counts as neither.
+    """
+    found: list[str] = []
+    bad: list[str] = []
+    for m in PERCENT_RE.finditer(text):
+        whole = m.group(0)
+        if whole == "%%":
+            continue
+        if not m.group("type") or m.group("type") not in PERCENT_TYPES:
+            bad.append(whole)
+        else:
+            found.append(whole)
+    return sorted(found), sorted(bad)
