@@ -9,6 +9,11 @@ from flask import Flask
 from . import config
 from .core.files import atomic_write
 from .core.locks import FileLocks
+from . import content, db, i18n, mt, pagecache, ratelimit, tts, workbench
+from .cli import i18n as i18n_cli
+from .cli import mt as mt_cli
+from .cli import users as users_cli
+from .web import errors, feedback, pages
 
 
 def _secret_key(instance: Path) -> str:
@@ -29,23 +34,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env()
     if test_config:
         app.config.from_mapping(test_config)
+    config.resolve(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     app.extensions["locks"] = FileLocks(app.config["LOCK_DIR"])
 
-    from . import content, db, errors, feedback, i18n, pagecache, views
-
+    # Bottom to top: each subsystem's init_app sets up only itself.
     errors.init_app(app)
     db.init_app(app)
+    ratelimit.init_app(app)
     content.init_app(app)
     i18n.init_app(app)
     pagecache.init_app(app)
-    feedback.init_app(app)
-    # Optional subsystems register themselves here, each with its own init_app.
-    from . import mt, tts, workbench
-
     tts.init_app(app)
     mt.init_app(app)
     workbench.init_app(app)
-    views.init_app(app)
+    pages.init_app(app)
+    feedback.init_app(app)
+    for group in (i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli):
+        app.cli.add_command(group)
     return app

@@ -437,7 +437,7 @@ def page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
     """The segments of a published page, a section (from an h2/h3) or one block; NotFound otherwise."""
     from flask import current_app
 
-    from .errors import NotFound
+    from .web.errors import NotFound
     from .i18n import get_i18n
 
     if not AUDIO_ID_RE.match(audio_id) or len(slug) > 80:
@@ -455,9 +455,9 @@ def page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
 def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
     """Compute the segments of a published audio id (see page_segments)."""
     from .content import get_content
-    from .errors import NotFound
+    from .web.errors import NotFound
     from .i18n import get_i18n
-    from .pages import localize_page, render_inline
+    from .localized import localize_page, render_inline
 
     page = get_content().get("" if slug == "index" else slug)
     lp = localize_page(page, locale)
@@ -517,7 +517,7 @@ def audio_urls(locale: str, slug: str, audio_id: str, segments: list[Segment] | 
 
 def ensure_entry(locale: str, slug: str, audio_id: str) -> Entry:
     """Build (or find) the audio of a published id; backend or disk failures become Unavailable."""
-    from .errors import N_, Unavailable
+    from .web.errors import N_, Unavailable
 
     segments = page_segments(locale, slug, audio_id)
     cache, backend, voices, speed = _audio_parts(locale)
@@ -584,7 +584,7 @@ def _range_ok(header: str, size: int) -> bool:
 @bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
 def serve(locale: str, slug: str, name: str) -> Response:
     """Serve the MP3, timings or WebVTT of a published audio id, by content hash."""
-    from .errors import NotFound
+    from .web.errors import NotFound
     from .i18n import get_i18n
 
     m = NAME_RE.match(name)
@@ -645,7 +645,7 @@ def build_command(locales: tuple[str, ...], pages: tuple[str, ...]) -> None:
     """Synthesize every page and section of every (or the given) locale."""
     from .content import get_content
     from .i18n import get_i18n
-    from .pages import localize_page
+    from .localized import localize_page
 
     content = get_content()
     failed = 0
@@ -687,12 +687,8 @@ def stats_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Create the cache, register the audio routes, the player helper and `flask audio`."""
-    app.config.setdefault("AUDIO_CACHE_MAX_BYTES", 512 * 1024 * 1024)
-    app.config.setdefault("AUDIO_BITRATE", 48)
-    app.config.setdefault("AUDIO_MP3_QUALITY", 5)
-    bitrate = min(int(app.config["AUDIO_BITRATE"]), 48)  # speech needs no more; the issue caps it
     app.extensions["audio_cache"] = AudioCache(
-        app.config["AUDIO_CACHE_DIR"], int(app.config["AUDIO_CACHE_MAX_BYTES"]), bitrate,
+        app.config["AUDIO_CACHE_DIR"], int(app.config["AUDIO_CACHE_MAX_BYTES"]), int(app.config["AUDIO_BITRATE"]),
         int(app.config["AUDIO_MP3_QUALITY"]),
     )
     app.register_blueprint(bp)

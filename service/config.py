@@ -1,7 +1,8 @@
-"""Embedded defaults of the service; each can be overridden by a FLASK_* variable."""
+"""Every default setting of the service in one place; each can be overridden by a FLASK_* variable."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 #: The project's top-level folder (beside ``service/``).
 ROOT = Path(__file__).resolve().parent.parent
@@ -11,10 +12,11 @@ SOURCE_LOCALE = "de"
 SHIPPED_LOCALES = ["de", "en", "tr", "ar", "pl", "uk", "ro", "ru"]
 
 
-def defaults(instance_path: str) -> dict:
+def defaults(instance_path: str) -> dict[str, Any]:
     """Return the default configuration, with paths made absolute."""
     instance = Path(instance_path)
     return {
+        # -- languages and content
         "SOURCE_LOCALE": SOURCE_LOCALE,
         "SHIPPED_LOCALES": list(SHIPPED_LOCALES),
         "CONTENT_DIR": str(ROOT / "content"),
@@ -22,14 +24,45 @@ def defaults(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": SOURCE_LOCALE,
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
-        "AUDIO_CACHE_DIR": str(ROOT / "audio_cache"),
+        "PAGE_CACHE_SIZE": 512,
+        # -- storage
         "DATABASE": str(instance / "service.sqlite"),
         # Lock files of work that must happen once (catalog saves, synthesis); one host shares them.
         "LOCK_DIR": str(instance / "locks"),
-        "PAGE_CACHE_SIZE": 512,
+        # -- forms and sessions
         "FEEDBACK_MAX_LENGTH": 5000,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Largest .po a translator may upload (bytes).
+        "WORKBENCH_UPLOAD_MAX": 1024 * 1024,
+        # -- read-aloud
+        "TTS_BACKENDS": {"default": "espeak"},  # locale (or "default") -> backend name
+        "TTS_BACKEND_OPTIONS": {},  # backend name -> keyword arguments of its constructor
+        "TTS_SPEED": 1.0,
+        "AUDIO_CACHE_DIR": str(ROOT / "audio_cache"),
+        "AUDIO_CACHE_MAX_BYTES": 512 * 1024 * 1024,
+        "AUDIO_BITRATE": 48,  # kbit/s, mono MP3: plenty for speech
+        "AUDIO_MP3_QUALITY": 5,  # lame's 0 (best, slowest) to 9
+        # -- machine translation
+        "MT_ENABLED": True,
+        "MT_ENGINE": "argos",  # or a dotted path "package.module:Class"
+        "MT_PACKAGES_DIR": None,  # None: argostranslate's own folder
+        "MT_CACHE_PATH": None,  # None: mt_cache.sqlite beside DATABASE
+        "MT_GLOSSARY_DIR": None,  # None: the translations folder
+        "MT_LOCALES": None,  # None: every locale reachable from German
+        "MT_BATCH_SIZE": 16,
+        "MT_RETRY_AFTER": 60.0,
+        "MT_THREADS": 0,  # 0: CTranslate2's default
     }
+
+
+def resolve(config: dict[str, Any]) -> None:
+    """Fill the settings whose default follows another setting, once every override is in."""
+    if not config.get("MT_CACHE_PATH"):
+        config["MT_CACHE_PATH"] = str(Path(config["DATABASE"]).parent / "mt_cache.sqlite")
+    if not config.get("MT_GLOSSARY_DIR"):
+        config["MT_GLOSSARY_DIR"] = config["BABEL_TRANSLATION_DIRECTORIES"]
+    if isinstance(config.get("TTS_BACKENDS"), str):  # FLASK_TTS_BACKENDS="espeak": one backend for all
+        config["TTS_BACKENDS"] = {"default": config["TTS_BACKENDS"]}

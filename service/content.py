@@ -9,7 +9,7 @@ from typing import IO, Iterator
 
 from flask import Flask
 
-from .errors import NotFound
+from .web.errors import NotFound
 
 #: ``[text](https://…)``: the only inline markup the content knows.
 LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")

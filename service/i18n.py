@@ -18,8 +18,7 @@ from flask_babel import Babel, get_domain
 from markupsafe import Markup, escape
 
 from . import catalogs
-
-LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
+from .core.syntax import LANGUAGE_TAG_RE
 
 
 @dataclass(frozen=True)
@@ -181,7 +180,7 @@ class I18n:
 
 def normalize_locale(tag: str) -> str | None:
     """Turn 'de-DE' or 'pt_BR' into a primary code we might serve, or None for garbage."""
-    if not tag or not LOCALE_RE.match(tag):
+    if not tag or not LANGUAGE_TAG_RE.match(tag):
         return None
     return tag.replace("_", "-").split("-")[0].lower()
 
@@ -281,7 +280,3 @@ def init_app(app: Flask) -> None:
         # Only the locale this request shows: a change elsewhere is picked up by that locale's next request.
         if g.get("locale"):
             i18n.refresh(g.locale)
-
-    from .i18n_cli import i18n_cli
-
-    app.cli.add_command(i18n_cli)

@@ -12,7 +12,7 @@ from babel.support import Translations
 
 from service import catalogs, db
 from service.config import ROOT
-from service.i18n_cli import build_template, update_catalog
+from service.cli.i18n import build_template, update_catalog
 from service.catalogs import catalog_lock
 from service.workbench.store import Store, entry_key
 

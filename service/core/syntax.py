@@ -55,3 +55,9 @@ def percent_directives(text: str) -> tuple[list[str], list[str]]:
         else:
             found.append(whole)
     return sorted(found), sorted(bad)
+
+
+#: A locale code as it appears in URLs and folder names: ``de``, ``tr``, ``pt_BR``.
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+#: A language tag as a browser sends it in Accept-Language: ``de-DE``, ``zh-Hant``, ``pt_BR``.
+LANGUAGE_TAG_RE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-from pathlib import Path
 
 from flask import Flask, current_app
 
@@ -84,21 +83,6 @@ def _hooks(app: Flask, service: MTService) -> None:
 
 def init_app(app: Flask) -> None:
     """Create the MT service from config, register the i18n hooks, template helpers and `flask mt`."""
-    app.config.setdefault("MT_ENABLED", True)
-    app.config.setdefault("MT_ENGINE", "argos")
-    app.config.setdefault("MT_PACKAGES_DIR", None)  # None: argostranslate's own default
-    # Beside the service database (in the instance folder), but a file of its own.
-    app.config.setdefault("MT_CACHE_PATH", str(Path(app.config["DATABASE"]).parent / "mt_cache.sqlite"))
-    app.config.setdefault("MT_GLOSSARY_DIR", app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    app.config.setdefault("MT_LOCALES", None)  # None: every locale reachable from German
-    app.config.setdefault("MT_BATCH_SIZE", 16)
-    app.config.setdefault("MT_RETRY_AFTER", 60.0)
-    app.config.setdefault("MT_THREADS", 0)
-
-    from .cli import mt_cli
-
-    app.cli.add_command(mt_cli)
-
     @app.context_processor
     def _mt_helpers() -> dict:
         """`mt_failure(locale)`: the model error that keeps a page German, for the notice."""
@@ -121,7 +105,4 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["mt"] = service
     atexit.register(service.shutdown)
-    if "i18n" in app.extensions:
-        _hooks(app, service)
-    else:  # pragma: no cover - create_app always sets up i18n first
-        log.warning("MT loaded before i18n: no fallback hooks registered")
+    _hooks(app, service)

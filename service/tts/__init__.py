@@ -78,13 +78,7 @@ def get_tts() -> TTS:
 
 def init_app(app: Flask) -> None:
     """Read TTS_* settings, build the backends lazily usable, and set up the audio cache and routes."""
-    app.config.setdefault("TTS_BACKENDS", {"default": "espeak"})
-    app.config.setdefault("TTS_BACKEND_OPTIONS", {})
-    app.config.setdefault("TTS_SPEED", 1.0)
-    choice = app.config["TTS_BACKENDS"]
-    if isinstance(choice, str):  # FLASK_TTS_BACKENDS="espeak" sets one backend for all
-        choice = {"default": choice}
-    app.extensions["tts"] = TTS(choice, app.config["TTS_BACKEND_OPTIONS"], float(app.config["TTS_SPEED"]))
+    app.extensions["tts"] = TTS(app.config["TTS_BACKENDS"], app.config["TTS_BACKEND_OPTIONS"], float(app.config["TTS_SPEED"]))
     from .. import audio
 
     audio.init_app(app)

@@ -9,13 +9,10 @@ from .store import Store
 
 def init_app(app: Flask) -> None:
     """Create the tables, the catalog store, the /translate pages, the public suggestion form and `flask users`."""
-    from .cli import users_cli
     from .views import bp
 
-    app.config.setdefault("WORKBENCH_UPLOAD_MAX", 1024 * 1024)
     auth.init_app(app)
     audit.init_app(app)
     suggestions.init_app(app)
     app.extensions["workbench"] = {"store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"])}
     app.register_blueprint(bp)
-    app.cli.add_command(users_cli)

@@ -13,7 +13,7 @@ from flask import g, redirect, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db, ratelimit
-from ..errors import Forbidden, N_
+from ..web.errors import Forbidden, N_
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS wb_users (

@@ -6,7 +6,7 @@ import secrets
 
 from flask import request, session
 
-from ..errors import BadRequest, N_
+from ..web.errors import BadRequest, N_
 
 FIELD = "csrf_token"
 

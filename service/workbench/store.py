@@ -16,13 +16,11 @@ from flask_babel import lazy_gettext
 from ..core.text import has_control
 from .. import catalogs
 from ..content import LINK_RE
-from ..errors import BadRequest, Conflict, N_, NotFound
+from ..web.errors import BadRequest, Conflict, N_, NotFound
 from . import audit
 
 #: Longest translation of one entry we accept (characters).
 MAX_ENTRY = 10_000
-#: Default limit of an uploaded .po (bytes); WORKBENCH_UPLOAD_MAX overrides it.
-UPLOAD_MAX = 1024 * 1024
 KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
 #: Header field of a downloaded .po: the newest audited change of the locale at download time.
@@ -362,7 +360,7 @@ class Store:
         return uploaded
 
     def merge_upload(self, conn: sqlite3.Connection, locale: str, data: bytes, username: str,
-                     max_bytes: int = UPLOAD_MAX) -> dict:
+                     max_bytes: int) -> dict:
         """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
         uploaded = self.check_upload(locale, data, max_bytes)
         mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))

@@ -10,7 +10,7 @@ from ..core.text import clean_text, has_control
 from .. import db, ratelimit
 from ..content import get_content
 from ..i18n import get_i18n, text_direction
-from ..pages import localize_block
+from ..localized import localize_block
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS wb_suggestions (

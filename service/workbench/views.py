@@ -7,9 +7,9 @@ from flask_babel import gettext, lazy_gettext
 
 from .. import db
 from ..content import get_content
-from ..errors import BadRequest, N_
+from ..web.errors import BadRequest, N_
 from ..i18n import display_name, get_i18n, text_direction
-from ..views import best_locale
+from ..i18n import best_locale
 from . import audit, auth, csrf, suggestions
 from .store import EntryConflict, InvalidTranslation, Store, UploadRejected, counts
 
@@ -278,9 +278,7 @@ def download(locale: str):
 
 def _upload_limit() -> int:
     """The largest .po accepted."""
-    from .store import UPLOAD_MAX
-
-    return int(current_app.config.get("WORKBENCH_UPLOAD_MAX", UPLOAD_MAX))
+    return int(current_app.config["WORKBENCH_UPLOAD_MAX"])
 
 
 @bp.route("/<locale>/upload", methods=["GET", "POST"])

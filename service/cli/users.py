@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import db
-from . import auth
+from ..workbench import auth
 
 
 def _target_locales() -> list[str]:

@@ -12,8 +12,8 @@ from babel.messages.pofile import write_po
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import catalogs
-from .config import ROOT
+from .. import catalogs
+from ..config import ROOT
 
 #: Where messages come from: (glob below the project root, Babel extraction method).
 SOURCES = [

@@ -6,9 +6,9 @@ import re
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext
 
-from . import db, ratelimit
-from .core.text import clean_text, has_control
-from .i18n import get_i18n
+from .. import db, ratelimit
+from ..core.text import clean_text, has_control
+from ..i18n import get_i18n
 
 bp = Blueprint("feedback", __name__)
 
@@ -45,7 +45,7 @@ def validate(form: dict, max_length: int) -> tuple[dict, dict]:
 @bp.route(f"/<locale>/{FEEDBACK_SLUG}", methods=["POST"])
 def submit(locale: str):
     """Store a feedback message, or show the form again with every error and every value kept."""
-    from .views import render_page  # the page renders the form
+    from .pages import render_page  # the page renders the form
 
     if not get_i18n().serves(locale):
         abort(404)
@@ -69,6 +69,5 @@ def submit(locale: str):
 
 
 def init_app(app: Flask) -> None:
-    """Register the form's route and the rate limiter's table."""
-    ratelimit.init_app(app)
+    """Register the form's route."""
     app.register_blueprint(bp)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from .content import get_content
-from .i18n import best_locale, display_name, format_value, get_i18n, text_direction
-from .pagecache import cached_response
-from .pages import localize_page
+from ..content import get_content
+from ..i18n import best_locale, display_name, format_value, get_i18n, text_direction
+from ..pagecache import cached_response
+from ..localized import localize_page
 
 bp = Blueprint("pages", __name__)
 

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .. import catalogs
-from .base import EngineError
+from ..mt.base import EngineError
 
 
 @click.group("mt")

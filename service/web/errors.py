@@ -91,7 +91,7 @@ def _respond(status: int, message: str):
     """Render one error as JSON or as a page in the visitor's language."""
     from flask_babel import gettext
 
-    from .i18n import current_locale, text_direction
+    from ..i18n import current_locale, text_direction
 
     locale = current_locale()
     text = gettext(message)

@@ -1,0 +1,1 @@
+"""HTTP views: public pages, forms, audio files, and the one error handler."""
