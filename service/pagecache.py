@@ -16,20 +16,16 @@ class PageCache:
         self.size = size
         self._data: OrderedDict[tuple, tuple[str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get_or_render(self, key: tuple, render: Callable[[], str]) -> tuple[str, bytes]:
         """Return (etag, body) for a key, rendering once on a miss."""
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
-                self.hits += 1
                 return self._data[key]
         body = render().encode("utf-8")
         etag = hashlib.sha1(body).hexdigest()[:20]
         with self._lock:
-            self.misses += 1
             self._data[key] = (etag, body)
             self._data.move_to_end(key)
             while len(self._data) > self.size:

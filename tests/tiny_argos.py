@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-SEED_TEXT = Path("/work/shared/seed/000_7b0ef84c441602a4.txt")
+#: The repository's own German pages: the training text (nothing is read from outside the clone).
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 #: Words that must be single pieces so that a swap can exchange them.
 SWAP_WORDS = ["Stadt", "City", "Ville", "Schule", "School"]
 #: Extra training text beyond the seed, so common page words are in the vocabulary.
@@ -37,7 +38,8 @@ def train_sentencepiece(workdir: Path) -> Path:
 
     workdir.mkdir(parents=True, exist_ok=True)
     corpus = workdir / "corpus.txt"
-    text = SEED_TEXT.read_text(encoding="utf-8") + "\n" + EXTRA_TEXT
+    pages = [p.read_text(encoding="utf-8") for p in sorted(CONTENT_DIR.glob("*.md"))]
+    text = "\n".join(pages) + "\n" + EXTRA_TEXT
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
     prefix = workdir / "sp"

@@ -148,10 +148,6 @@ class TranslationCache:
 
         return self._run(query) or {}
 
-    def get(self, key: str) -> Entry | None:
-        """One cached entry."""
-        return self.get_many([key]).get(key)
-
     def put(self, key: str, *, locale: str, engine: str, model: str, source: str, text: str, status: str = "ok") -> None:
         """Store one translation (replacing an older row of the same key)."""
 

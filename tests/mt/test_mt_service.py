@@ -140,7 +140,7 @@ def test_truncated_cache_file_is_rebuilt(tmp_path):
     cache = TranslationCache(path)
     key = cache_key("Stadt", "de", "en", "argos", "m1")
     cache.put(key, locale="en", engine="argos", model="m1", source="Stadt", text="City")
-    assert cache.get(key).text == "City"
+    assert cache.get_many([key]).get(key).text == "City"
     cache.close()
     for extra in tmp_path.glob("c.sqlite-*"):
         extra.unlink()
@@ -149,9 +149,9 @@ def test_truncated_cache_file_is_rebuilt(tmp_path):
     rebuilt = TranslationCache(path)
     assert rebuilt.rebuilds == 1
     assert list(tmp_path.glob("c.sqlite.corrupt-*"))
-    assert rebuilt.get(key) is None
+    assert rebuilt.get_many([key]).get(key) is None
     rebuilt.put(key, locale="en", engine="argos", model="m1", source="Stadt", text="City")
-    assert rebuilt.get(key).text == "City"
+    assert rebuilt.get_many([key]).get(key).text == "City"
 
 
 def test_cache_damaged_while_running_is_rebuilt(tmp_path):
@@ -164,7 +164,7 @@ def test_cache_damaged_while_running_is_rebuilt(tmp_path):
     for extra in tmp_path.glob("c.sqlite-*"):
         extra.unlink()
     path.write_bytes(b"this is not a database" * 100)
-    assert cache.get(key) is None
+    assert cache.get_many([key]).get(key) is None
     assert cache.rebuilds == 1
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
