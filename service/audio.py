@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 from .tts import text as speech_text
 from .tts.base import Backend, BackendError, Event, Synthesis
+from .tts.mp3 import encode_mp3, mp3_info
 
 log = logging.getLogger(__name__)
 
@@ -65,68 +66,6 @@ def canonical_key(spec: dict) -> str:
     """Hash a canonical JSON form of everything that changes the output."""
     blob = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
-
-
-def encode_mp3(pcm: bytes, sample_rate: int, bitrate: int = 48, quality: int = 5) -> bytes:
-    """Encode 16-bit mono PCM as constant-bitrate mono MP3 in-process with lameenc."""
-    import lameenc
-
-    enc = lameenc.Encoder()
-    enc.set_bit_rate(bitrate)
-    enc.set_in_sample_rate(sample_rate)
-    enc.set_out_sample_rate(sample_rate)
-    enc.set_channels(1)
-    enc.set_quality(quality)
-    return bytes(enc.encode(pcm)) + bytes(enc.flush())
-
-
-_MP3_BITRATES = {  # (MPEG-1, MPEG-2/2.5) layer III, kbit/s
-    1: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-    2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
-}
-_MP3_RATES = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]}
-
-
-def mp3_info(data: bytes) -> dict:
-    """Walk the MP3 frame headers: duration in ms, sample rate, highest bitrate, channel count."""
-    pos = 0
-    if data[:3] == b"ID3" and len(data) >= 10:
-        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
-        pos = 10 + size
-    samples = 0
-    rate = 0
-    max_kbps = 0
-    channels = 0
-    frames = 0
-    while pos + 4 <= len(data):
-        h = int.from_bytes(data[pos:pos + 4], "big")
-        if (h >> 21) & 0x7FF != 0x7FF:
-            pos += 1
-            continue
-        version = (h >> 19) & 3  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5
-        layer = (h >> 17) & 3
-        br_i = (h >> 12) & 0xF
-        sr_i = (h >> 10) & 3
-        if version == 1 or layer != 1 or br_i in (0, 15) or sr_i == 3:
-            pos += 1
-            continue
-        kbps = _MP3_BITRATES[1 if version == 3 else 2][br_i]
-        rate = _MP3_RATES[version][sr_i]
-        per_frame = 1152 if version == 3 else 576
-        padding = (h >> 9) & 1
-        length = (144 if version == 3 else 72) * kbps * 1000 // rate + padding
-        channels = 1 if (h >> 6) & 3 == 3 else 2
-        samples += per_frame
-        max_kbps = max(max_kbps, kbps)
-        frames += 1
-        pos += length
-    return {
-        "duration_ms": samples / rate * 1000 if rate else 0.0,
-        "sample_rate": rate,
-        "max_kbps": max_kbps,
-        "channels": channels,
-        "frames": frames,
-    }
 
 
 def _write_all(fd: int, data: bytes) -> None:

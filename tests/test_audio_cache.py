@@ -14,7 +14,8 @@ import miniaudio
 import pytest
 
 from service import audio
-from service.audio import AudioCache, Segment, atomic_write, canonical_key, mp3_info
+from service.audio import AudioCache, Segment, atomic_write, canonical_key
+from service.tts.mp3 import mp3_info
 from service.tts import text as speech_text
 from service.tts.base import BackendError, Synthesis
 from service.tts.espeak import EspeakBackend
