@@ -33,6 +33,22 @@ def test_pages_carry_a_player_without_autoplay(client, locales):
         assert '/static/player.js' in html and "role=\"status\"" in html
 
 
+def test_download_link_says_what_it_offers(client, locales):
+    """The download link starts on the whole page; the player has a translated label for page and section."""
+    for locale in locales:
+        html = client.get(f"/{locale}/talentschulen").get_data(as_text=True)
+        data = player_data(html)
+        strings = data["strings"]
+        link = re.search(r'<a class="player-download" href="([^"]+)" download>(.*?)</a>', html)
+        assert link and link.group(1) == data["page"]["mp3"] + "?download=1"
+        assert link.group(2) == strings["download_page"]
+        assert strings["download_page"] != strings["download_section"]
+        if locale == "de":
+            assert strings["download_page"] == "MP3 herunterladen (ganze Seite)"
+        else:  # translated, not the German fallback
+            assert "herunterladen" not in strings["download_page"] + strings["download_section"], locale
+
+
 def test_mp3_is_served_immutable_and_decodes(client):
     """The MP3 comes with its type, an immutable cache header, and decodes to speech."""
     urls = section_url(client)
