@@ -4,6 +4,7 @@ Run: /tmp/venv/bin/python bench/bench_tts.py   (prints a table; not a test)
 """
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import tempfile
@@ -13,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service import create_app  # noqa: E402
-from service.audio import audio_urls, ensure_entry, page_segments  # noqa: E402
+from service.audio.publish import audio_urls, ensure_entry, page_segments  # noqa: E402
 
 
 def main() -> None:
@@ -29,8 +30,6 @@ def main() -> None:
             started = time.perf_counter()
             entry = ensure_entry(locale, "index", "page")
             cold = time.perf_counter() - started
-        import json
-
         duration = json.loads(entry.timings.read_text())["duration"] / 1000
         size = entry.mp3.stat().st_size
         client.get(urls["mp3"])

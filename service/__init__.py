@@ -9,10 +9,12 @@ from flask import Flask
 from . import config
 from .core.files import atomic_write
 from .core.locks import FileLocks
-from . import content, db, i18n, mt, pagecache, ratelimit, tts, workbench
+from . import audio, content, db, i18n, mt, pagecache, ratelimit, tts, workbench
+from .cli import audio as audio_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import users as users_cli
+from .web import audio as audio_views
 from .web import errors, feedback, pages
 
 
@@ -47,10 +49,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     pagecache.init_app(app)
     tts.init_app(app)
+    audio.init_app(app)
     mt.init_app(app)
     workbench.init_app(app)
     pages.init_app(app)
+    audio_views.init_app(app)
     feedback.init_app(app)
-    for group in (i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli):
+    for group in (i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli, audio_cli.audio_cli):
         app.cli.add_command(group)
     return app

@@ -1,6 +1,7 @@
-"""The audio cache with the real espeak-ng and lameenc: decoding, timings, locks, crashes, eviction."""
+"""The audio cache with the real espeak-ng and lameenc: whole files, keys, locks, crashes, eviction."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import multiprocessing
@@ -9,53 +10,20 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
-import miniaudio
 import pytest
 
-from service import audio
-from service.audio import AudioCache, Segment, atomic_write, canonical_key, mp3_info
-from service.tts import text as speech_text
+from service.audio import cache as cache_module
+from service.audio.cache import AudioCache, CachedAudio, canonical_key
+from service.audio.render import Segment
+from service.core import files
+from service.core.locks import FileLocks, Locks
 from service.tts.base import BackendError, Synthesis
 from service.tts.espeak import EspeakBackend
+from service.tts.mp3 import mp3_info
 
-VOICES = EspeakBackend().languages()
-PAGE = [
-    Segment("b1", "de", "Stadt der Talente"),
-    Segment("b2", "de", "Über ihre Schulmodernisierungsgesellschaft (HSM) investiert die Stadt rund "
-                        "150 Millionen Euro. Mehr unter https://www.herne.de/schule oder schule@herne.de."),
-    Segment("b3", "en", "This passage is in English."),
-]
-
-
-class CountingBackend(EspeakBackend):
-    """The real espeak-ng, slowed down and counting its syntheses in a file shared by processes."""
-
-    def __init__(self, log: Path, delay: float = 0.3):
-        """Append one line to ``log`` per synthesis; sleep ``delay`` to widen races."""
-        super().__init__()
-        self.log = log
-        self.delay = delay
-
-    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> Synthesis:
-        """Count, wait, then synthesize for real."""
-        with open(self.log, "a") as f:
-            f.write(f"{os.getpid()} {voice}\n")
-        time.sleep(self.delay)
-        return super().synthesize(text, voice, speed)
-
-
-class FailingBackend(EspeakBackend):
-    """A backend whose engine fails."""
-
-    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> Synthesis:
-        """Always fail."""
-        raise BackendError("engine crashed")
-
-
-def decode(path: Path) -> miniaudio.DecodedSoundFile:
-    """Decode an MP3 file to 16-bit samples at its own rate and channel count."""
-    return miniaudio.mp3_read_file_s16(str(path))
+from .audio_support import PAGE, VOICES, CountingBackend, FailingBackend, decode
 
 
 @pytest.fixture
@@ -64,51 +32,19 @@ def cache(tmp_path) -> AudioCache:
     return AudioCache(tmp_path / "audio_cache")
 
 
-def test_entry_decodes_and_timings_fit(cache):
-    """The MP3 decodes to audio as long as the timings say, mono, at most 48 kbit/s; timings are monotonic."""
+def test_entry_is_whole_and_world_readable(cache):
+    """An entry is an MP3 with its timings and cues under <root>/<locale>/, each file 0644, nothing else."""
     entry = cache.get_or_create("de", EspeakBackend(), VOICES, PAGE)
-    assert entry.mp3.parent == cache.root / "de"
+    assert isinstance(entry, CachedAudio) and entry.mp3.parent == cache.root / "de"
     timings = json.loads(entry.timings.read_text())
     sound = decode(entry.mp3)
-    seconds = sound.num_frames / sound.sample_rate
-    assert sound.sample_rate == 22050 and sound.nchannels == 1
-    assert abs(seconds * 1000 - timings["duration"]) < 150  # encoder padding only
-    n_words = sum(len(s.text.split()) for s in PAGE)
-    assert 0.4 * n_words * 60 / 175 < seconds < 3 * n_words * 60 / 175
-    info = mp3_info(entry.mp3.read_bytes())
-    assert info["channels"] == 1 and info["max_kbps"] <= 48
-    assert entry.mp3.stat().st_size * 8 / seconds <= 48_500
-    # timings: monotonic, inside the audio, every block present in order
+    assert abs(sound.num_frames / sound.sample_rate * 1000 - timings["duration"]) < 150
     assert [b["id"] for b in timings["blocks"]] == ["b1", "b2", "b3"]
-    for kind in ("words", "sentences", "blocks"):
-        items = timings[kind]
-        assert items, kind
-        assert all(0 <= i["start"] <= i["end"] <= timings["duration"] for i in items)
-        assert [i["start"] for i in items] == sorted(i["start"] for i in items)
-    # word indexes point into the shown words of their block
-    shown = {s.block: s.text.split() for s in PAGE}
-    assert all(0 <= w["w"] < len(shown[w["block"]]) for w in timings["words"])
-    spoken_b2 = [shown["b2"][w["w"]] for w in timings["words"] if w["block"] == "b2"]
-    assert "https://www.herne.de/schule" not in spoken_b2 and "schule@herne.de." not in spoken_b2
-    assert "Euro." in spoken_b2
-    vtt = entry.vtt.read_text()
-    assert vtt.startswith("WEBVTT\n\n") and "-->" in vtt and "This passage is in English." in vtt
-    assert oct(entry.mp3.stat().st_mode & 0o777) == "0o644"
-
-
-def test_cleaning_drops_urls_mails_and_decoration():
-    """URLs, e-mail addresses and decorative characters are not spoken; offsets map back to the page."""
-    shown = "Info ★ unter https://herne.de/a?b=c, per Mail an info@herne.de. Bürger*innen → hier."
-    spoken = speech_text.clean(shown)
-    assert "http" not in spoken.text and "@" not in spoken.text and "★" not in spoken.text
-    assert "→" not in spoken.text and "*" not in spoken.text
-    assert spoken.text.startswith("Info unter , per Mail an . Bürger innen hier")
-    for i, ch in enumerate(spoken.text):
-        if ch != " ":
-            assert shown[spoken.source[i]] == ch
-    terms = speech_text.clean("Die HSM und die HSMX.", {"HSM": "Herner Schulmodernisierungsgesellschaft"})
-    assert terms.text == "Die Herner Schulmodernisierungsgesellschaft und die HSMX."
-    assert terms.source[len("Die Herner")] == len("Die ")
+    assert entry.vtt.read_text().startswith("WEBVTT\n\n")
+    for path in (entry.mp3, entry.timings, entry.vtt):
+        assert oct(path.stat().st_mode & 0o777) == "0o644"
+    assert sorted(p.name for p in entry.folder.iterdir()) == sorted([entry.mp3.name, entry.timings.name, entry.vtt.name])
+    assert cache.lookup("de", entry.key) == entry
 
 
 def test_key_covers_everything_that_changes_the_audio(cache):
@@ -120,14 +56,74 @@ def test_key_covers_everything_that_changes_the_audio(cache):
     assert base != canonical_key(cache.spec(b, VOICES, PAGE, 1.25))
     assert base != canonical_key(cache.spec(b, {**VOICES, "en": "en-us"}, PAGE, 1.0))
     assert base != canonical_key(AudioCache(cache.root, bitrate=32).spec(b, VOICES, PAGE, 1.0))
+    assert base != canonical_key(cache.spec(b, VOICES, [*PAGE[:2], Segment("b3", "en", PAGE[2].text, "Spoken.")], 1.0))
 
 
-def test_foreign_block_uses_its_own_voice(cache, tmp_path):
-    """A block marked lang="en" on a German page is spoken with the English voice."""
-    log = tmp_path / "count.log"
-    cache.get_or_create("de", CountingBackend(log, delay=0), VOICES, PAGE)
-    voices = [line.split()[1] for line in log.read_text().splitlines()]
-    assert voices == ["de", "de", "en"]
+def test_configured_bitrate_is_honoured(tmp_path):
+    """The cache encodes at the bitrate it was given (no silent cap), and refuses a non-standard one."""
+    entry = AudioCache(tmp_path, bitrate=96).get_or_create("de", EspeakBackend(), VOICES, PAGE[:2])
+    assert mp3_info(entry.mp3.read_bytes())["max_kbps"] == 96
+    with pytest.raises(ValueError, match="AUDIO_BITRATE"):
+        AudioCache(tmp_path, bitrate=50)
+
+
+class RecordingLocks:
+    """A Locks backend that records which names were held, and which are held now."""
+
+    def __init__(self) -> None:
+        """Nothing held yet."""
+        self.taken: list[str] = []
+        self.held: set[str] = set()
+        self._mutex = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, name: str, timeout: float | None = None) -> Iterator[None]:
+        """Hold ``name`` (one holder at a time, like a real backend)."""
+        with self._mutex:
+            self.taken.append(name)
+            self.held.add(name)
+            try:
+                yield
+            finally:
+                self.held.discard(name)
+
+
+class LockCheckingBackend(EspeakBackend):
+    """The real espeak-ng, noting which locks were held during each synthesis."""
+
+    def __init__(self, locks: RecordingLocks):
+        """Watch ``locks``."""
+        super().__init__()
+        self.locks = locks
+        self.seen: list[set[str]] = []
+
+    def synthesize(self, text: str, voice: str, speed: float = 1.0) -> Synthesis:
+        """Note the held locks, then synthesize for real."""
+        self.seen.append(set(self.locks.held))
+        return super().synthesize(text, voice, speed)
+
+
+def test_synthesis_holds_the_named_lock_of_the_locks_given(tmp_path):
+    """The cache takes `audio:<locale>:<key>` from the Locks it was given, holds it while synthesizing, once."""
+    locks = RecordingLocks()
+    assert isinstance(locks, Locks)
+    cache = AudioCache(tmp_path, locks=locks)
+    backend = LockCheckingBackend(locks)
+    entry = cache.get_or_create("tr", backend, VOICES, PAGE[:2])
+    name = f"audio:tr:{entry.key}"
+    assert locks.taken == [name]
+    assert backend.seen and all(held == {name} for held in backend.seen)
+    assert not locks.held
+    cache.get_or_create("tr", backend, VOICES, PAGE[:2])  # a hit needs no lock
+    assert locks.taken == [name] and len(backend.seen) == 2
+    assert not (tmp_path / ".locks").exists(), "no file lock besides the Locks given"
+
+
+def test_default_locks_are_files_beside_the_cache(cache):
+    """Without a Locks object, the cache uses flock files in <root>/.locks."""
+    assert isinstance(cache.locks, FileLocks) and cache.locks.root == cache.root / ".locks"
+    entry = cache.get_or_create("de", EspeakBackend(), VOICES, PAGE[:1])
+    assert cache.locks.path(f"audio:de:{entry.key}").exists()
 
 
 def test_threads_synthesize_once(cache, tmp_path):
@@ -190,11 +186,11 @@ def _crashing_writer(root: str, ready) -> None:
         else:
             os.write(fd, data)
 
-    audio._write_all = half_then_hang
+    files._write_all = half_then_hang
     AudioCache(root).get_or_create("de", EspeakBackend(), VOICES, PAGE)
 
 
-def test_crash_mid_write_leaves_no_entry(cache):
+def test_crash_mid_write_leaves_no_entry(cache, monkeypatch):
     """A writer killed halfway leaves no entry that is served; the next request builds a whole one."""
     ctx = multiprocessing.get_context("fork")
     ready = ctx.Event()
@@ -212,13 +208,25 @@ def test_crash_mid_write_leaves_no_entry(cache):
     entry = cache.get_or_create("de", EspeakBackend(), VOICES, PAGE)
     assert entry.key == key
     assert decode(entry.mp3).num_frames > 22050
-    audio.STALE_TMP_SECONDS, old = 0, audio.STALE_TMP_SECONDS
-    try:
-        assert cache.prune()["stale_tmp"] == len(leftovers)
-    finally:
-        audio.STALE_TMP_SECONDS = old
+    assert cache.prune()["stale_tmp"] == 0, "a fresh temporary file may still be written: it stays"
+    monkeypatch.setattr(cache_module, "STALE_TMP_SECONDS", 0)
+    assert cache.prune()["stale_tmp"] == len(leftovers)
     assert not list((cache.root / "de").glob(".*.tmp"))
     assert cache.lookup("de", key) is not None
+
+
+def test_prune_removes_orphaned_timings(cache, monkeypatch):
+    """Timings whose MP3 never came (a crash between the writes) are removed once stale; entries stay."""
+    entry = cache.get_or_create("de", EspeakBackend(), VOICES, PAGE[:1])
+    orphan = entry.folder / ("0" * 32 + ".json")
+    orphan.write_text("{}")
+    orphan.with_suffix(".vtt").write_text("WEBVTT\n")
+    cache.prune()
+    assert orphan.exists()
+    monkeypatch.setattr(cache_module, "STALE_TMP_SECONDS", 0)
+    cache.prune()
+    assert not orphan.exists() and not orphan.with_suffix(".vtt").exists()
+    assert cache.lookup("de", entry.key) is not None
 
 
 def test_failing_backend_does_not_poison_the_cache(cache):
@@ -226,7 +234,7 @@ def test_failing_backend_does_not_poison_the_cache(cache):
     with pytest.raises(BackendError):
         cache.get_or_create("de", FailingBackend(), VOICES, PAGE)
     assert cache.entries() == []
-    assert not [p for p in (cache.root / "de").glob("*") if p.name != ".locks"]
+    assert not list((cache.root / "de").glob("*"))
     assert cache.get_or_create("de", EspeakBackend(), VOICES, PAGE).mp3.exists()
 
 
@@ -235,11 +243,11 @@ def test_full_disk_raises_and_leaves_no_file(cache, monkeypatch):
     def full(fd: int, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(audio, "_write_all", full)
+    monkeypatch.setattr(files, "_write_all", full)
     with pytest.raises(OSError) as info:
         cache.get_or_create("de", EspeakBackend(), VOICES, PAGE[:1])
     assert info.value.errno == errno.ENOSPC
-    assert not [p for p in (cache.root / "de").glob("*") if p.name != ".locks"]
+    assert not list((cache.root / "de").glob("*"))
 
 
 def test_size_bound_evicts_least_recently_used(cache):
@@ -254,9 +262,11 @@ def test_size_bound_evicts_least_recently_used(cache):
     cache.max_bytes = sizes[entries[0].key] + sizes[entries[2].key]
     assert cache.evict() == 1
     assert cache.lookup("de", entries[1].key) is None
+    assert not entries[1].timings.exists() and not entries[1].vtt.exists()
     assert cache.lookup("de", entries[0].key) and cache.lookup("de", entries[2].key)
     stats = cache.stats()
     assert stats["entries"] == 2 and stats["locales"]["de"]["entries"] == 2
+    assert set(stats["locales"]) == {"de"}, "the lock folder is not a locale"
     assert cache.prune(0)["evicted"] == 2 and cache.stats()["entries"] == 0
 
 
@@ -266,12 +276,5 @@ def test_lookup_rejects_bad_keys_and_locales(cache):
     assert cache.lookup("de", "A" * 32) is None
     with pytest.raises(ValueError):
         cache.lookup("../x", "0" * 32)
-
-
-def test_atomic_write_replaces_whole_files(tmp_path):
-    """atomic_write leaves either the old or the new content, world-readable, and no temporary file."""
-    target = tmp_path / "f.bin"
-    atomic_write(target, b"old")
-    atomic_write(target, b"new" * 100_000)
-    assert target.read_bytes() == b"new" * 100_000
-    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+    with pytest.raises(ValueError):
+        cache.get_or_create(".locks", EspeakBackend(), VOICES, PAGE[:1])

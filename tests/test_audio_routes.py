@@ -1,4 +1,4 @@
-"""Read-aloud through the real app: player on pages, audio by content hash, ranges, faults, health, CLI."""
+"""Read-aloud over HTTP through the real app: player on pages, audio by content hash, ranges, faults, health."""
 from __future__ import annotations
 
 import json
@@ -6,26 +6,7 @@ import re
 
 import miniaudio
 
-from service.audio import page_segments
-from service.catalogs import compile_po
-from service.tts.base import BackendError
-from service.tts.espeak import EspeakBackend
-
-
-class DownBackend(EspeakBackend):
-    """An engine that is not installed here."""
-
-    def available(self) -> bool:
-        """Never available."""
-        return False
-
-
-class BrokenBackend(EspeakBackend):
-    """An engine that loads but fails on every text."""
-
-    def synthesize(self, text, voice, speed=1.0):
-        """Always fail."""
-        raise BackendError("engine crashed")
+from .audio_support import DownBackend, FailingBackend
 
 
 def player_data(html: str) -> dict:
@@ -52,6 +33,22 @@ def test_pages_carry_a_player_without_autoplay(client, locales):
         assert '/static/player.js' in html and "role=\"status\"" in html
 
 
+def test_download_link_says_what_it_offers(client, locales):
+    """The download link starts on the whole page; the player has a translated label for page and section."""
+    for locale in locales:
+        html = client.get(f"/{locale}/talentschulen").get_data(as_text=True)
+        data = player_data(html)
+        strings = data["strings"]
+        link = re.search(r'<a class="player-download" href="([^"]+)" download>(.*?)</a>', html)
+        assert link and link.group(1) == data["page"]["mp3"] + "?download=1"
+        assert link.group(2) == strings["download_page"]
+        assert strings["download_page"] != strings["download_section"]
+        if locale == "de":
+            assert strings["download_page"] == "MP3 herunterladen (ganze Seite)"
+        else:  # translated, not the German fallback
+            assert "herunterladen" not in strings["download_page"] + strings["download_section"], locale
+
+
 def test_mp3_is_served_immutable_and_decodes(client):
     """The MP3 comes with its type, an immutable cache header, and decodes to speech."""
     urls = section_url(client)
@@ -69,6 +66,15 @@ def test_mp3_is_served_immutable_and_decodes(client):
     assert vtt.mimetype == "text/vtt" and vtt.get_data(as_text=True).startswith("WEBVTT")
     # the same URL later is served from the cache, byte for byte
     assert client.get(urls["mp3"]).data == r.data
+
+
+def test_download_parameter_makes_an_attachment(client):
+    """`?download=1` (the player's download link) sends the MP3 as a named attachment; playback gets none."""
+    url = section_url(client)["mp3"]
+    r = client.get(url + "?download=1")
+    assert r.status_code == 200
+    assert r.headers["Content-Disposition"] == 'attachment; filename="talentschulen-b4-de.mp3"'
+    assert "Content-Disposition" not in client.get(url).headers
 
 
 def test_head_and_ranges(client):
@@ -131,10 +137,14 @@ def test_unavailable_backend_keeps_pages_and_says_so(app, client):
 def test_failing_synthesis_is_503_and_not_cached(app, client):
     """An engine failing on synthesis gives a clear 503 (JSON or HTML) and leaves no cache entry."""
     urls = section_url(client)
-    app.extensions["tts"].backends["espeak"] = BrokenBackend()
+    app.extensions["tts"].backends["espeak"] = FailingBackend()
     r = client.get(urls["mp3"], headers={"Accept": "application/json"})
-    assert r.status_code == 503 and "nicht verfügbar" in r.get_json()["error"]
-    assert client.get(urls["mp3"]).status_code == 503
+    assert r.status_code == 503 and r.get_json()["error"] == "Die Vorlesefunktion ist zurzeit nicht verfügbar."
+    r = client.get(urls["mp3"])
+    assert r.status_code == 503 and "Die Vorlesefunktion ist zurzeit nicht verfügbar." in r.get_data(as_text=True)
+    en = section_url(client, "en")
+    r = client.get(en["mp3"], headers={"Accept": "application/json"})
+    assert r.status_code == 503 and r.get_json()["error"] == "Read-aloud is not available at the moment."
     assert app.extensions["audio_cache"].entries() == []
     assert client.get("/de/talentschulen").status_code == 200
 
@@ -148,51 +158,3 @@ def test_health_reports_each_backend(client):
     assert body["backends"]["espeak"]["version"].startswith("1.")
     assert set(body["locales"]) == {"de", "en", "tr", "ar", "pl", "uk", "ro", "ru"}
     assert r.headers["Cache-Control"] == "no-store"
-
-
-def test_every_block_is_spoken_with_its_own_language(app):
-    """Each block gets the voice of the language it is shown in (a German fallback gets the German voice)."""
-    tts = app.extensions["tts"]
-    cache = app.extensions["audio_cache"]
-    with app.test_request_context("/"):
-        for locale in app.config["SHIPPED_LOCALES"]:
-            voices = tts.voices(locale)
-            for slug in app.extensions["content"].pages:
-                segs = page_segments(locale, slug, "page")
-                assert all(s.lang in (locale, "de") for s in segs)
-                spec = cache.spec(tts.backend_for(locale), voices, segs, 1.0)
-                assert [item["voice"] for item in spec["segments"]] == [voices[s.lang] for s in segs]
-
-
-def test_speech_catalog_changes_what_is_spoken(app, translations_dir):
-    """A speech-domain entry replaces the spoken text (not the shown one) and changes the hash."""
-    with app.test_request_context("/"):
-        before = page_segments("de", "index", "page")
-        target = next(s for s in before if "HSM" in s.text)
-        msgid = next(b.msgid for b in app.extensions["content"].get("").blocks if b.id == target.block)
-    po = translations_dir / "de" / "LC_MESSAGES" / "speech.po"
-    po.parent.mkdir(parents=True, exist_ok=True)
-    escaped = msgid.replace('"', '\\"')
-    spoken = escaped.replace("(HSM)", "(Ha Es Em)")
-    po.write_text(f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-                  f'#, python-format\nmsgid "{escaped}"\nmsgstr "{spoken}"\n', encoding="utf-8")
-    compile_po(po)
-    with app.test_request_context("/"):
-        after = page_segments("de", "index", "page")
-    changed = next(s for s in after if s.block == target.block)
-    assert changed.text == target.text and changed.speech and "Ha Es Em" in changed.speech
-    assert "%(" not in changed.speech
-
-
-def test_cli_build_stats_prune(app, runner):
-    """`flask audio build` fills the cache, `stats` reports it, `prune` trims it."""
-    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen"])
-    assert r.exit_code == 0, r.output
-    assert "de/talentschulen/page:" in r.output
-    entries = app.extensions["audio_cache"].entries("de")
-    assert len(entries) >= 2
-    r = runner.invoke(args=["audio", "stats"])
-    assert r.exit_code == 0 and re.search(r"de\s+\d+ entries", r.output)
-    r = runner.invoke(args=["audio", "prune", "--max-bytes", "0"])
-    assert r.exit_code == 0 and f"evicted {len(entries)} entries" in r.output
-    assert app.extensions["audio_cache"].entries() == []

@@ -10,7 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import miniaudio
 import pytest
 
-from service.audio import AudioCache, Segment, encode_mp3, mp3_info
+from service.audio.cache import AudioCache
+from service.audio.render import Segment
+from service.tts.mp3 import encode_mp3, mp3_info
 from service.tts.base import Backend, BackendError
 from service.tts.espeak import EspeakBackend
 from service.tts.gtts import GttsBackend

@@ -66,12 +66,19 @@
     return timingsCache[url];
   }
 
+  function offerDownload(urls) {
+    // The download link always offers what is playing, and its label says whether that is the page or a section.
+    download.href = urls.mp3 + "?download=1";
+    download.textContent = urls.mp3 === data.page.mp3 ? S.download_page : S.download_section;
+  }
+
   function select(urls) {
     // Switch to another track (page or section) without playing it yet.
     if (track && track.urls.mp3 === urls.mp3) { return Promise.resolve(track); }
     clearHighlight();
     track = {urls: urls, timings: null};
     audio.src = urls.mp3;
+    offerDownload(urls);
     audio.playbackRate = parseFloat(speedSel.value);
     var t = track;
     return loadTimings(urls.json).then(function (timings) { t.timings = timings; return t; })
@@ -279,7 +286,6 @@
     btn.addEventListener("click", function () {
       select(data.sections[id]).then(function () {
         audio.currentTime = 0;
-        download.href = data.sections[id].mp3 + "?download=1";
         play();
         playBtn.focus();
       });

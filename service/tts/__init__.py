@@ -1,4 +1,4 @@
-"""Read-aloud: speech backends chosen per locale by configuration, and the audio they feed."""
+"""Speech backends chosen per locale by configuration."""
 from __future__ import annotations
 
 import importlib
@@ -77,8 +77,5 @@ def get_tts() -> TTS:
 
 
 def init_app(app: Flask) -> None:
-    """Read TTS_* settings, build the backends lazily usable, and set up the audio cache and routes."""
+    """Read the TTS_* settings and build the backends (each probes its engine lazily)."""
     app.extensions["tts"] = TTS(app.config["TTS_BACKENDS"], app.config["TTS_BACKEND_OPTIONS"], float(app.config["TTS_SPEED"]))
-    from .. import audio
-
-    audio.init_app(app)

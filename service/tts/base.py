@@ -40,8 +40,6 @@ class Backend(Protocol):
     """What the audio cache needs from a speech engine."""
 
     name: str
-    #: "pcm" (16-bit mono samples, encoded by the cache) or "mp3" (already encoded).
-    produces: str
 
     @property
     def version(self) -> str:

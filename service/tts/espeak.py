@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import unicodedata
 from typing import Any
@@ -120,8 +121,6 @@ def _on_synth(wav, numsamples: int, events) -> int:
 
 def installed_voices() -> dict[str, str]:
     """Every plain language code the wheel's voice data has (so machine-translated locales are spoken too)."""
-    import os
-
     try:
         import espeakng_loader
 
@@ -140,7 +139,6 @@ class EspeakBackend:
     """Speech from libespeak-ng, loaded in-process from the espeakng-loader wheel."""
 
     name = "espeak"
-    produces = "pcm"
 
     def __init__(self, voices: dict[str, str] | None = None):
         """Use the given locale -> voice map (default: every language the voice data has)."""

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import threading
 import time
+from importlib.metadata import version as dist_version
 from typing import Any
 
 from .base import BackendError, BackendUnavailable, Event, Synthesis
+from .mp3 import mp3_info
 from .text import word_starts
 
 #: Page locale -> gTTS language code.
@@ -18,7 +20,6 @@ class GttsBackend:
     """Speech from Google Translate's voice through the gTTS library; returns MP3 without word events."""
 
     name = "gtts"
-    produces = "mp3"
 
     def __init__(self, endpoint: str | None = None, timeout: float = 10.0, tld: str = "com",
                  langs: dict[str, str] | None = None):
@@ -35,9 +36,7 @@ class GttsBackend:
     def version(self) -> str:
         """The gTTS library version (part of every cache key)."""
         try:
-            from importlib.metadata import version
-
-            return f"gtts-{version('gTTS')}"
+            return f"gtts-{dist_version('gTTS')}"
         except Exception:
             return "gtts-unknown"
 
@@ -97,8 +96,6 @@ class GttsBackend:
         with self._lock:
             self._failed_at = 0.0
             self._error = None
-        from ..audio import mp3_info
-
         info = mp3_info(mp3)
         duration = info["duration_ms"]
         return Synthesis(

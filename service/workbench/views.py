@@ -191,7 +191,7 @@ def _audio_preview(loc: str, msgid: str) -> str | None:
     if "audio_cache" not in current_app.extensions or "tts" not in current_app.extensions:
         return None
     try:
-        from .. import audio
+        from ..audio import publish as audio
         from ..tts import get_tts
 
         if not get_tts().available(loc):

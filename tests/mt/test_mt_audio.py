@@ -5,6 +5,8 @@ import re
 
 import miniaudio
 
+from service.audio.publish import page_segments
+
 
 def test_machine_translated_page_is_read_aloud_in_its_language(mt_app, mt_client):
     """After MT lands, /fr/ has a player whose MP3 speaks the French machine text with the fr voice."""
@@ -22,8 +24,6 @@ def test_machine_translated_page_is_read_aloud_in_its_language(mt_app, mt_client
     assert {b["lang"] for b in timings["blocks"]} == {"fr"}
     assert timings["words"] and timings["words"][-1]["end"] <= timings["duration"]
     with mt_app.test_request_context():
-        from service.audio import page_segments
-
         segments = page_segments("fr", "talentkolleg-ruhr", "page")
     assert any("Ville Herne" in s.text for s in segments)  # the machine-made words are what is read
     assert {s.lang for s in segments} == {"fr"}

@@ -1,0 +1,19 @@
+"""Read-aloud audio of the published pages: rendering, the on-disk cache, what each page publishes."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .cache import AudioCache
+from .publish import player_context
+
+
+def init_app(app: Flask) -> None:
+    """Create the audio cache in ``app.extensions['audio_cache']`` and the ``audio_player`` template helper."""
+    app.extensions["audio_cache"] = AudioCache(
+        app.config["AUDIO_CACHE_DIR"],
+        max_bytes=int(app.config["AUDIO_CACHE_MAX_BYTES"]),
+        bitrate=app.config["AUDIO_BITRATE"],  # validated there: a non-standard rate is a ValueError at start
+        quality=int(app.config["AUDIO_MP3_QUALITY"]),
+        locks=app.extensions["locks"],
+    )
+    app.jinja_env.globals["audio_player"] = player_context

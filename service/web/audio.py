@@ -1,0 +1,87 @@
+"""HTTP views of read-aloud: the published audio files by content hash, and the health report."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_file
+
+from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, ensure_entry, page_segments
+from ..i18n import get_i18n
+from ..tts import get_tts
+from .errors import N_, NotFound, Unavailable
+
+bp = Blueprint("audio", __name__)
+NAME_RE = re.compile(r"^(page|b[0-9]{1,4})-([0-9a-f]{32})\.(mp3|json|vtt)$")
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: What a visitor reads when the audio cannot be made now (translated when shown).
+UNAVAILABLE = N_("Die Vorlesefunktion ist zurzeit nicht verfügbar.")
+
+
+def _bad_range(size: int) -> Response:
+    """A 416 answer that names the file's length."""
+    return Response("", 416, {"Content-Range": f"bytes */{size}", "Cache-Control": "no-store"})
+
+
+def _range_ok(header: str, size: int) -> bool:
+    """Whether a Range header is one satisfiable byte range of a file of ``size`` bytes."""
+    m = RANGE_RE.match(header.strip().replace(" ", ""))
+    if not m or (not m.group(1) and not m.group(2)):
+        return False  # malformed, or several ranges (we serve one)
+    if m.group(1):
+        first = int(m.group(1))
+        return first < size and (not m.group(2) or int(m.group(2)) >= first)
+    return int(m.group(2)) > 0  # suffix range
+
+
+@bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
+def serve(locale: str, slug: str, name: str) -> Response:
+    """Serve the MP3, timings or WebVTT of a published audio id, by content hash."""
+    m = NAME_RE.match(name)
+    if not m or not get_i18n().serves(locale):
+        raise NotFound()
+    g.locale = locale  # errors about this audio speak its language
+    audio_id, key, ext = m.groups()
+    try:
+        if audio_key(locale, page_segments(locale, slug, audio_id)) != key:
+            raise NotFound()  # tampered or outdated hash: only published text is ever spoken
+        entry = ensure_entry(locale, slug, audio_id)
+    except AudioNotPublished:
+        raise NotFound() from None
+    except AudioUnavailable as exc:
+        raise Unavailable(UNAVAILABLE) from exc
+    path = {"mp3": entry.mp3, "json": entry.timings, "vtt": entry.vtt}[ext]
+    size = path.stat().st_size
+    header = request.headers.get("Range")
+    if header is not None and ext == "mp3" and not _range_ok(header, size):
+        return _bad_range(size)
+    response = send_file(path, mimetype=MIMETYPES[ext], conditional=True, etag=key + ext,
+                         download_name=f"{slug}-{audio_id}-{locale}.{ext}", max_age=31536000)
+    response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if ext == "mp3" and request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{slug}-{audio_id}-{locale}.mp3"'
+    else:
+        response.headers.pop("Content-Disposition", None)
+    return response
+
+
+@bp.route("/healthz")
+def health() -> tuple[Response, int]:
+    """Each speech backend's state, and which locale uses which, as JSON."""
+    tts = get_tts()
+    locales = {
+        loc: {"backend": tts.backend_name(loc), "available": tts.available(loc)}
+        for loc in current_app.config["SHIPPED_LOCALES"]
+    }
+    ok = all(v["available"] for v in locales.values())
+    body = {"status": "ok" if ok else "degraded", "backends": tts.states(), "locales": locales}
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if any(v["available"] for v in locales.values()) else 503
+
+
+def init_app(app: Flask) -> None:
+    """Register the audio files and the health report (blueprint "audio": ``url_for("audio.serve", ...)``)."""
+    app.register_blueprint(bp)
