@@ -9,8 +9,9 @@ from flask import Flask
 from . import config
 from .core.files import atomic_write
 from .core.locks import FileLocks
-from . import audio, content, db, i18n, mt, pagecache, ratelimit, tts, workbench
+from . import audio, content, db, i18n, mt, pagecache, tts, workbench
 from .cli import audio as audio_cli
+from .cli import db as db_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import users as users_cli
@@ -44,7 +45,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Bottom to top: each subsystem's init_app sets up only itself.
     errors.init_app(app)
     db.init_app(app)
-    ratelimit.init_app(app)
     content.init_app(app)
     i18n.init_app(app)
     pagecache.init_app(app)
@@ -55,6 +55,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
-    for group in (i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli, audio_cli.audio_cli):
+    for group in (audio_cli.audio_cli, db_cli.db_cli, i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli):
         app.cli.add_command(group)
     return app

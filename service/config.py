@@ -27,6 +27,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PAGE_CACHE_SIZE": 512,
         # -- storage
         "DATABASE": str(instance / "service.sqlite"),
+        # A server database for several hosts, e.g. postgresql+psycopg://user@host/herne; None: DATABASE.
+        "DATABASE_URL": None,
+        # Migrate to the newest schema at start; None: only the embedded SQLite (else `flask db upgrade`).
+        "DATABASE_AUTO_UPGRADE": None,
         # Lock files of work that must happen once (catalog saves, synthesis); one host shares them.
         "LOCK_DIR": str(instance / "locks"),
         # -- forms and sessions

@@ -1,20 +1,13 @@
-"""A rate limiter whose counts live in SQLite, so every worker process shares them."""
+"""A rate limiter whose counts live in the database, so every worker process (and host) shares them."""
 from __future__ import annotations
 
 import hashlib
 import time
 
-from flask import Flask
+from sqlalchemy import delete, func, insert, select
 
 from . import db
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS rate_events (
-    bucket TEXT NOT NULL,
-    at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS rate_events_bucket ON rate_events (bucket, at);
-"""
+from .db.schema import rate_events
 
 
 def _key(bucket: str) -> str:
@@ -27,23 +20,19 @@ def hit(bucket: str, limit: int, window: float, now: float | None = None) -> boo
     now = time.time() if now is None else now
     bucket = _key(bucket)
     conn = db.get_db()
-    with conn:  # one transaction: count and insert together
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM rate_events WHERE bucket = ? AND at < ?", (bucket, now - window))
-        (count,) = conn.execute("SELECT COUNT(*) FROM rate_events WHERE bucket = ?", (bucket,)).fetchone()
+    # Count and insert atomically: SQLite takes its write lock at BEGIN (IMMEDIATE), PostgreSQL an
+    # advisory lock on the bucket, so two workers cannot both see room for the last attempt.
+    with db.transaction(conn, lock=f"rate:{bucket}"):
+        conn.execute(delete(rate_events).where(rate_events.c.bucket == bucket, rate_events.c.at < now - window))
+        count = conn.scalar(select(func.count()).select_from(rate_events).where(rate_events.c.bucket == bucket))
         if count >= limit:
             return False
-        conn.execute("INSERT INTO rate_events (bucket, at) VALUES (?, ?)", (bucket, now))
+        conn.execute(insert(rate_events).values(bucket=bucket, at=now))
     return True
 
 
 def reset(bucket: str) -> None:
     """Forget a bucket's attempts (after a successful login, say)."""
     conn = db.get_db()
-    with conn:
-        conn.execute("DELETE FROM rate_events WHERE bucket = ?", (_key(bucket),))
-
-
-def init_app(app: Flask) -> None:
-    """Create the table of attempts."""
-    db.ensure_schema(app, SCHEMA)
+    with db.transaction(conn):
+        conn.execute(delete(rate_events).where(rate_events.c.bucket == _key(bucket)))

@@ -1,21 +1,19 @@
 """The accessibility feedback form: good messages are stored, bad ones explained in the page's language."""
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from sqlalchemy import Row, select
+
+from service import db
+from service.db.schema import feedback
 
 from .html import find
 
 
-def stored(app) -> list[sqlite3.Row]:
+def stored(app) -> list[Row]:
     """Every feedback row in the database."""
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute("SELECT * FROM feedback").fetchall()
-    finally:
-        conn.close()
+    with db.connect(app) as conn:
+        return list(conn.execute(select(feedback).order_by(feedback.c.id)))
 
 
 def test_valid_feedback_is_stored_and_thanked(app, client):
@@ -29,7 +27,7 @@ def test_valid_feedback_is_stored_and_thanked(app, client):
     assert success.attrs["role"] == "status"
     assert "Thank you" in success.text
     rows = stored(app)
-    assert [(r["locale"], r["name"], r["email"]) for r in rows] == [("en", "Ayşe Yılmaz", "ayse@example.org")]
+    assert [(r.locale, r.name, r.email) for r in rows] == [("en", "Ayşe Yılmaz", "ayse@example.org")]
     assert "Set-Cookie" not in response.headers
 
 

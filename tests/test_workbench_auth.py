@@ -171,10 +171,9 @@ def test_users_cli(app):
     assert runner.invoke(args=["users", "add", "dora", "--locales", "xx", "--password-stdin"],
                          input=PASSWORD + "\n").exit_code != 0
     assert runner.invoke(args=["users", "access", "clara", "--locales", "tr"]).exit_code == 0
-    conn = db.connect(app.config["DATABASE"])
-    user = auth.get_user_by_name(conn, "clara")
+    with db.connect(app) as conn:
+        user = auth.get_user_by_name(conn, "clara")
     assert user.locales == ("tr",) and user.password_hash.startswith("scrypt:")
-    conn.close()
     assert runner.invoke(args=["users", "remove", "clara"]).exit_code == 0
     assert runner.invoke(args=["users", "remove", "clara"]).exit_code != 0
 

@@ -12,11 +12,12 @@ from babel.support import Translations
 
 from service import catalogs, db
 from service.config import ROOT
+from service.db.schema import wb_audit
 from service.cli.i18n import build_template, update_catalog
 from service.catalogs import catalog_lock
 from service.workbench.store import Store, entry_key
 
-from .workbench_support import entry_key as find_key, login, make_user
+from .workbench_support import count, entry_key as find_key, login, make_user
 
 CTX = multiprocessing.get_context("fork")
 
@@ -39,7 +40,7 @@ def _writer(directory: str, database: str, msgid: str, texts: list[str], die_at_
 
         os.fsync = fsync_then_die
     store = Store(directory)
-    conn = db.connect(database)
+    conn = db.connect(database)  # a connection of this process's own
     key = _key(directory, msgid)
     for text in texts:
         entry = store.get("en", key)
@@ -61,8 +62,7 @@ def test_writes_are_serialized_across_processes(app, translations_dir):
     catalog = catalogs.load_po(catalogs.po_path(translations_dir, "en"), "en")
     assert catalog.get("Hinweis").string == a[-1]
     assert catalog.get("Stadt der Talente").string == b[-1]
-    conn = db.connect(app.config["DATABASE"])
-    assert conn.execute("SELECT COUNT(*) FROM wb_audit").fetchone()[0] == 16
+    assert count(app, wb_audit) == 16
 
 
 def _check_whole(directory, allowed: set[str]) -> None:
@@ -88,10 +88,11 @@ def test_killed_in_the_middle_of_a_save(app, translations_dir):
     # The dead process's lock went with it, and its audit row was never committed.
     with catalog_lock(po):
         pass
-    assert db.connect(app.config["DATABASE"]).execute("SELECT COUNT(*) FROM wb_audit").fetchone()[0] == 0
+    assert count(app, wb_audit) == 0
     store = Store(translations_dir)
     entry = store.get("en", _key(translations_dir, "Hinweis"))
-    store.save(db.connect(app.config["DATABASE"]), "en", entry.key, ("After",), entry.revision, True, "t")
+    with db.connect(app) as conn:
+        store.save(conn, "en", entry.key, ("After",), entry.revision, True, "t")
     _check_whole(translations_dir, {"After"})
 
 

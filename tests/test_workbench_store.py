@@ -6,9 +6,11 @@ import re
 import pytest
 
 from service import catalogs, db
+from service.db.schema import wb_audit
 from service.workbench import audit
 
-from .workbench_support import entry_key, login, make_user, open_editor, save, token, unescape
+from .workbench_support import count, entry_key, login, make_user, open_editor, save, token, unescape
+from .workbench_support import rows as table_rows
 
 
 @pytest.fixture
@@ -90,8 +92,9 @@ def test_conflict_between_two_translators(app, anna, translations_dir):
                                                           "msgstr": "Heads-up", "action": "approve"})
     assert third.status_code == 303
     assert message(translations_dir, "Hinweis").string == "Heads-up"
-    rows = audit.history(db.connect(app.config["DATABASE"]), "en", "Hinweis")
-    assert [(r["username"], r["old"], r["new"]) for r in rows] == [
+    with db.connect(app) as conn:
+        rows = audit.history(conn, "en", "Hinweis")
+    assert [(r.username, r.old, r.new) for r in rows] == [
         ("bert", "Announcement", "Heads-up"), ("anna", "Notice", "Announcement")]
 
 
@@ -119,11 +122,10 @@ def test_audit_log_records_every_change(app, anna):
     """Who, when, locale, msgid, old and new are stored in SQLite and shown in the history."""
     key = entry_key(anna, "en", "Hinweis")
     save(anna, "en", key, "Note", action="approve")
-    conn = db.connect(app.config["DATABASE"])
-    (row,) = conn.execute("SELECT * FROM wb_audit").fetchall()
-    assert (row["username"], row["locale"], row["msgid"], row["old"], row["new"], row["action"]) == \
+    (row,) = table_rows(app, wb_audit)
+    assert (row.username, row.locale, row.msgid, row.old, row.new, row.action) == \
         ("anna", "en", "Hinweis", "Notice", "Note", "approve")
-    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["at"])
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row.at)
     history = anna.get("/translate/en/history")
     assert history.status_code == 200 and "Note" in history.text and "anna" in history.text
 
@@ -185,8 +187,7 @@ def test_upload_accepted_and_merged(app, anna, translations_dir):
     assert message(translations_dir, "Hinweis").string == "Important"
     assert message(translations_dir, "Gibt es nicht") is None
     assert "Important" in app.test_client().get("/en/").text
-    rows = db.connect(app.config["DATABASE"]).execute("SELECT action, old, new FROM wb_audit").fetchall()
-    assert [tuple(r) for r in rows] == [("upload", "Notice", "Important")]
+    assert [(r.action, r.old, r.new) for r in table_rows(app, wb_audit)] == [("upload", "Notice", "Important")]
 
 
 def test_upload_keeps_changes_made_after_the_download(app, anna, translations_dir):
@@ -245,7 +246,7 @@ def test_upload_rejected_whole(app, anna, translations_dir):
         assert "Die Datei wurde abgelehnt. Es wurde nichts geändert." in text, kind
         assert needle in text, (kind, re.findall(r'<div class="form-errors".*?</div>', text, re.S))
         assert po.read_bytes() == before and mo.read_bytes() == mo_before, kind
-    assert db.connect(app.config["DATABASE"]).execute("SELECT COUNT(*) FROM wb_audit").fetchone()[0] == 0
+    assert count(app, wb_audit) == 0
     assert _upload(anna, b"", name="").status_code == 400
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 
-from service import catalogs, db
+from service import catalogs
+from service.db.schema import wb_suggestions
 from service.workbench import suggestions
 
-from .workbench_support import login, make_user, token, unescape
+from .workbench_support import count, login, make_user, rows, token, unescape
 
 
 def test_page_marks_blocks_and_links_the_form_without_cookies(client, translations_dir):
@@ -33,9 +34,8 @@ def test_suggestion_stored_and_shown_in_the_queue_of_its_locale(app, client):
     response = client.post("/en/suggest/index/b1", data={"suggestion": "Town of Talents", "msgid": "tampered"})
     assert response.status_code == 303 and "Set-Cookie" not in response.headers
     assert "Thank you" in client.get(response.headers["Location"]).text  # in the reader's language
-    conn = db.connect(app.config["DATABASE"])
-    (row,) = conn.execute("SELECT * FROM wb_suggestions").fetchall()
-    assert (row["locale"], row["msgid"], row["text"], row["state"]) == ("en", "Stadt der Talente", "Town of Talents",
+    (row,) = rows(app, wb_suggestions)
+    assert (row.locale, row.msgid, row.text, row.state) == ("en", "Stadt der Talente", "Town of Talents",
                                                                          "open")
     make_user(app, "anna", locales=("en",))
     translator = app.test_client()
@@ -48,11 +48,11 @@ def test_suggestion_stored_and_shown_in_the_queue_of_its_locale(app, client):
     key = re.search(r"/translate/en/entry/([0-9a-f]{16})", queue.text).group(1)
     editor = translator.get(f"/translate/en/entry/{key}")
     assert "Town of Talents" in editor.text
-    closed = translator.post(f"/translate/en/suggestions/{row['id']}",
+    closed = translator.post(f"/translate/en/suggestions/{row.id}",
                              data={"csrf_token": token(editor.text), "state": "done"})
     assert closed.status_code == 303
     assert "Town of Talents" not in translator.get("/translate/en/suggestions").text
-    assert translator.post(f"/translate/en/suggestions/{row['id']}",
+    assert translator.post(f"/translate/en/suggestions/{row.id}",
                            data={"csrf_token": token(editor.text), "state": "done"}).status_code == 404
 
 
@@ -69,7 +69,7 @@ def test_bad_suggestions_are_refused(app, client):
     assert client.post("/xx/suggest/index/b1", data={"suggestion": "Fine text"}).status_code == 404
     honeypot = client.post("/en/suggest/index/b1", data={"suggestion": "Spam", "website": "http://spam"})
     assert honeypot.status_code == 303
-    assert db.connect(app.config["DATABASE"]).execute("SELECT COUNT(*) FROM wb_suggestions").fetchone()[0] == 0
+    assert count(app, wb_suggestions) == 0
 
 
 def test_suggestions_are_rate_limited(app, client):
@@ -78,5 +78,4 @@ def test_suggestions_are_rate_limited(app, client):
         assert client.post("/en/suggest/index/b1", data={"suggestion": f"Idea {i}"}).status_code == 303
     refused = client.post("/en/suggest/index/b1", data={"suggestion": "One more idea"})
     assert refused.status_code == 429 and "One more idea" in refused.text
-    count = db.connect(app.config["DATABASE"]).execute("SELECT COUNT(*) FROM wb_suggestions").fetchone()[0]
-    assert count == suggestions.RATE_LIMIT
+    assert count(app, wb_suggestions) == suggestions.RATE_LIMIT

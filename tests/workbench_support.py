@@ -4,6 +4,8 @@ from __future__ import annotations
 import html
 import re
 
+from sqlalchemy import Row, Table, func, select
+
 from service import db
 from service.workbench import auth
 
@@ -15,11 +17,20 @@ KEY_RE = re.compile(r"/translate/(\w+)/entry/([0-9a-f]{16})")
 
 def make_user(app, username: str, role: str = "translator", locales: tuple[str, ...] = ("en",)) -> None:
     """Create an account directly in the app's database."""
-    conn = db.connect(app.config["DATABASE"])
-    try:
+    with db.connect(app) as conn:
         auth.add_user(conn, username, PASSWORD, role, locales)
-    finally:
-        conn.close()
+
+
+def rows(app, table: Table) -> list[Row]:
+    """Every row of a table of the app's database, in the order written."""
+    with db.connect(app) as conn:
+        return list(conn.execute(select(table).order_by(*table.primary_key.columns)))
+
+
+def count(app, table: Table) -> int:
+    """How many rows a table of the app's database has."""
+    with db.connect(app) as conn:
+        return conn.scalar(select(func.count()).select_from(table))
 
 
 def token(page_html: str) -> str:

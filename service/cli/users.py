@@ -1,7 +1,6 @@
 """`flask users`: add, remove, passwd, access and list workbench accounts."""
 from __future__ import annotations
 
-import sqlite3
 import sys
 from contextlib import contextmanager
 from typing import Iterator
@@ -9,6 +8,7 @@ from typing import Iterator
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import Connection
 
 from .. import db
 from ..workbench import auth
@@ -28,9 +28,9 @@ def _password(from_stdin: bool) -> str:
 
 
 @contextmanager
-def _accounts() -> Iterator[sqlite3.Connection]:
+def _accounts() -> Iterator[Connection]:
     """The accounts database for one command; an account error becomes a clear CLI error."""
-    conn = db.connect(current_app.config["DATABASE"])
+    conn = db.connect(current_app)
     try:
         yield conn
     except auth.AccountError as exc:

@@ -1,12 +1,14 @@
-"""The accessibility feedback form: validated, rate-limited and stored durably in SQLite."""
+"""The accessibility feedback form: validated, rate-limited and stored durably in the database."""
 from __future__ import annotations
 
 import re
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext
+from sqlalchemy import insert
 
 from .. import db, ratelimit
+from ..db.schema import feedback as feedback_table
 from ..core.text import clean_text, has_control
 from ..i18n import get_i18n
 
@@ -60,11 +62,11 @@ def submit(locale: str):
         status = 429 if "form" in errors else 400
         return html, status
     conn = db.get_db()
-    with conn:
-        conn.execute(
-            "INSERT INTO feedback (locale, page, name, email, message) VALUES (?, ?, ?, ?, ?)",
-            (locale, request.form.get("page", FEEDBACK_SLUG)[:80], values["name"], values["email"], values["message"]),
-        )
+    with db.transaction(conn):
+        conn.execute(insert(feedback_table).values(
+            locale=locale, page=request.form.get("page", FEEDBACK_SLUG)[:80], name=values["name"],
+            email=values["email"], message=values["message"],
+        ))
     return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)
 
 

@@ -1,30 +1,21 @@
-"""Workbench accounts: users in SQLite, scrypt hashes, roles, per-locale permissions, login and logout."""
+"""Workbench accounts: users in the database, scrypt hashes, roles, per-locale permissions, login and logout."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
-import sqlite3
 from dataclasses import dataclass
 from functools import wraps
 from typing import Callable
 
 from flask import g, redirect, request, session, url_for
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db, ratelimit
+from ..db.schema import rate_events, wb_users
 from ..web.errors import Forbidden, N_
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS wb_users (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE,
-    password TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('admin', 'translator')),
-    locales TEXT NOT NULL DEFAULT '',
-    created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
-"""
 
 ROLES = ("admin", "translator")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
@@ -79,12 +70,12 @@ class User:
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
-def _row_to_user(row: sqlite3.Row | None) -> User | None:
+def _row_to_user(row: Row | None) -> User | None:
     """Build a User from a row."""
     if row is None:
         return None
-    locales = tuple(x for x in row["locales"].split(",") if x)
-    return User(row["id"], row["username"], row["role"], locales, row["password"])
+    locales = tuple(x for x in row.locales.split(",") if x)
+    return User(row.id, row.username, row.role, locales, row.password)
 
 
 def parse_locales(value: str | None, allowed: list[str]) -> tuple[str, ...]:
@@ -110,22 +101,22 @@ def check_password_rules(password: str) -> None:
         raise AccountError(N_("Das Passwort ist zu lang."))
 
 
-def get_user_by_name(conn: sqlite3.Connection, username: str) -> User | None:
+def get_user_by_name(conn: Connection, username: str) -> User | None:
     """Look a user up by name."""
-    return _row_to_user(conn.execute("SELECT * FROM wb_users WHERE username = ?", (username,)).fetchone())
+    return _row_to_user(conn.execute(select(wb_users).where(wb_users.c.username == username)).first())
 
 
-def get_user_by_id(conn: sqlite3.Connection, user_id: int) -> User | None:
+def get_user_by_id(conn: Connection, user_id: int) -> User | None:
     """Look a user up by id."""
-    return _row_to_user(conn.execute("SELECT * FROM wb_users WHERE id = ?", (user_id,)).fetchone())
+    return _row_to_user(conn.execute(select(wb_users).where(wb_users.c.id == user_id)).first())
 
 
-def list_users(conn: sqlite3.Connection) -> list[User]:
+def list_users(conn: Connection) -> list[User]:
     """Every user, by name."""
-    return [_row_to_user(r) for r in conn.execute("SELECT * FROM wb_users ORDER BY username")]
+    return [_row_to_user(r) for r in conn.execute(select(wb_users).order_by(wb_users.c.username))]
 
 
-def add_user(conn: sqlite3.Connection, username: str, password: str, role: str, locales: tuple[str, ...]) -> User:
+def add_user(conn: Connection, username: str, password: str, role: str, locales: tuple[str, ...]) -> User:
     """Create a user with a scrypt-hashed password."""
     if not USERNAME_RE.match(username):
         raise AccountError(N_("Benutzernamen haben 2 bis 64 Zeichen: Buchstaben, Ziffern und ._@-"))
@@ -133,46 +124,47 @@ def add_user(conn: sqlite3.Connection, username: str, password: str, role: str, 
         raise AccountError(N_("Die Rolle muss admin oder translator sein."))
     check_password_rules(password)
     try:
-        with conn:
-            conn.execute(
-                "INSERT INTO wb_users (username, password, role, locales) VALUES (?, ?, ?, ?)",
-                (username, generate_password_hash(password, method="scrypt"), role, ",".join(locales)),
-            )
-    except sqlite3.IntegrityError:
+        with db.transaction(conn):
+            conn.execute(insert(wb_users).values(
+                username=username, password=generate_password_hash(password, method="scrypt"), role=role,
+                locales=",".join(locales),
+            ))
+    except IntegrityError:
         raise AccountError(N_("Das Konto %(name)s gibt es schon."), name=username) from None
     return get_user_by_name(conn, username)
 
 
-def remove_user(conn: sqlite3.Connection, username: str) -> bool:
+def remove_user(conn: Connection, username: str) -> bool:
     """Delete a user; return False if there was none."""
-    with conn:
-        cur = conn.execute("DELETE FROM wb_users WHERE username = ?", (username,))
-    return cur.rowcount > 0
+    with db.transaction(conn):
+        result = conn.execute(delete(wb_users).where(wb_users.c.username == username))
+    return result.rowcount > 0
 
 
-def set_password(conn: sqlite3.Connection, username: str, password: str) -> bool:
+def set_password(conn: Connection, username: str, password: str) -> bool:
     """Give a user a new password (which ends their sessions)."""
     check_password_rules(password)
-    with conn:
-        cur = conn.execute("UPDATE wb_users SET password = ? WHERE username = ?",
-                           (generate_password_hash(password, method="scrypt"), username))
-    return cur.rowcount > 0
+    with db.transaction(conn):
+        result = conn.execute(update(wb_users).where(wb_users.c.username == username)
+                              .values(password=generate_password_hash(password, method="scrypt")))
+    return result.rowcount > 0
 
 
-def set_access(conn: sqlite3.Connection, username: str, role: str | None, locales: tuple[str, ...] | None) -> bool:
+def set_access(conn: Connection, username: str, role: str | None, locales: tuple[str, ...] | None) -> bool:
     """Change a user's role and/or locales."""
     if role is not None and role not in ROLES:
         raise AccountError(N_("Die Rolle muss admin oder translator sein."))
-    user = get_user_by_name(conn, username)
-    if user is None:
-        return False
-    with conn:
-        conn.execute("UPDATE wb_users SET role = ?, locales = ? WHERE id = ?",
-                     (role or user.role, ",".join(user.locales if locales is None else locales), user.id))
+    with db.transaction(conn):  # read and write together: a concurrent change is not half overwritten
+        user = get_user_by_name(conn, username)
+        if user is None:
+            return False
+        conn.execute(update(wb_users).where(wb_users.c.id == user.id).values(
+            role=role or user.role, locales=",".join(user.locales if locales is None else locales),
+        ))
     return True
 
 
-def verify(conn: sqlite3.Connection, username: str, password: str) -> User | None:
+def verify(conn: Connection, username: str, password: str) -> User | None:
     """Return the user when name and password match, spending the same time either way."""
     user = get_user_by_name(conn, username) if USERNAME_RE.match(username or "") else None
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
@@ -201,10 +193,9 @@ def _below(bucket: str, limit: int) -> bool:
     import time
 
     conn = db.get_db()
-    (count,) = conn.execute(
-        "SELECT COUNT(*) FROM rate_events WHERE bucket = ? AND at >= ?",
-        (ratelimit._key(bucket), time.time() - LOGIN_WINDOW),
-    ).fetchone()
+    count = conn.scalar(select(func.count()).select_from(rate_events).where(
+        rate_events.c.bucket == ratelimit._key(bucket), rate_events.c.at >= time.time() - LOGIN_WINDOW,
+    ))
     return count < limit
 
 
@@ -262,8 +253,3 @@ def require_admin() -> User:
     if user is None or not user.is_admin:
         raise Forbidden(N_("Nur Administratorinnen und Administratoren dürfen Konten verwalten."))
     return user
-
-
-def init_app(app) -> None:
-    """Create the users table."""
-    db.ensure_schema(app, SCHEMA)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -12,9 +11,10 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from flask_babel import lazy_gettext
+from sqlalchemy import Connection
 
 from ..core.text import has_control
-from .. import catalogs
+from .. import catalogs, db
 from ..content import LINK_RE
 from ..web.errors import BadRequest, Conflict, N_, NotFound
 from . import audit
@@ -244,7 +244,7 @@ class Store:
             return False, str(exc)
         return True, None
 
-    def save(self, conn: sqlite3.Connection, locale: str, key: str, strings: tuple[str, ...], base_revision: str,
+    def save(self, conn: Connection, locale: str, key: str, strings: tuple[str, ...], base_revision: str,
              approve: bool, username: str) -> SaveResult:
         """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
         if not REVISION_RE.match(base_revision or ""):
@@ -289,18 +289,13 @@ class Store:
             compiled, error = self._commit(conn, locale, catalog, username, [change])
             return SaveResult(updated, changed=True, compiled=compiled, compile_error=error)
 
-    def _commit(self, conn: sqlite3.Connection, locale: str, catalog: Catalog, username: str,
+    def _commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
                 changes: list[audit.Change]) -> tuple[bool, str | None]:
         """Write the audit rows and the catalog together: the rows are committed once the file is in place."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        # SQLite's write lock is taken at BEGIN: the commit after the file is in place cannot wait on it.
+        with db.transaction(conn):
             audit.insert(conn, changes)
-            result = self._write(locale, catalog, username)
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
-        return result
+            return self._write(locale, catalog, username)
 
     def download(self, locale: str, mark: int | None = None) -> bytes:
         """The .po of a locale as it is on disk; with a mark, the audit position it was taken at in its header."""
@@ -359,7 +354,7 @@ class Store:
             raise UploadRejected(str(lazy_gettext("Die Datei enthält keinen Eintrag dieses Katalogs.")))
         return uploaded
 
-    def merge_upload(self, conn: sqlite3.Connection, locale: str, data: bytes, username: str,
+    def merge_upload(self, conn: Connection, locale: str, data: bytes, username: str,
                      max_bytes: int) -> dict:
         """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
         uploaded = self.check_upload(locale, data, max_bytes)

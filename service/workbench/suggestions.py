@@ -1,33 +1,16 @@
-"""Readers' "suggest a better translation": a small public form, rate-limited and length-bounded, stored in SQLite."""
+"""Readers' "suggest a better translation": a public form, rate-limited and length-bounded, queued per locale."""
 from __future__ import annotations
-
-import sqlite3
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from ..core.text import clean_text, has_control
 from .. import db, ratelimit
 from ..content import get_content
 from ..i18n import get_i18n, text_direction
+from ..db.schema import utc_now, wb_suggestions
 from ..localized import localize_block
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS wb_suggestions (
-    id INTEGER PRIMARY KEY,
-    created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
-    locale TEXT NOT NULL,
-    slug TEXT NOT NULL,
-    block_id TEXT NOT NULL,
-    msgid TEXT NOT NULL,
-    shown TEXT NOT NULL,
-    text TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'done', 'dismissed')),
-    handled_by TEXT,
-    handled_at TEXT
-);
-CREATE INDEX IF NOT EXISTS wb_suggestions_queue ON wb_suggestions (locale, state, msgid);
-"""
 
 MIN_LENGTH = 2
 MAX_LENGTH = 2000
@@ -52,40 +35,40 @@ def validate(text: str) -> str | None:
     return None
 
 
-def store(conn: sqlite3.Connection, locale: str, slug: str, block_id: str, msgid: str, shown: str, text: str) -> int:
+def store(conn: Connection, locale: str, slug: str, block_id: str, msgid: str, shown: str, text: str) -> int:
     """Save one suggestion in the queue of its locale."""
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO wb_suggestions (locale, slug, block_id, msgid, shown, text) VALUES (?, ?, ?, ?, ?, ?)",
-            (locale, slug, block_id, msgid, shown, text),
-        )
-    return int(cur.lastrowid)
+    with db.transaction(conn):
+        result = conn.execute(insert(wb_suggestions).values(
+            locale=locale, slug=slug, block_id=block_id, msgid=msgid, shown=shown, text=text,
+        ))
+    return int(result.inserted_primary_key[0])
 
 
-def queue(conn: sqlite3.Connection, locale: str, msgid: str | None = None, state: str = "open") -> list[sqlite3.Row]:
+def queue(conn: Connection, locale: str, msgid: str | None = None, state: str = "open") -> list[Row]:
     """The suggestions of a locale (or of one message) in a state, oldest first."""
-    if msgid is None:
-        return conn.execute("SELECT * FROM wb_suggestions WHERE locale = ? AND state = ? ORDER BY id",
-                            (locale, state)).fetchall()
-    return conn.execute("SELECT * FROM wb_suggestions WHERE locale = ? AND state = ? AND msgid = ? ORDER BY id",
-                        (locale, state, msgid)).fetchall()
+    query = select(wb_suggestions).where(wb_suggestions.c.locale == locale, wb_suggestions.c.state == state)
+    if msgid is not None:
+        query = query.where(wb_suggestions.c.msgid == msgid)
+    return list(conn.execute(query.order_by(wb_suggestions.c.id)))
 
 
-def open_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def open_counts(conn: Connection) -> dict[str, int]:
     """Open suggestions per locale."""
-    rows = conn.execute("SELECT locale, COUNT(*) FROM wb_suggestions WHERE state = 'open' GROUP BY locale")
+    rows = conn.execute(select(wb_suggestions.c.locale, func.count()).where(wb_suggestions.c.state == "open")
+                        .group_by(wb_suggestions.c.locale))
     return {locale: n for locale, n in rows}
 
 
-def close(conn: sqlite3.Connection, locale: str, suggestion_id: int, state: str, username: str) -> bool:
+def close(conn: Connection, locale: str, suggestion_id: int, state: str, username: str) -> bool:
     """Mark a suggestion of a locale done or dismissed."""
-    with conn:
-        cur = conn.execute(
-            "UPDATE wb_suggestions SET state = ?, handled_by = ?, handled_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-            " WHERE id = ? AND locale = ? AND state = 'open'",
-            (state, username, suggestion_id, locale),
+    with db.transaction(conn):
+        result = conn.execute(
+            update(wb_suggestions)
+            .where(wb_suggestions.c.id == suggestion_id, wb_suggestions.c.locale == locale,
+                   wb_suggestions.c.state == "open")
+            .values(state=state, handled_by=username, handled_at=utc_now())
         )
-    return cur.rowcount > 0
+    return result.rowcount > 0
 
 
 def _target(locale: str, slug: str, block_id: str):
@@ -134,7 +117,5 @@ def suggest(locale: str, slug: str, block_id: str):
 
 
 def init_app(app) -> None:
-    """Create the table and register the public form."""
-    ratelimit.init_app(app)
-    db.ensure_schema(app, SCHEMA)
+    """Register the public form."""
     app.register_blueprint(public)

@@ -1,0 +1,114 @@
+"""Every table of the service's database in one SQLAlchemy MetaData (the head revision of the migrations)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import REAL, CheckConstraint, Column, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+#: How every timestamp column stores a moment: ISO 8601 text in UTC, to the second.
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+#: DEFAULT '' as SQL: Alembic's SQLite comparison reads a plain "" as different from the '' it reflects.
+EMPTY = text("''")
+
+
+def utc_now() -> str:
+    """The current moment as the timestamp columns store it (the value the app writes)."""
+    return datetime.now(timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+class utc_now_text(FunctionElement):
+    """The database's own ISO 8601 UTC now(), for server defaults (rows written by other tools)."""
+
+    type = Text()
+    name = "utc_now_text"
+    inherit_cache = True
+
+
+@compiles(utc_now_text, "sqlite")
+def _utc_now_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    """SQLite: the default the tables had before Alembic, character for character."""
+    return "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+
+@compiles(utc_now_text, "postgresql")
+def _utc_now_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    """PostgreSQL: the same text from now() in UTC."""
+    return "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+
+def _created(name: str) -> Column:
+    """A NOT NULL timestamp column filled with the moment of the insert."""
+    return Column(name, Text, nullable=False, default=utc_now, server_default=utc_now_text())
+
+
+metadata = MetaData()
+
+#: Accessibility feedback from the public form (holds e-mail addresses).
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("created"),
+    Column("locale", Text, nullable=False),
+    Column("page", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+#: One row per counted attempt; ``bucket`` is a hash, ``at`` seconds since the epoch.
+rate_events = Table(
+    "rate_events", metadata,
+    Column("bucket", Text, nullable=False),
+    # REAL is 8 bytes in SQLite but 4 in PostgreSQL, too coarse for epoch seconds.
+    Column("at", REAL().with_variant(DOUBLE_PRECISION(), "postgresql"), nullable=False),
+    Index("rate_events_bucket", "bucket", "at"),
+)
+
+#: Workbench accounts (scrypt hashes).
+wb_users = Table(
+    "wb_users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", Text, nullable=False, unique=True),
+    Column("password", Text, nullable=False),
+    Column("role", Text, CheckConstraint("role IN ('admin', 'translator')"), nullable=False),
+    Column("locales", Text, nullable=False, server_default=EMPTY),
+    _created("created"),
+)
+
+#: Every change of a catalog entry made through the workbench.
+wb_audit = Table(
+    "wb_audit", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("at"),
+    Column("username", Text, nullable=False),
+    Column("locale", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("msgid", Text, nullable=False),
+    Column("old", Text, nullable=False),
+    Column("new", Text, nullable=False),
+    Column("old_flags", Text, nullable=False, server_default=EMPTY),
+    Column("new_flags", Text, nullable=False, server_default=EMPTY),
+    Index("wb_audit_locale", "locale", "msgid"),
+)
+
+#: Readers' suggestions of better translations, a queue per locale.
+wb_suggestions = Table(
+    "wb_suggestions", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("created"),
+    Column("locale", Text, nullable=False),
+    Column("slug", Text, nullable=False),
+    Column("block_id", Text, nullable=False),
+    Column("msgid", Text, nullable=False),
+    Column("shown", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("state", Text, CheckConstraint("state IN ('open', 'done', 'dismissed')"), nullable=False,
+           server_default="open"),
+    Column("handled_by", Text),
+    Column("handled_at", Text),
+    Index("wb_suggestions_queue", "locale", "state", "msgid"),
+)
