@@ -460,6 +460,8 @@ def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
     from .localized import localize_page, render_inline
 
     page = get_content().get("" if slug == "index" else slug)
+    if page is None:
+        raise NotFound()
     lp = localize_page(page, locale)
     blocks = list(lp.blocks)
     if audio_id != "page":

@@ -16,14 +16,11 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, denormalize, normalize, read_po, write_po
 
-from .content import LINK_RE
+from .core.syntax import LINK_RE, PLACEHOLDER_RE, TAG_RE
 
 #: An auto comment starting with this marks a machine suggestion (written by ``flask mt fill``).
 MACHINE_COMMENT_PREFIX = "machine-translated"
 
-#: Any %-style placeholder, named or not, and brace placeholders.
-ANY_PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
-TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
 
 
 class CatalogError(Exception):
@@ -245,8 +242,8 @@ def _strings(value: str | tuple | list | None) -> list[str]:
 def check_pair(msgid: str, msgstr: str) -> list[str]:
     """Compare one translation with its source: placeholders, links and markup must match."""
     problems = []
-    src = sorted(ANY_PLACEHOLDER_RE.findall(msgid))
-    dst = sorted(ANY_PLACEHOLDER_RE.findall(msgstr))
+    src = sorted(PLACEHOLDER_RE.findall(msgid))
+    dst = sorted(PLACEHOLDER_RE.findall(msgstr))
     if src != dst:
         problems.append(f"placeholders differ: source has {src or 'none'}, translation has {dst or 'none'}")
     src_links = sorted(url for _, url in LINK_RE.findall(msgid))

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext
 
 from ..core.text import has_control
 from .. import catalogs
-from ..content import LINK_RE
+from ..core.syntax import LINK_RE, PLACEHOLDER_RE
 from ..web.errors import BadRequest, Conflict, N_, NotFound
 from . import audit
 
@@ -56,7 +56,8 @@ class UploadRejected(BadRequest):
 
     def __init__(self, reason: str, details: list[str] | None = None, status_code: int = 400):
         """Carry the reason and up to a few details (lines, entries) for the upload page."""
-        super().__init__(status_code=status_code)
+        super().__init__()
+        self.status_code = status_code
         self.reason = reason
         self.details = details or []
 
@@ -144,7 +145,7 @@ def to_entry(message: Message, catalog: Catalog) -> Entry:
 def describe_problem(problem: str, source: str) -> str:
     """A German source message (translated when shown) for one problem reported by catalogs.check_message."""
     if problem.startswith("placeholders differ"):
-        expected = ", ".join(sorted(catalogs.ANY_PLACEHOLDER_RE.findall(source))) or "–"
+        expected = ", ".join(sorted(PLACEHOLDER_RE.findall(source))) or "–"
         return str(lazy_gettext("Die Platzhalter müssen dieselben sein wie im Original: %(expected)s", expected=expected))
     if problem.startswith("links differ"):
         expected = ", ".join(sorted(url for _, url in LINK_RE.findall(source))) or "–"
