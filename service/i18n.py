@@ -159,7 +159,7 @@ class I18n:
         if text != msgid:
             return Localized(text, locale, "human")
         entry = self.entries(locale).get(msgid)
-        state = catalogs.status(entry)
+        state = catalogs.status_of(entry)
         if state == "machine" and isinstance(entry.string, str):
             return Localized(entry.string, locale, state)
         if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):

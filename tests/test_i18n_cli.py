@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from service.catalogs import load_po, po_path
-from service.cli.i18n import build_template
+from service.catalogs.extract import build_template, pot_bytes
 
 
 def test_committed_template_is_up_to_date(runner):
@@ -39,8 +39,7 @@ def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translat
     template.delete(old)
     template.add("Stadt der vielen Talente", None, msg.locations, auto_comments=msg.auto_comments)
     pot = translations_dir / "messages.pot"
-    from service.cli.i18n import _pot_bytes
-    pot.write_bytes(_pot_bytes(template))
+    pot.write_bytes(pot_bytes(template))
     result = runner.invoke(args=["i18n", "update", "--locale", "en", "--domain", "messages"])
     assert result.exit_code == 0, result.output
     catalog = load_po(po_path(translations_dir, "en"), "en")

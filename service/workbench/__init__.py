@@ -5,14 +5,15 @@ from flask import Flask
 
 from . import audit, auth, suggestions
 from .store import Store
+from .views import bp
 
 
 def init_app(app: Flask) -> None:
-    """Create the tables, the catalog store, the /translate pages, the public suggestion form and `flask users`."""
-    from .views import bp
-
+    """Create the tables, the catalog store (under the app's locks), the /translate pages and the public form."""
     auth.init_app(app)
     audit.init_app(app)
     suggestions.init_app(app)
-    app.extensions["workbench"] = {"store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"])}
+    app.extensions["workbench"] = {
+        "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=app.extensions["locks"]),
+    }
     app.register_blueprint(bp)

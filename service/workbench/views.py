@@ -7,11 +7,12 @@ from flask_babel import gettext, lazy_gettext
 
 from .. import db
 from ..content import get_content
-from ..web.errors import BadRequest, N_
-from ..i18n import display_name, get_i18n, text_direction
-from ..i18n import best_locale
-from . import audit, auth, csrf, suggestions
-from .store import EntryConflict, InvalidTranslation, Store, UploadRejected, counts
+from ..core.messages import N_
+from ..i18n import best_locale, display_name, get_i18n, text_direction
+from ..web.errors import BadRequest, NotFound, respond
+from . import audit, auth, csrf, suggestions, texts
+from .store import (CatalogNotFound, EntryConflict, EntryNotFound, InvalidEdit, InvalidTranslation, Store,
+                    UploadRejected, counts)
 
 bp = Blueprint("workbench", __name__, url_prefix="/translate")
 
@@ -65,6 +66,21 @@ def _before() -> None:
     stored = session.get("ui_lang")
     g.locale = stored if stored in ui_locales() else best_locale()
     csrf.protect()
+
+
+@bp.errorhandler(CatalogNotFound)
+@bp.errorhandler(EntryNotFound)
+def _not_found(error: LookupError) -> Response:
+    """A catalog or entry the store does not have: 404."""
+    return respond(NotFound())
+
+
+@bp.errorhandler(InvalidEdit)
+def _invalid_edit(error: InvalidEdit) -> Response:
+    """An edit form with a forged revision or the wrong number of forms: 400."""
+    if error.field == "revision":
+        return respond(BadRequest(N_("Die Versionsangabe des Eintrags ist ungültig.")))
+    return respond(BadRequest())
 
 
 @bp.after_request
@@ -248,7 +264,7 @@ def editor(locale: str, key: str):
         result = store.save(db.get_db(), loc, key, typed, request.form.get("revision", ""), action == "approve",
                             user.username)
     except InvalidTranslation as exc:
-        return _render_editor(loc, entry, typed=typed, errors=exc.problems, status=400)
+        return _render_editor(loc, entry, typed=typed, errors=texts.findings_texts(exc.findings), status=400)
     except EntryConflict as exc:
         return _render_editor(loc, exc.current, typed=exc.mine, conflict=exc, status=409)
     if not result.changed:
@@ -298,7 +314,8 @@ def upload(locale: str):
         result = get_store().merge_upload(db.get_db(), loc, data, user.username, max_bytes=_upload_limit())
     except UploadRejected as exc:
         return render_template("workbench/upload.html", loc=loc, limit_kb=_upload_limit() // 1024,
-                               error=exc.reason, details=exc.details), exc.status_code
+                               error=texts.upload_reason(exc), details=texts.upload_details(exc)), \
+            413 if exc.reason == "too-large" else 400
     flash(gettext("Datei übernommen: %(changed)s Einträge geändert, %(unknown)s unbekannte Einträge übersprungen.",
                   changed=result["changed"], unknown=result["unknown"]), "ok")
     if result["conflicts"]:

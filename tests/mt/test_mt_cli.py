@@ -15,7 +15,7 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
     """Empty entries get fuzzy suggestions with an engine/model comment; human ones stay byte for byte."""
     path = _po(mt_config, "en")
     catalog = catalogs.load_po(path, "en")
-    human = {m.id: m.string for m in catalog if m.id and catalogs.status(m) == "human"}
+    human = {m.id: m.string for m in catalog if m.id and catalogs.status_of(m) == "human"}
     stadt = [m for m in catalog if m.id and "Stadt" in m.id and not m.pluralizable]
     for m in stadt[:2]:  # make two entries untranslated, as after `flask i18n update`
         m.string = ""
@@ -36,9 +36,9 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
     for msgid, string in human.items():
         if msgid != outdated.id:
             assert filled[msgid].string == string and not catalogs.is_machine(filled[msgid])
-    assert filled[outdated.id].string == outdated.string and catalogs.status(filled[outdated.id]) == "outdated"
+    assert filled[outdated.id].string == outdated.string and catalogs.status_of(filled[outdated.id]) == "outdated"
     # A compiled catalog leaves fuzzy entries out: the page keeps showing them as machine-made.
-    assert catalogs.status(filled[stadt[0].id]) == "machine"
+    assert catalogs.status_of(filled[stadt[0].id]) == "machine"
 
     again = mt_app.test_cli_runner().invoke(args=["mt", "fill", "en"])
     assert again.exit_code == 0 and catalogs.load_po(path, "en")[stadt[0].id].string == stadt[0].id.replace("Stadt", "City")
