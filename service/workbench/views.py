@@ -126,15 +126,18 @@ def login():
     username = ""
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()[:64]
-        user, error = auth.attempt_login(username, request.form.get("password") or "")
-        if user is not None:
+        try:
+            user = auth.attempt_login(username, request.form.get("password") or "")
+        except auth.LoginThrottled as exc:
+            status, error = 429, gettext(exc.message)
+        except auth.BadCredentials as exc:
+            status, error = 401, gettext(exc.message)
+        else:
             lang = session.get("ui_lang")
             auth.login_user(user)
             if lang:
                 session["ui_lang"] = lang
             return redirect(_safe_next(request.form.get("next")), 303)
-        status = 429 if "Zu viele" in error else 401
-        error = gettext(error)
     return render_template("workbench/login.html", error=error, username=username,
                            next=request.values.get("next", "")), status
 
