@@ -9,7 +9,7 @@ from flask import Flask
 from . import config
 from .core.files import atomic_write
 from .core.locks import FileLocks
-from . import content, db, i18n, mt, pagecache, ratelimit, tts, workbench
+from . import content, db, i18n, machine, pagecache, ratelimit, tts, workbench
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import users as users_cli
@@ -47,7 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     pagecache.init_app(app)
     tts.init_app(app)
-    mt.init_app(app)
+    machine.init_app(app)
     workbench.init_app(app)
     pages.init_app(app)
     feedback.init_app(app)
