@@ -67,7 +67,7 @@ class InvalidTranslation(ValueError):
 class EntryConflict(Exception):
     """Someone else saved the entry since the editor was opened."""
 
-    def __init__(self, current: "Entry", mine: tuple[str, ...]):
+    def __init__(self, current: CatalogEntry, mine: tuple[str, ...]):
         """Carry both versions: the saved one and the one that was refused."""
         super().__init__(current.msgid)
         self.current = current
@@ -94,7 +94,7 @@ class UploadRejected(ValueError):
 
 
 @dataclass(frozen=True)
-class Entry:
+class CatalogEntry:
     """One message of a locale's catalog, as the workbench shows it."""
 
     key: str
@@ -144,13 +144,13 @@ def revision(message: Message, catalog: Catalog) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def to_entry(message: Message, catalog: Catalog) -> Entry:
+def to_entry(message: Message, catalog: Catalog) -> CatalogEntry:
     """Describe a catalog message for the workbench."""
     singular = message.id if isinstance(message.id, str) else message.id[0]
     plural = None if isinstance(message.id, str) else message.id[1]
     previous = message.previous_id[0] if message.previous_id else None
     machine = catalogs.machine_comments(message)
-    return Entry(
+    return CatalogEntry(
         key=entry_key(message),
         msgid=singular,
         msgid_plural=plural,
@@ -192,7 +192,7 @@ def normalize_text(value: str) -> str:
 class SaveResult:
     """What a save did."""
 
-    entry: Entry
+    entry: CatalogEntry
     changed: bool
     compiled: bool
     compile_error: str | None = None
@@ -222,12 +222,12 @@ class Store:
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
-    def entries(self, locale: str) -> list[Entry]:
+    def entries(self, locale: str) -> list[CatalogEntry]:
         """Every entry of a locale, in catalog order."""
         catalog = self.load(locale)
         return [to_entry(m, catalog) for m in catalog if m.id]
 
-    def get(self, locale: str, key: str) -> Entry:
+    def get(self, locale: str, key: str) -> CatalogEntry:
         """One entry by key; EntryNotFound for unknown or malformed keys."""
         if not KEY_RE.match(key or ""):
             raise EntryNotFound(locale, key)
@@ -396,7 +396,7 @@ class Store:
                 "compile_error": error}
 
 
-def counts(entries: list[Entry]) -> dict[str, int]:
+def counts(entries: list[CatalogEntry]) -> dict[str, int]:
     """How many entries have each status, and in all."""
     result = dict.fromkeys(catalogs.status.STATUSES, 0)
     for entry in entries:
