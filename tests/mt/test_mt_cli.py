@@ -1,6 +1,7 @@
 """`flask mt fill` and `flask mt status` on real catalogs with Babel."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from service import catalogs
@@ -75,3 +76,41 @@ def test_warm_translates_all_content(mt_config, tmp_path):
     assert "fr: 3 of 3 messages cached" in result.output
     service = app.extensions["mt"]
     assert service.lookup(["Die Schule der Stadt."], "fr", schedule=False)["Die Schule der Stadt."].text == "Die School der Ville."
+
+
+class RecordingLocks:
+    """The app's locks, noting each name asked for before waiting for it."""
+
+    def __init__(self, inner):
+        """Wrap a Locks object."""
+        self.inner = inner
+        self.asked = threading.Event()
+        self.names: list[str] = []
+
+    def hold(self, name: str, timeout: float | None = None):
+        """Note the name, then hold the lock."""
+        self.names.append(name)
+        self.asked.set()
+        return self.inner.hold(name, timeout)
+
+
+def test_fill_writes_under_the_apps_catalog_lock(mt_app, mt_config):
+    """`flask mt fill` waits for "catalog:<locale>:messages" of the app's locks before it writes."""
+    path = _po(mt_config, "en")
+    catalog = catalogs.load_po(path, "en")
+    next(m for m in catalog if m.id and "Stadt" in m.id and not m.pluralizable).string = ""
+    catalogs.save_po(path, catalog)
+    before = path.read_bytes()
+    locks = mt_app.extensions["locks"] = RecordingLocks(mt_app.extensions["locks"])
+    results = []
+    with locks.inner.hold("catalog:en:messages"):
+        worker = threading.Thread(target=lambda: results.append(
+            mt_app.test_cli_runner().invoke(args=["mt", "fill", "en"])))
+        worker.start()
+        assert locks.asked.wait(60)
+        worker.join(0.3)
+        assert locks.names == ["catalog:en:messages"]
+        assert worker.is_alive() and path.read_bytes() == before  # translated, waiting to write
+    worker.join(60)
+    assert results[0].exit_code == 0, results[0].output
+    assert path.read_bytes() != before
