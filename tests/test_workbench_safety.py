@@ -14,7 +14,8 @@ from service import catalogs, db
 from service.config import ROOT
 from service.catalogs.extract import build_template
 from service.core.locks import FileLocks
-from service.workbench.store import Store, entry_key
+from service.workbench.entries import entry_key
+from service.workbench.store import Store
 
 from .workbench_support import entry_key as find_key, login, make_user
 

@@ -11,8 +11,8 @@ from ..core.messages import N_
 from ..i18n import best_locale, display_name, get_i18n, text_direction
 from ..web.errors import BadRequest, NotFound, respond
 from . import audit, auth, csrf, suggestions, texts
-from .store import (CatalogNotFound, EntryConflict, EntryNotFound, InvalidEdit, InvalidTranslation, Store,
-                    UploadRejected, counts)
+from .entries import counts
+from .store import CatalogNotFound, EntryConflict, EntryNotFound, InvalidEdit, InvalidTranslation, Store, UploadRejected
 
 bp = Blueprint("workbench", __name__, url_prefix="/translate")
 
