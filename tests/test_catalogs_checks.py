@@ -4,6 +4,7 @@ from __future__ import annotations
 import configparser
 import importlib
 
+import babel.messages.checkers as babel_checkers
 import pytest
 from babel.messages.catalog import Catalog, Message, TranslationError
 
@@ -141,3 +142,14 @@ def test_babel_checker_is_registered_as_an_entry_point():
     assert lines == ["herne = service.catalogs.checks:babel_checker"]
     module, _, name = lines[0].split(" = ")[1].partition(":")
     assert getattr(importlib.import_module(module), name) is babel_checker
+
+
+def test_catalog_check_reports_the_registrys_findings_once_the_hook_is_loaded(monkeypatch):
+    """What Babel does with the entry point installed: Catalog.check() yields our TranslationError too."""
+    monkeypatch.setattr(babel_checkers, "checkers", [*babel_checkers.checkers, babel_checker])
+    catalog = Catalog(locale="tr")
+    catalog.add("Veröffentlicht am %(date)s", "Yayın tarihi: %(date)s %")
+    catalog.add("Hinweis", "Not")
+    [(message, errors)] = list(catalog.check())
+    assert message.id == "Veröffentlicht am %(date)s"
+    assert "python-format directives differ or are malformed: missing none, extra or malformed %" in map(str, errors)
