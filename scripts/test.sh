@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 export PATH="$PWD/.venv/bin:$PATH"
+echo "== architecture (import-linter: layers point down, no cycles)"
+lint-imports
 echo "== catalog gates"
 flask --app wsgi i18n extract --check
 flask --app wsgi i18n check

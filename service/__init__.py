@@ -9,7 +9,7 @@ from flask import Flask
 from . import config
 from .core.files import atomic_write
 from .core.locks import FileLocks
-from . import audio, content, db, i18n, mt, pagecache, tts, workbench
+from . import audio, content, db, i18n, machine, pagecache, tts, workbench
 from .cli import audio as audio_cli
 from .cli import db as db_cli
 from .cli import i18n as i18n_cli
@@ -50,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     pagecache.init_app(app)
     tts.init_app(app)
     audio.init_app(app)
-    mt.init_app(app)
+    machine.init_app(app)
     workbench.init_app(app)
     pages.init_app(app)
     audio_views.init_app(app)

@@ -7,13 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
-from flask import Flask
+from flask import Flask, current_app
 
-from .web.errors import NotFound
+from .core.syntax import LINK_RE
 
-#: ``[text](https://…)``: the only inline markup the content knows.
-LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
-PLACEHOLDER_RE = re.compile(r"%\((\w+)\)s")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -166,12 +163,12 @@ class Content:
         self.pages = dict(sorted(pages.items(), key=lambda kv: (kv[1].order, kv[0])))
         self.notice = notice
 
-    def get(self, url_slug: str) -> Page:
-        """Return the page for a URL slug, or raise NotFound."""
+    def get(self, url_slug: str) -> Page | None:
+        """The page for a URL slug ('' is the overview), or None for an unknown or malformed one."""
         slug = url_slug or "index"
-        if url_slug == "index" or not SLUG_RE.match(slug) or slug not in self.pages:
-            raise NotFound()
-        return self.pages[slug]
+        if url_slug == "index" or not SLUG_RE.match(slug):
+            return None
+        return self.pages.get(slug)
 
     def all_messages(self) -> list[str]:
         """Every content message of the site, without duplicates."""
@@ -207,6 +204,4 @@ def init_app(app: Flask) -> None:
 
 def get_content() -> Content:
     """The Content of the current app."""
-    from flask import current_app
-
     return current_app.extensions["content"]

@@ -1,6 +1,7 @@
 """Locales and catalogs: which languages exist, how a message is localized, and the `flask i18n` commands."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -11,7 +12,7 @@ from typing import Callable, Iterable
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_compact_decimal
+from babel.numbers import format_compact_decimal, get_currency_name
 from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_domain
@@ -159,7 +160,7 @@ class I18n:
         if text != msgid:
             return Localized(text, locale, "human")
         entry = self.entries(locale).get(msgid)
-        state = catalogs.status(entry)
+        state = catalogs.status_of(entry)
         if state == "machine" and isinstance(entry.string, str):
             return Localized(entry.string, locale, state)
         if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
@@ -204,10 +205,6 @@ def display_name(locale: str) -> str:
 
 def format_value(spec: str, locale: str) -> str:
     """Render a content value ('money 150000000 EUR', 'date 2020-07-24', 'daymonth 12-24') for a locale."""
-    import datetime as dt
-
-    from babel.numbers import get_currency_name
-
     kind, _, arg = spec.partition(" ")
     if kind == "money":
         amount, _, currency = arg.partition(" ")

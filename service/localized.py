@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from .content import LINK_RE, Block, Page
+from .content import Block, Page
+from .core.syntax import LINK_RE
 from .i18n import format_value, get_i18n
 
 

@@ -1,8 +1,10 @@
 """`flask i18n`: the committed template is current, and the commands work on real catalogs."""
 from __future__ import annotations
 
-from service.catalogs import load_po, po_path
-from service.cli.i18n import build_template
+import threading
+
+from service.catalogs import load_po, po_path, save_po
+from service.catalogs.extract import build_template, pot_bytes
 
 
 def test_committed_template_is_up_to_date(runner):
@@ -28,8 +30,6 @@ def test_extractor_yields_every_content_block():
 
 def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translations_dir):
     """When a German text changes, update keeps the old translation as fuzzy (outdated) and check reports it."""
-    from service.catalogs import save_po
-
     en = load_po(po_path(translations_dir, "en"), "en")
     en["Stadt der Talente"].string = "City of Talents"
     save_po(po_path(translations_dir, "en"), en)
@@ -39,8 +39,7 @@ def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translat
     template.delete(old)
     template.add("Stadt der vielen Talente", None, msg.locations, auto_comments=msg.auto_comments)
     pot = translations_dir / "messages.pot"
-    from service.cli.i18n import _pot_bytes
-    pot.write_bytes(_pot_bytes(template))
+    pot.write_bytes(pot_bytes(template))
     result = runner.invoke(args=["i18n", "update", "--locale", "en", "--domain", "messages"])
     assert result.exit_code == 0, result.output
     catalog = load_po(po_path(translations_dir, "en"), "en")
@@ -49,7 +48,25 @@ def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translat
     assert entry.previous_id == [old]
     result = runner.invoke(args=["i18n", "check", "--locale", "en"])
     assert result.exit_code == 1
-    assert "fuzzy" in result.output
+    assert f"{po_path(translations_dir, 'en')}: 'Stadt der vielen Talente': marked fuzzy (not reviewed)\n" \
+        in result.output
+    assert result.output.endswith("Error: 1 problem(s)\n")
+
+
+def test_compile_refuses_a_broken_catalog_and_keeps_its_mo(runner, translations_dir):
+    """A lone % in a python-format translation: the finding in English, exit 1, the old .mo stays."""
+    po = po_path(translations_dir, "tr")
+    catalog = load_po(po, "tr")
+    catalog["Veröffentlicht am %(date)s"].string = "Yayın tarihi: %(date)s %"
+    save_po(po, catalog)
+    mo = po.with_suffix(".mo")
+    before = mo.read_bytes()
+    result = runner.invoke(args=["i18n", "compile", "--locale", "tr", "--domain", "messages"])
+    assert result.exit_code == 1
+    assert result.output == (f"{po}: 'Veröffentlicht am %(date)s': python-format directives differ or are "
+                             "malformed: missing none, extra or malformed %\n"
+                             "Error: 1 catalog(s) NOT compiled; their previous .mo stays\n")
+    assert mo.read_bytes() == before
 
 
 def test_compile_and_stats(runner, translations_dir):
@@ -70,3 +87,17 @@ def test_init_refuses_unknown_and_existing_locales(runner):
     assert result.exit_code != 0 and "unknown locale" in result.output
     result = runner.invoke(args=["i18n", "init", "tr"])
     assert result.exit_code != 0 and "exists already" in result.output
+
+
+def test_update_waits_for_the_catalog_lock_the_workbench_takes(app, runner, translations_dir):
+    """`flask i18n update` holds "catalog:<locale>:<domain>" of the app's locks, like every other writer."""
+    results = []
+    with app.extensions["locks"].hold("catalog:en:messages"):
+        worker = threading.Thread(target=lambda: results.append(
+            runner.invoke(args=["i18n", "update", "--locale", "en", "--domain", "messages"])))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive() and not results  # waiting for the workbench's save to finish
+    worker.join(30)
+    assert results[0].exit_code == 0, results[0].output
+    assert results[0].output == f"updated {po_path(translations_dir, 'en')}\n"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from service import db
 from service.workbench import auth
 
@@ -70,6 +72,18 @@ def test_failed_logins_are_rate_limited(app, client):
     assert blocked.status_code == 429
     assert "Zu viele fehlgeschlagene Anmeldungen" in blocked.text
     assert client.get("/translate/").status_code == 302
+
+
+def test_attempt_login_raises_typed_exceptions(app):
+    """Wrong credentials and too many failures are told apart by type, never by reading a message."""
+    make_user(app, "anna")
+    with app.test_request_context("/translate/login", method="POST"):
+        assert auth.attempt_login("anna", PASSWORD).username == "anna"
+        for _ in range(auth.LOGIN_LIMIT_USER):
+            with pytest.raises(auth.BadCredentials):
+                auth.attempt_login("anna", "wrong password!")
+        with pytest.raises(auth.LoginThrottled):
+            auth.attempt_login("anna", PASSWORD)
 
 
 def test_successful_login_resets_the_count(app, client):

@@ -12,10 +12,11 @@ from babel.support import Translations
 
 from service import catalogs, db
 from service.config import ROOT
+from service.catalogs.extract import build_template
+from service.core.locks import FileLocks
 from service.db.schema import wb_audit
-from service.cli.i18n import build_template, update_catalog
-from service.catalogs import catalog_lock
-from service.workbench.store import Store, entry_key
+from service.workbench.entries import entry_key
+from service.workbench.store import Store
 
 from .workbench_support import count, entry_key as find_key, login, make_user
 
@@ -86,7 +87,7 @@ def test_killed_in_the_middle_of_a_save(app, translations_dir):
     assert po.read_bytes() == before
     _check_whole(translations_dir, {"Notice"})
     # The dead process's lock went with it, and its audit row was never committed.
-    with catalog_lock(po):
+    with FileLocks(translations_dir / ".locks").hold(catalogs.lock_name("en", "messages"), timeout=5):
         pass
     assert count(app, wb_audit) == 0
     store = Store(translations_dir)
@@ -127,11 +128,11 @@ def test_outdated_when_the_german_source_changes(app_config, tmp_path, translati
     with app.app_context():
         template = build_template("messages", root=root)
         assert template.get(new_full) is not None
-        update_catalog(po, template, "en")  # takes the catalog lock itself
+        catalogs.update_po(po, template, "en", app.extensions["locks"])  # takes the catalog lock itself
         catalogs.compile_po(po)
     app.extensions["content"].reload()
     entry = catalogs.load_po(po, "en").get(new_full)
-    assert entry.fuzzy and entry.string.startswith("The coal-mining era") and catalogs.status(entry) == "outdated"
+    assert entry.fuzzy and entry.string.startswith("The coal-mining era") and catalogs.status_of(entry) == "outdated"
     make_user(app, "anna")
     client = app.test_client()
     login(client, "anna")

@@ -48,7 +48,16 @@ def test_edit_and_approve(anna, translations_dir):
     assert entry.string == "Please note" and not entry.fuzzy
     page = anna.get(f"/translate/en/entry/{key}")
     assert "Gespeichert und freigegeben." in page.text
-    assert "/en/#" in page.text or "/en/" in page.text  # link to the page where it appears
+    # The notice is on no page of its own: the editor names the source line instead of a page link.
+    assert "<dt>Verwendet in</dt>" in page.text and "<code>content/_notice.md</code>" in page.text
+    assert "<dt>Erscheint auf</dt>" not in page.text
+
+
+def test_editor_links_the_pages_where_a_message_appears(anna):
+    """A content message links to its block on the translated page and to the German original."""
+    page = anna.get(f"/translate/en/entry/{entry_key(anna, 'en', 'Stadt der Talente')}").text
+    assert ('<dd><ul><li><a href="/en/#b1">Stadt der Talente</a> (<a href="/de/" hreflang="de">Original</a>)'
+            '</li></ul></dd>') in page
 
 
 def test_invalid_translation_is_shown_inline_and_not_saved(anna, translations_dir):
@@ -65,6 +74,41 @@ def test_invalid_translation_is_shown_inline_and_not_saved(anna, translations_di
     assert save(anna, "en", key, "   ").status_code == 400
     assert save(anna, "en", key, "Closed <b>from %(start)s to %(end)s").status_code == 400
     assert save(anna, "en", key, "Closed from %(start)s\x07 to %(end)s").status_code == 400
+    assert po.read_bytes() == before
+
+
+def test_findings_are_shown_in_the_translators_language(anna, translations_dir):
+    """With an English workbench, a placeholder finding reads exactly as the English catalog words it."""
+    po = po_of(translations_dir)
+    before = po.read_bytes()
+    anna.get("/translate/?lang=en")
+    key = entry_key(anna, "en", "Städtische Dienststellen")
+    response = save(anna, "en", key, "Offices are closed.", action="approve")
+    assert response.status_code == 400
+    errors = re.search(r'<div class="form-errors" role="alert" id="form-errors">(.*?)</div>', response.text, re.S)
+    assert re.findall(r'<li><a href="#msgstr">(.*?)</a></li>', unescape(errors.group(1))) == [
+        "The placeholders must be the same as in the original: %(end)s, %(start)s"]
+    assert "Not saved. Please correct the following:" in errors.group(1)
+    assert po.read_bytes() == before
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("Yayın tarihi: %(date)s %",
+     ["Biçim belirteçleri asıl metindekilerle aynı olmalıdır (%(date)s). Hatalı veya fazla olanlar: %"]),
+    ("Yayın tarihi: %(date)i",
+     ["Yer tutucular asıl metindekilerle aynı olmalıdır: %(date)s",
+      "Biçim belirteçleri asıl metindekilerle aynı olmalıdır (%(date)s). Hatalı veya fazla olanlar: %(date)i"]),
+])
+def test_editor_refuses_malformed_python_format(app, client, translations_dir, typed, expected):
+    """A lone % or %(date)i where the source has %(date)s is refused, in Turkish for a Turkish workbench."""
+    make_user(app, "ayse", locales=("tr",))
+    login(client, "ayse")
+    client.get("/translate/?lang=tr")
+    po = po_of(translations_dir, "tr")
+    before = po.read_bytes()
+    response = save(client, "tr", entry_key(client, "tr", "Veröffentlicht am"), typed, action="approve")
+    assert response.status_code == 400
+    assert re.findall(r'<li><a href="#msgstr">(.*?)</a></li>', unescape(response.text)) == expected
     assert po.read_bytes() == before
 
 
@@ -225,7 +269,10 @@ def _bad_uploads(po_text: str) -> dict[str, tuple[bytes, int, str]]:
         "plural-garbage": (po_text.replace("nplurals=2; plural=(n != 1);", "nplurals=many; plural=n;").encode(),
                            400, "keine gültige .po-Datei"),
         "placeholder": (po_text.replace('msgstr "City of Talents"', 'msgstr "City of %(x)s"').encode(), 400,
-                        "Platzhalter"),
+                        "Stadt der Talente: Die Platzhalter müssen dieselben sein wie im Original: –"),
+        "python-format": (po_text.replace('msgstr "Published on %(date)s"', 'msgstr "Published on %(date)s %"')
+                          .encode(), 400, "Veröffentlicht am %(date)s: Die Formatangaben müssen dieselben sein wie "
+                          "im Original (%(date)s). Falsch oder überzählig: %"),
         "language": (po_text.replace("Language: en", "Language: tr").encode(), 400, "Sprache tr"),
         "empty": (b"\n\n", 400, "leer"),
         "foreign": (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Gibt es nicht"\n'

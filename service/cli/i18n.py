@@ -1,28 +1,21 @@
-"""`flask i18n`: extract, init, update, compile, stats and check, over Babel's Python API."""
+"""`flask i18n`: extract, init, update, compile, stats and check: thin commands over the catalogs package."""
 from __future__ import annotations
 
-import io
-import sys
 from pathlib import Path
 
 import click
-from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
-from babel.messages.pofile import write_po
+from babel import Locale, UnknownLocaleError
 from flask import current_app
 from flask.cli import AppGroup
 
 from .. import catalogs
-from ..config import ROOT
+from ..catalogs.extract import build_template, message_keys, pot_bytes
+from ..core.files import atomic_write
+from ..core.locks import Locks
 
-#: Where messages come from: (glob below the project root, Babel extraction method).
-SOURCES = [
-    ("content/*.md", "service.content:extract_content"),
-    ("service/**/*.py", "python"),
-    ("service/templates/**/*.html", "jinja2.ext:babel_extract"),
-]
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "N_": None}
-COMMENT_TAGS = ["TRANSLATORS:"]
+DOMAINS = ("messages", "speech")
+
+i18n_cli = AppGroup("i18n", help="Catalog workflow (gettext, through Babel).")
 
 
 def _translations_dir() -> Path:
@@ -30,41 +23,14 @@ def _translations_dir() -> Path:
     return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
 
 
-def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
-    """Extract a fresh template: every message for 'messages', content blocks only for 'speech'."""
-    catalog = Catalog(project="herne-talente", version="1.0", msgid_bugs_address="translators@herne.invalid",
-                      copyright_holder="Stadt Herne", charset="utf-8")
-    sources = SOURCES if domain == "messages" else SOURCES[:1]
-    for pattern, method in sources:
-        for path in sorted(root.glob(pattern)):
-            if any(part.startswith((".", "__")) for part in path.relative_to(root).parts):
-                continue
-            relative = path.relative_to(root).as_posix()
-            options = {"extensions": "jinja2.ext.i18n"} if method.startswith("jinja2") else {}
-            for lineno, message, comments, context in extract_from_file(
-                method, str(path), keywords=KEYWORDS, comment_tags=COMMENT_TAGS, options=options,
-                strip_comment_tags=True,
-            ):
-                catalog.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)
-    return catalog
+def _locks() -> Locks:
+    """The app's locks: the same the workbench takes before it writes a catalog."""
+    return current_app.extensions["locks"]
 
 
 def template_path(domain: str) -> Path:
     """The committed .pot of a domain."""
     return _translations_dir() / f"{domain}.pot"
-
-
-def _pot_bytes(catalog: Catalog) -> bytes:
-    """A .pot without a creation date, so that an unchanged template is byte-identical."""
-    buf = io.BytesIO()
-    write_po(buf, catalog, width=0, omit_header=False, sort_output=False)
-    lines = [ln for ln in buf.getvalue().split(b"\n") if not ln.startswith(b'"POT-Creation-Date:')]
-    return b"\n".join(lines)
-
-
-def _keys(catalog: Catalog) -> list:
-    """The message ids of a catalog, as a comparable list."""
-    return sorted((m.context or "", str(m.id)) for m in catalog if m.id)
 
 
 def _locales(locale: str | None, include_source: bool = False) -> list[str]:
@@ -77,101 +43,75 @@ def _locales(locale: str | None, include_source: bool = False) -> list[str]:
 
 def _domains(domain: str | None) -> list[str]:
     """The domains a command acts on."""
-    return [domain] if domain else current_app.extensions["i18n"].domains
-
-
-@click.group("i18n", cls=AppGroup)
-def i18n_cli() -> None:
-    """Catalog workflow (gettext, through Babel)."""
+    return [domain] if domain else list(current_app.extensions["i18n"].domains)
 
 
 @i18n_cli.command("extract")
 @click.option("--check", is_flag=True, help="Fail if the committed template is out of date.")
-@click.option("--domain", type=click.Choice(["messages", "speech"]), default=None)
+@click.option("--domain", type=click.Choice(DOMAINS), default=None)
 def extract_command(check: bool, domain: str | None) -> None:
     """Extract messages from content, code and templates into translations/<domain>.pot."""
     stale = []
     for dom in _domains(domain):
         fresh = build_template(dom)
         path = template_path(dom)
-        if check:
-            try:
-                committed = catalogs.load_po(path)
-            except (FileNotFoundError, catalogs.CatalogError):
-                stale.append(f"{path.name} is missing or broken")
-                continue
-            if _keys(committed) != _keys(fresh):
-                added = set(_keys(fresh)) - set(_keys(committed))
-                removed = set(_keys(committed)) - set(_keys(fresh))
-                stale.append(f"{path.name} is stale: {len(added)} new, {len(removed)} removed message(s)")
+        if not check:
+            atomic_write(path, pot_bytes(fresh))
+            click.echo(f"{path}: {len(fresh)} messages")
             continue
-        catalogs.atomic_write_bytes(path, _pot_bytes(fresh))
-        click.echo(f"{path}: {len(fresh)} messages")
+        try:
+            committed = catalogs.load_po(path)
+        except (FileNotFoundError, catalogs.CatalogError):
+            stale.append(f"{path.name} is missing or broken")
+            continue
+        added = message_keys(fresh) - message_keys(committed)
+        removed = message_keys(committed) - message_keys(fresh)
+        if added or removed:
+            stale.append(f"{path.name} is stale: {len(added)} new, {len(removed)} removed message(s)")
     if stale:
         for line in stale:
             click.echo(line, err=True)
-        click.echo("Run 'flask i18n extract' and commit the result.", err=True)
-        sys.exit(1)
-    elif check:
+        raise click.ClickException("run 'flask i18n extract' and commit the result")
+    if check:
         click.echo("templates are up to date")
 
 
 @i18n_cli.command("init")
 @click.argument("locale")
-@click.option("--domain", type=click.Choice(["messages", "speech"]), default="messages")
+@click.option("--domain", type=click.Choice(DOMAINS), default="messages")
 def init_command(locale: str, domain: str) -> None:
     """Start a new locale's catalog from the template."""
-    from babel import Locale, UnknownLocaleError
-
     try:
         Locale.parse(locale)
     except (ValueError, UnknownLocaleError):
-        raise click.UsageError(f"unknown locale {locale!r}")
+        raise click.UsageError(f"unknown locale {locale!r}") from None
     path = catalogs.po_path(_translations_dir(), locale, domain)
     if path.exists():
         raise click.UsageError(f"{path} exists already: use 'flask i18n update'")
-    template = catalogs.load_po(template_path(domain))
-    catalog = Catalog(locale=locale, domain=domain, project=template.project, version=template.version,
-                      msgid_bugs_address=template.msgid_bugs_address, copyright_holder=template.copyright_holder)
-    for message in template:
-        if message.id:
-            catalog.add(message.id, None, message.locations, auto_comments=message.auto_comments,
-                        flags=message.flags, context=message.context)
-    catalogs.save_po(path, catalog)
+    catalogs.save_po(path, catalogs.new_catalog(catalogs.load_po(template_path(domain)), locale, domain))
     click.echo(f"created {path}")
-
-
-def update_catalog(path: Path, template: Catalog, locale: str) -> Catalog:
-    """Merge a template into a catalog: new messages added, changed ones marked fuzzy (outdated)."""
-    with catalogs.catalog_lock(path):
-        catalog = catalogs.load_po(path, locale)
-        created = catalog.creation_date
-        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
-        catalog.creation_date = created  # the template carries no date: keep the file stable
-        catalogs.save_po(path, catalog)
-    return catalog
 
 
 @i18n_cli.command("update")
 @click.option("--locale", default=None)
-@click.option("--domain", type=click.Choice(["messages", "speech"]), default=None)
+@click.option("--domain", type=click.Choice(DOMAINS), default=None)
 def update_command(locale: str | None, domain: str | None) -> None:
-    """Merge the templates into every locale's catalog."""
+    """Merge the templates into every locale's catalog (changed messages become outdated, not lost)."""
     for dom in _domains(domain):
         template = catalogs.load_po(template_path(dom))
         for loc in _locales(locale, include_source=True):
             path = catalogs.po_path(_translations_dir(), loc, dom)
             if path.exists():
-                update_catalog(path, template, loc)
+                catalogs.update_po(path, template, loc, _locks(), dom)
                 click.echo(f"updated {path}")
 
 
 @i18n_cli.command("compile")
 @click.option("--locale", default=None)
-@click.option("--domain", type=click.Choice(["messages", "speech"]), default=None)
+@click.option("--domain", type=click.Choice(DOMAINS), default=None)
 def compile_command(locale: str | None, domain: str | None) -> None:
     """Check and compile catalogs; a catalog with problems keeps its previous .mo."""
-    failed = False
+    failed = 0
     for dom in _domains(domain):
         for loc in _locales(locale, include_source=True):
             path = catalogs.po_path(_translations_dir(), loc, dom)
@@ -179,16 +119,22 @@ def compile_command(locale: str | None, domain: str | None) -> None:
                 continue
             try:
                 catalogs.compile_po(path)
-                click.echo(f"compiled {path.with_suffix('.mo')}")
+            except catalogs.CheckFailed as exc:
+                for finding in exc.findings:
+                    click.echo(f"{path}: {finding.msgid[:60]!r}: {catalogs.describe(finding)}", err=True)
+                failed += 1
+                continue
             except catalogs.CatalogError as exc:
-                click.echo(f"NOT compiled: {exc}", err=True)
-                failed = True
+                click.echo(f"{path}: {exc}", err=True)
+                failed += 1
+                continue
+            click.echo(f"compiled {path.with_suffix('.mo')}")
     if failed:
-        sys.exit(1)
+        raise click.ClickException(f"{failed} catalog(s) NOT compiled; their previous .mo stays")
 
 
 @i18n_cli.command("stats")
-@click.option("--domain", type=click.Choice(["messages", "speech"]), default="messages")
+@click.option("--domain", type=click.Choice(DOMAINS), default="messages")
 def stats_command(domain: str) -> None:
     """Per locale: human, machine, outdated and missing entries."""
     template = catalogs.load_po(template_path(domain))
@@ -209,7 +155,7 @@ def stats_command(domain: str) -> None:
 @click.option("--locale", default=None)
 @click.option("--complete/--no-complete", default=True, help="Also require every message translated and reviewed.")
 def check_command(locale: str | None, complete: bool) -> None:
-    """Fail with a report on syntax, placeholder, markup, plural and empty-translation problems."""
+    """Fail with a report of every check's findings (syntax, placeholders, markup, plurals, empty, fuzzy...)."""
     failed = 0
     for dom in _domains(None):
         try:
@@ -230,12 +176,11 @@ def check_command(locale: str | None, complete: bool) -> None:
                 failed += 1
                 continue
             # The speech domain is sparse by design: only entries that differ from the shown text.
-            problems = catalogs.check_catalog(catalog, template, require_complete=complete and dom == "messages")
-            for p in problems:
-                click.echo(f"{path}: {p.msgid[:60]!r}: {p.text}", err=True)
-            failed += len(problems)
-            if not problems:
+            findings = catalogs.check_catalog(catalog, template, complete=complete and dom == "messages")
+            for finding in findings:
+                click.echo(f"{path}: {finding.msgid[:60]!r}: {catalogs.describe(finding)}", err=True)
+            failed += len(findings)
+            if not findings:
                 click.echo(f"{loc}/{dom}: ok")
     if failed:
-        click.echo(f"{failed} problem(s)", err=True)
-        sys.exit(1)
+        raise click.ClickException(f"{failed} problem(s)")

@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..content import LINK_RE
+from ..core.syntax import LINK_RE, PLACEHOLDER_RE
 
-PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 URL_RE = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?\"'»”]")
 #: A number (1.000,50 / 3,5 / 12) followed by a unit or currency.
 UNITS = r"(?:€|EUR|Euro|%|km|m²|qm|m|cm|mm|kg|g|t|l|ml|Std\.|h|min|Uhr|MW|kW|kWh|Mio\.|Mrd\.)"

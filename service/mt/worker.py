@@ -8,17 +8,15 @@ German (status "pending", the page says so) and stores nothing, so it is retried
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
+from ..core.locks import FileLocks, Locks
 from .base import Engine, EngineError, EngineUnavailable
 from .cache import TranslationCache, cache_key
 from .masking import Glossary, MaskError, mask, unmask_spacing
@@ -47,8 +45,12 @@ class MTService:
         batch_size: int = 16,
         retry_after: float = 60.0,
         workers: int = 1,
+        locks: Locks | None = None,
     ):
+        """Translate with ``engine`` into ``cache``; ``locks`` (default: files beside the cache) serialize work."""
         self.engine = engine
+        #: Shared by every process on this cache (gunicorn workers): one batch per locale at a time.
+        self.locks = locks if locks is not None else FileLocks(Path(cache.path).parent / ".locks")
         self.cache = cache
         self.source = source_locale
         self.glossary_dir = Path(glossary_dir) if glossary_dir else None
@@ -176,7 +178,7 @@ class MTService:
                 locale = next(iter(self._queue))[0]
                 batch = [text for (loc, text) in self._queue if loc == locale][: self.batch_size]
             try:
-                with self._process_lock(locale):
+                with self.locks.hold(f"mt:{locale}"):
                     self.translate_now(batch, locale)  # re-reads the cache: another worker may have done it
             except Exception as exc:
                 log.error("MT %s failed: %s", locale, exc)
@@ -188,17 +190,6 @@ class MTService:
             with self._lock:
                 for text in batch:
                     self._queue.pop((locale, text), None)
-
-    @contextmanager
-    def _process_lock(self, locale: str) -> Iterator[None]:
-        """An exclusive lock per locale shared by every process on this cache (gunicorn workers)."""
-        path = self.cache.path.with_name(f"{self.cache.path.name}.{locale}.lock")
-        with open(path, "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- translating -----------------------------------------------------------------------
     def translate_now(self, texts: list[str], locale: str) -> dict[str, Result]:

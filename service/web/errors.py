@@ -1,84 +1,94 @@
-"""One error hierarchy for the service, answered as HTML to people and JSON to programs."""
+"""HTTP errors of the service (Werkzeug exceptions with German source descriptions) and the one handler.
+
+Each class keeps Werkzeug's status code and headers and carries a German ``description``
+marked with ``N_``; the handler translates it into the visitor's language and answers HTML
+(error.html) to people and JSON to clients that ask for ``application/json``.
+"""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext
+from werkzeug import exceptions
+
+from ..core.messages import N_
+from ..i18n import current_locale, text_direction
+
+__all__ = ["BadRequest", "Conflict", "Forbidden", "InternalServerError", "MethodNotAllowed", "N_", "NotFound",
+           "PayloadTooLarge", "RangeNotSatisfiable", "TooManyRequests", "Unavailable", "init_app", "respond"]
 
 
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated when shown."""
-    return message
-
-
-class ServiceError(Exception):
-    """Base of every error the service reports to a visitor."""
-
-    status_code = 500
-    #: A short German source message; it is translated when shown.
-    message = N_("Ein interner Fehler ist aufgetreten.")
-
-    def __init__(self, message: str | None = None, status_code: int | None = None):
-        super().__init__(message or self.message)
-        if message is not None:
-            self.message = message
-        if status_code is not None:
-            self.status_code = status_code
-
-
-class BadRequest(ServiceError):
+class BadRequest(exceptions.BadRequest):
     """The request is malformed."""
 
-    status_code = 400
-    message = N_("Die Anfrage ist ungültig.")
+    description = N_("Die Anfrage ist ungültig.")
 
 
-class Forbidden(ServiceError):
+class Forbidden(exceptions.Forbidden):
     """The visitor may not do this."""
 
-    status_code = 403
-    message = N_("Sie haben keine Berechtigung für diese Aktion.")
+    description = N_("Sie haben keine Berechtigung für diese Aktion.")
 
 
-class NotFound(ServiceError):
+class NotFound(exceptions.NotFound):
     """The page or file does not exist."""
 
-    status_code = 404
-    message = N_("Diese Seite gibt es nicht.")
+    description = N_("Diese Seite gibt es nicht.")
 
 
-class Conflict(ServiceError):
+class MethodNotAllowed(exceptions.MethodNotAllowed):
+    """The URL exists, but not for this method."""
+
+    description = N_("Diese Methode ist hier nicht erlaubt.")
+
+
+class Conflict(exceptions.Conflict):
     """The resource changed meanwhile."""
 
-    status_code = 409
-    message = N_("Der Eintrag wurde in der Zwischenzeit geändert.")
+    description = N_("Der Eintrag wurde in der Zwischenzeit geändert.")
 
 
-class PayloadTooLarge(ServiceError):
+class PayloadTooLarge(exceptions.RequestEntityTooLarge):
     """The upload or form is too large."""
 
-    status_code = 413
-    message = N_("Die gesendeten Daten sind zu groß.")
+    description = N_("Die gesendeten Daten sind zu groß.")
 
 
-class RangeNotSatisfiable(ServiceError):
+class RangeNotSatisfiable(exceptions.RequestedRangeNotSatisfiable):
     """The requested byte range lies outside the file."""
 
-    status_code = 416
-    message = N_("Der angeforderte Bereich ist ungültig.")
+    description = N_("Der angeforderte Bereich ist ungültig.")
 
 
-class TooManyRequests(ServiceError):
+class TooManyRequests(exceptions.TooManyRequests):
     """Too many attempts in a short time."""
 
-    status_code = 429
-    message = N_("Zu viele Versuche. Bitte warten Sie einen Moment.")
+    description = N_("Zu viele Versuche. Bitte warten Sie einen Moment.")
 
 
-class Unavailable(ServiceError):
-    """A backend (speech, translation) is not available now."""
+class InternalServerError(exceptions.InternalServerError):
+    """Something failed that the visitor cannot change."""
 
-    status_code = 503
-    message = N_("Dieser Dienst ist zurzeit nicht verfügbar.")
+    description = N_("Ein interner Fehler ist aufgetreten.")
+
+
+class Unavailable(exceptions.ServiceUnavailable):
+    """A backend (speech, translation) is not available now; pass a more precise description if there is one."""
+
+    description = N_("Dieser Dienst ist zurzeit nicht verfügbar.")
+
+
+#: Our classes: their description is a German source message (also when set per instance).
+OURS = (BadRequest, Forbidden, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge, RangeNotSatisfiable,
+        TooManyRequests, InternalServerError, Unavailable)
+#: The German message for an HTTP error Werkzeug or Flask raised itself (routing, abort(), size limits).
+BY_CODE = {cls.code: cls.description for cls in OURS}
+
+
+def source_message(error: exceptions.HTTPException) -> str:
+    """The German source message of an error: its own for ours, the one of its status code otherwise."""
+    if isinstance(error, OURS):
+        return error.description
+    return BY_CODE.get(error.code, InternalServerError.description)
 
 
 def wants_json() -> bool:
@@ -87,48 +97,40 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def _respond(status: int, message: str):
-    """Render one error as JSON or as a page in the visitor's language."""
-    from flask_babel import gettext
-
-    from ..i18n import current_locale, text_direction
-
-    locale = current_locale()
-    text = gettext(message)
+def respond(error: exceptions.HTTPException) -> Response:
+    """The answer to one HTTP error: JSON, or error.html in the visitor's language, with the error's headers."""
+    status = error.code or 500
+    text = gettext(source_message(error))
     if wants_json():
-        return jsonify({"error": text, "status": status}), status
-    try:
-        return render_template("error.html", status=status, message=text, locale=locale,
-                               dir=text_direction(locale)), status
-    except Exception:  # a broken template must not hide the original error
-        return f"{status} {text}", status, {"Content-Type": "text/plain; charset=utf-8"}
+        response = jsonify({"error": text, "status": status})
+    else:
+        locale = current_locale()
+        try:
+            response = Response(render_template("error.html", status=status, message=text, locale=locale,
+                                                dir=text_direction(locale)), mimetype="text/html")
+        except Exception:  # a broken template must not hide the original error
+            current_app.logger.exception("error page failed")
+            response = Response(f"{status} {text}", mimetype="text/plain")
+    response.status_code = status
+    # Allow (405), Content-Range (416), Retry-After (429, 503): everything but Werkzeug's own body type.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def init_app(app: Flask) -> None:
-    """Register the one error handler for service errors and HTTP errors."""
+    """Register the one handler for HTTP errors, and a 500 for everything unexpected."""
 
-    @app.errorhandler(ServiceError)
-    def handle_service_error(error: ServiceError):
-        return _respond(error.status_code, error.message)
-
-    @app.errorhandler(HTTPException)
-    def handle_http_error(error: HTTPException):
-        messages = {
-            400: BadRequest.message,
-            403: Forbidden.message,
-            404: NotFound.message,
-            405: N_("Diese Methode ist hier nicht erlaubt."),
-            413: PayloadTooLarge.message,
-            416: RangeNotSatisfiable.message,
-            429: TooManyRequests.message,
-        }
-        response = _respond(error.code or 500, messages.get(error.code, ServiceError.message))
-        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
-            body, status = response
-            return body, status, {"Allow": ", ".join(error.valid_methods)}
-        return response
+    @app.errorhandler(exceptions.HTTPException)
+    def handle_http_error(error: exceptions.HTTPException):
+        """An HTTP error raised anywhere: answered in the visitor's language."""
+        if error.response is not None:  # abort(response): the view built the answer itself
+            return error.response
+        return respond(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        """Any other exception: logged with its trace, answered as a 500 without one."""
         app.logger.exception("unhandled error")
-        return _respond(500, ServiceError.message)
+        return respond(InternalServerError())

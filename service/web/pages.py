@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from ..content import get_content
+from ..content import Page, get_content
 from ..i18n import best_locale, display_name, format_value, get_i18n, text_direction
 from ..pagecache import cached_response
 from ..localized import localize_page
+from .errors import NotFound
 
 bp = Blueprint("pages", __name__)
 
@@ -39,10 +40,18 @@ def alternates(slug: str) -> list[dict]:
     ]
 
 
+def find_page(slug: str) -> Page:
+    """The page of a URL slug, or NotFound."""
+    page = get_content().get(slug)
+    if page is None:
+        raise NotFound()
+    return page
+
+
 def render_page(locale: str, slug: str, **extra) -> str:
     """The full HTML of one page in one locale."""
     content = get_content()
-    page = content.get(slug)
+    page = find_page(slug)
     localized = localize_page(page, locale)
     notice = localize_page(content.notice, locale) if content.notice else None
     nav = [(p, get_i18n().localize(p.nav, locale)) for p in content.pages.values()]
@@ -77,7 +86,7 @@ def page(locale: str, slug: str) -> Response:
     """One page in one locale, from the page cache."""
     if len(slug) > MAX_SEGMENT:
         abort(404)
-    get_content().get(slug)  # 404 before rendering anything
+    find_page(slug)  # 404 before rendering anything
     if request.args.get("sent") and slug == "barrierefreiheit":
         return cached_response((), lambda: render_page(locale, slug, form_sent=True), cacheable=False)
     key = (locale, slug, get_i18n().revision(locale))

@@ -5,12 +5,13 @@ from flask import Flask
 
 from . import suggestions
 from .store import Store
+from .views import bp
 
 
 def init_app(app: Flask) -> None:
-    """Create the catalog store, the /translate pages and the public suggestion form (tables: service.db)."""
-    from .views import bp
-
+    """Create the catalog store (under the app's locks), the /translate pages and the public suggestion form."""
     suggestions.init_app(app)
-    app.extensions["workbench"] = {"store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"])}
+    app.extensions["workbench"] = {
+        "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=app.extensions["locks"]),
+    }
     app.register_blueprint(bp)

@@ -171,21 +171,37 @@ def verify(conn: Connection, username: str, password: str) -> User | None:
     return user if user and ok else None
 
 
-def attempt_login(username: str, password: str) -> tuple[User | None, str | None]:
-    """Try a login with rate limiting; return the user or a German source error message."""
+class LoginFailed(Exception):
+    """A login was refused; ``message`` is a German source string, translated when shown."""
+
+    message = N_("Benutzername oder Passwort ist falsch.")
+
+
+class BadCredentials(LoginFailed):
+    """The user name or the password is wrong (which one is not told)."""
+
+
+class LoginThrottled(LoginFailed):
+    """Too many failed logins for this user name or address lately."""
+
+    message = N_("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie einige Minuten.")
+
+
+def attempt_login(username: str, password: str) -> User:
+    """Try a login with rate limiting; return the user, or raise LoginThrottled or BadCredentials."""
     addr = request.remote_addr or "-"
     name_key = f"login-user:{username.lower()[:64]}"
     addr_key = f"login-addr:{addr}"
     # Count only failures: look at both buckets before checking the password.
     if not _below(name_key, LOGIN_LIMIT_USER) or not _below(addr_key, LOGIN_LIMIT_ADDR):
-        return None, N_("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie einige Minuten.")
+        raise LoginThrottled()
     user = verify(db.get_db(), username, password)
     if user is None:
         ratelimit.hit(name_key, LOGIN_LIMIT_USER, LOGIN_WINDOW)
         ratelimit.hit(addr_key, LOGIN_LIMIT_ADDR, LOGIN_WINDOW)
-        return None, N_("Benutzername oder Passwort ist falsch.")
+        raise BadCredentials()
     ratelimit.reset(name_key)
-    return user, None
+    return user
 
 
 def _below(bucket: str, limit: int) -> bool:

@@ -6,7 +6,8 @@ import secrets
 
 from flask import request, session
 
-from ..web.errors import BadRequest, N_
+from ..core.messages import N_
+from ..web.errors import BadRequest
 
 FIELD = "csrf_token"
 
@@ -14,8 +15,7 @@ FIELD = "csrf_token"
 class CSRFError(BadRequest):
     """A form came without the token of this session."""
 
-    status_code = 400
-    message = N_("Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
+    description = N_("Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
 
 
 def token() -> str:

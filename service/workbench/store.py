@@ -1,181 +1,111 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
-from flask_babel import lazy_gettext
 from sqlalchemy import Connection
 
-from ..core.text import has_control
 from .. import catalogs, db
-from ..content import LINK_RE
-from ..web.errors import BadRequest, Conflict, N_, NotFound
+from ..catalogs import Finding
+from ..core.locks import FileLocks, Locks
 from . import audit
+from .entries import CatalogEntry, entry_key, to_entry
 
-#: Longest translation of one entry we accept (characters).
-MAX_ENTRY = 10_000
 KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
 #: Header field of a downloaded .po: the newest audited change of the locale at download time.
 MARK_HEADER = "X-Workbench-Mark"
 MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d+)\\n"\s*$', re.M)
+#: The checks of an edit: those of every catalog, and a translation must not be empty.
+EDIT_CHECKS = catalogs.selection(also=("empty",))
 
 
-class InvalidTranslation(BadRequest):
+class CatalogNotFound(LookupError):
+    """A locale has no catalog of this domain."""
+
+    def __init__(self, locale: str):
+        """Keep the locale."""
+        super().__init__(locale)
+        self.locale = locale
+
+
+class EntryNotFound(LookupError):
+    """No entry of a locale's catalog has this key (or the key is malformed)."""
+
+    def __init__(self, locale: str, key: str):
+        """Keep locale and key."""
+        super().__init__(f"{locale}/{key}")
+        self.locale = locale
+        self.key = key
+
+
+class InvalidEdit(ValueError):
+    """An edit form came with a malformed revision or the wrong number of plural forms."""
+
+    def __init__(self, field: str):
+        """Keep which part was wrong: "revision" or "forms"."""
+        super().__init__(field)
+        self.field = field
+
+
+class InvalidTranslation(ValueError):
     """A translation does not pass the checks; nothing was saved."""
 
-    message = N_("Die Übersetzung wurde nicht gespeichert, weil sie Fehler enthält.")
-
-    def __init__(self, problems: list[str]):
-        """Carry the problems to show next to the field."""
-        super().__init__()
-        self.problems = problems
+    def __init__(self, findings: list[Finding]):
+        """Carry the findings to show next to the field."""
+        super().__init__("; ".join(catalogs.describe(f) for f in findings))
+        self.findings = tuple(findings)
 
 
-class EntryConflict(Conflict):
+class EntryConflict(Exception):
     """Someone else saved the entry since the editor was opened."""
 
-    def __init__(self, current: "Entry", mine: tuple[str, ...]):
+    def __init__(self, current: CatalogEntry, mine: tuple[str, ...]):
         """Carry both versions: the saved one and the one that was refused."""
-        super().__init__()
+        super().__init__(current.msgid)
         self.current = current
         self.mine = mine
 
 
-class UploadRejected(BadRequest):
-    """An uploaded .po was refused as a whole; nothing changed."""
+class UploadRejected(ValueError):
+    """An uploaded .po was refused as a whole; nothing changed.
 
-    message = N_("Die Datei wurde abgelehnt. Es wurde nichts geändert.")
+    ``reason`` is one of: too-large, empty, not-utf8, syntax, invalid, charset, language, plurals,
+    findings, foreign. ``params`` holds the values a message about it needs; ``lines`` the
+    offending lines (number, text), ``findings`` the failed checks, ``detail`` Babel's own words.
+    """
 
-    def __init__(self, reason: str, details: list[str] | None = None, status_code: int = 400):
-        """Carry the reason and up to a few details (lines, entries) for the upload page."""
-        super().__init__(status_code=status_code)
+    def __init__(self, reason: str, *, lines: tuple[tuple[int, str], ...] = (), findings: tuple[Finding, ...] = (),
+                 detail: str | None = None, **params: Any):
+        """Keep the reason and everything that explains it."""
+        super().__init__(reason)
         self.reason = reason
-        self.details = details or []
+        self.params = params
+        self.lines = lines
+        self.findings = findings
+        self.detail = detail
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One message of a locale's catalog, as the workbench shows it."""
-
-    key: str
-    msgid: str
-    msgid_plural: str | None
-    context: str | None
-    strings: tuple[str, ...]
-    fuzzy: bool
-    status: str  # human, machine, outdated, missing
-    revision: str
-    comments: tuple[str, ...] = ()
-    machine_note: str | None = None
-    previous_id: str | None = None
-    locations: tuple[tuple[str, int], ...] = ()
-    flags: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def text(self) -> str:
-        """The (first) translation."""
-        return self.strings[0] if self.strings else ""
-
-    @property
-    def plural(self) -> bool:
-        """Tell whether the entry has plural forms."""
-        return self.msgid_plural is not None
-
-
-def entry_key(message: Message) -> str:
-    """A stable id of a message in URLs: a hash of its context and msgid."""
-    ident = message.id if isinstance(message.id, str) else "\x00".join(message.id)
-    return hashlib.sha256(f"{message.context or ''}\x04{ident}".encode()).hexdigest()[:16]
-
-
-def _strings_of(message: Message, catalog: Catalog) -> tuple[str, ...]:
-    """The translation of a message as a tuple (one string, or one per plural form)."""
-    if message.pluralizable:
-        values = list(message.string or ())
-        values += [""] * (catalog.num_plurals - len(values))
-        return tuple(v or "" for v in values)
-    return (message.string or "",)
-
-
-def revision(message: Message, catalog: Catalog) -> str:
-    """The version of an entry: a hash of msgid, msgstr and flags."""
-    payload = json.dumps([message.context, message.id, list(_strings_of(message, catalog)), sorted(message.flags)],
-                         ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def _machine_comments(message: Message) -> list[str]:
-    """The comments that mark a machine suggestion."""
-    return [c for c in [*message.auto_comments, *message.user_comments] if c.startswith(catalogs.MACHINE_COMMENT_PREFIX)]
-
-
-def to_entry(message: Message, catalog: Catalog) -> Entry:
-    """Describe a catalog message for the workbench."""
-    singular = message.id if isinstance(message.id, str) else message.id[0]
-    plural = None if isinstance(message.id, str) else message.id[1]
-    previous = message.previous_id[0] if message.previous_id else None
-    machine = _machine_comments(message)
-    return Entry(
-        key=entry_key(message),
-        msgid=singular,
-        msgid_plural=plural,
-        context=message.context,
-        strings=_strings_of(message, catalog),
-        fuzzy=message.fuzzy,
-        status=catalogs.status(message),
-        revision=revision(message, catalog),
-        comments=tuple(c for c in message.auto_comments if c not in machine),
-        machine_note=machine[0] if machine else None,
-        previous_id=previous,
-        locations=tuple((str(f), int(n or 0)) for f, n in message.locations),
-        flags=tuple(sorted(message.flags)),
-    )
-
-
-
-def describe_problem(problem: str, source: str) -> str:
-    """A German source message (translated when shown) for one problem reported by catalogs.check_message."""
-    if problem.startswith("placeholders differ"):
-        expected = ", ".join(sorted(catalogs.ANY_PLACEHOLDER_RE.findall(source))) or "–"
-        return str(lazy_gettext("Die Platzhalter müssen dieselben sein wie im Original: %(expected)s", expected=expected))
-    if problem.startswith("links differ"):
-        expected = ", ".join(sorted(url for _, url in LINK_RE.findall(source))) or "–"
-        return str(lazy_gettext("Die Links [Text](Adresse) müssen dieselben Adressen haben wie im Original: %(expected)s",
-                                expected=expected))
-    if problem.startswith("markup differs"):
-        return str(lazy_gettext("Die HTML-Auszeichnungen müssen dieselben sein wie im Original."))
-    if "white space" in problem:
-        return str(lazy_gettext("Die Übersetzung darf nicht mit einem Leerzeichen oder Zeilenumbruch beginnen oder enden."))
-    if problem.startswith(("plural forms", "a plural form")):
-        return str(lazy_gettext("Bitte füllen Sie jede Pluralform aus."))
-    return str(lazy_gettext("Die Übersetzung hat einen Fehler: %(problem)s", problem=problem))
-
-
-def validate(message: Message, catalog: Catalog, strings: tuple[str, ...]) -> list[str]:
-    """Every problem of a proposed translation, as messages for the translator."""
-    problems: list[str] = []
-    if not any(s.strip() for s in strings):
-        return [str(lazy_gettext("Bitte geben Sie eine Übersetzung ein."))]
-    if any(len(s) > MAX_ENTRY for s in strings):
-        problems.append(str(lazy_gettext("Die Übersetzung ist zu lang (höchstens %(n)s Zeichen).", n=MAX_ENTRY)))
-    if any(has_control(s) for s in strings):
-        problems.append(str(lazy_gettext("Die Übersetzung enthält unzulässige Steuerzeichen.")))
+def validate(message: Message, catalog: Catalog, strings: tuple[str, ...]) -> list[Finding]:
+    """The findings of a proposed translation of a message: the catalog checks, and not empty."""
     candidate = Message(message.id, list(strings) if message.pluralizable else strings[0], context=message.context,
                         flags=message.flags)
-    source = message.id if isinstance(message.id, str) else message.id[0]
-    for problem in catalogs.check_message(candidate, catalog):
-        text = describe_problem(problem, source)
-        if text not in problems:
-            problems.append(text)
-    return problems
+    return catalogs.check_message(candidate, catalog, EDIT_CHECKS)
+
+
+def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
+    """Remove the comments that mark an untouched machine suggestion."""
+    for comment in catalogs.machine_comments(message):
+        if comment in message.auto_comments:
+            message.auto_comments.remove(comment)
+        if user_comments and comment in message.user_comments:
+            message.user_comments.remove(comment)
 
 
 def normalize_text(value: str) -> str:
@@ -187,7 +117,7 @@ def normalize_text(value: str) -> str:
 class SaveResult:
     """What a save did."""
 
-    entry: Entry
+    entry: CatalogEntry
     changed: bool
     compiled: bool
     compile_error: str | None = None
@@ -196,41 +126,46 @@ class SaveResult:
 class Store:
     """The catalogs of a translations folder, for the workbench."""
 
-    def __init__(self, directory: str | Path, domain: str = "messages"):
-        """Work on the catalogs of one domain below a translations folder."""
+    def __init__(self, directory: str | Path, domain: str = "messages", locks: Locks | None = None):
+        """Work on the catalogs of one domain below a translations folder, under the given locks."""
         self.directory = Path(directory)
         self.domain = domain
+        self.locks = locks if locks is not None else FileLocks(self.directory / ".locks")
 
     def path(self, locale: str) -> Path:
         """The .po of a locale."""
         return catalogs.po_path(self.directory, locale, self.domain)
 
+    def lock(self, locale: str):
+        """Hold the lock of a locale's catalog (every writer of the file takes it)."""
+        return self.locks.hold(catalogs.lock_name(locale, self.domain))
+
     def load(self, locale: str) -> Catalog:
-        """Read a locale's catalog, or NotFound."""
+        """Read a locale's catalog; CatalogNotFound if there is none."""
         try:
             return catalogs.load_po(self.path(locale), locale)
         except FileNotFoundError:
-            raise NotFound() from None
+            raise CatalogNotFound(locale) from None
 
-    def entries(self, locale: str) -> list[Entry]:
+    def entries(self, locale: str) -> list[CatalogEntry]:
         """Every entry of a locale, in catalog order."""
         catalog = self.load(locale)
         return [to_entry(m, catalog) for m in catalog if m.id]
 
-    def get(self, locale: str, key: str) -> Entry:
-        """One entry by key; NotFound for unknown or malformed keys."""
+    def get(self, locale: str, key: str) -> CatalogEntry:
+        """One entry by key; EntryNotFound for unknown or malformed keys."""
         if not KEY_RE.match(key or ""):
-            raise NotFound()
+            raise EntryNotFound(locale, key)
         catalog = self.load(locale)
-        return to_entry(self._find(catalog, key), catalog)
+        return to_entry(self._find(catalog, locale, key), catalog)
 
     @staticmethod
-    def _find(catalog: Catalog, key: str) -> Message:
+    def _find(catalog: Catalog, locale: str, key: str) -> Message:
         """The message of a key in a catalog."""
         for message in catalog:
             if message.id and entry_key(message) == key:
                 return message
-        raise NotFound()
+        raise EntryNotFound(locale, key)
 
     def _write(self, locale: str, catalog: Catalog, username: str) -> tuple[bool, str | None]:
         """Save and compile a catalog (lock held); return whether the .mo was rebuilt and why not."""
@@ -248,36 +183,27 @@ class Store:
              approve: bool, username: str) -> SaveResult:
         """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
         if not REVISION_RE.match(base_revision or ""):
-            raise BadRequest(N_("Die Versionsangabe des Eintrags ist ungültig."))
+            raise InvalidEdit("revision")
         strings = tuple(normalize_text(s) for s in strings)
-        po = self.path(locale)
-        with catalogs.catalog_lock(po):
+        with self.lock(locale):
             catalog = self.load(locale)
-            message = self._find(catalog, key)
+            message = self._find(catalog, locale, key)
             current = to_entry(message, catalog)
             if current.revision != base_revision:
                 raise EntryConflict(current, strings)
             if len(strings) != len(current.strings):
-                raise BadRequest()
-            problems = validate(message, catalog, strings)
-            if problems:
-                raise InvalidTranslation(problems)
+                raise InvalidEdit("forms")
+            findings = validate(message, catalog, strings)
+            if findings:
+                raise InvalidTranslation(findings)
             new_value = list(strings) if message.pluralizable else strings[0]
-            text_changed = strings != current.strings
-            if text_changed:
+            if strings != current.strings:
                 message.string = new_value
-                # A person edited it: it is no longer an untouched machine suggestion.
-                for comment in _machine_comments(message):
-                    if comment in message.auto_comments:
-                        message.auto_comments.remove(comment)
-                    if comment in message.user_comments:
-                        message.user_comments.remove(comment)
+                _drop_machine_marks(message)  # a person edited it: no longer an untouched machine suggestion
             if approve:
                 message.flags.discard("fuzzy")
                 message.previous_id = []
-                for comment in _machine_comments(message):
-                    if comment in message.auto_comments:
-                        message.auto_comments.remove(comment)
+                _drop_machine_marks(message, user_comments=False)
             updated = to_entry(message, catalog)
             if updated.revision == current.revision and updated.machine_note == current.machine_note:
                 return SaveResult(updated, changed=False, compiled=True)
@@ -302,7 +228,7 @@ class Store:
         try:
             data = self.path(locale).read_bytes()
         except FileNotFoundError:
-            raise NotFound() from None
+            raise CatalogNotFound(locale) from None
         if mark is None:
             return data
         # The header is the first entry; Babel drops unknown header fields, so the line goes in as text.
@@ -311,47 +237,38 @@ class Store:
     def check_upload(self, locale: str, data: bytes, max_bytes: int) -> Catalog:
         """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason."""
         if len(data) > max_bytes:
-            raise UploadRejected(str(lazy_gettext("Die Datei ist zu groß (höchstens %(n)s KB).", n=max_bytes // 1024)),
-                                 status_code=413)
+            raise UploadRejected("too-large", n=max_bytes // 1024)
         if not data.strip():
-            raise UploadRejected(str(lazy_gettext("Die Datei ist leer.")))
+            raise UploadRejected("empty")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise UploadRejected(str(lazy_gettext(
-                "Die Datei ist nicht in UTF-8 kodiert (Zeile %(line)s). Bitte speichern Sie sie als UTF-8.", line=line)))
+            raise UploadRejected("not-utf8", line=data[:exc.start].count(b"\n") + 1) from None
         bad = catalogs.lint_po(text)
         if bad:
-            raise UploadRejected(str(lazy_gettext("Die Datei ist keine gültige .po-Datei.")),
-                                 [str(lazy_gettext("Zeile %(line)s: %(text)s", line=n, text=t[:80])) for n, t in bad[:10]])
+            raise UploadRejected("syntax", lines=tuple((n, t[:80]) for n, t in bad[:10]))
         try:
             uploaded = catalogs.parse_po(data, locale)
         except catalogs.CatalogError as exc:
-            raise UploadRejected(str(lazy_gettext("Die Datei ist keine gültige .po-Datei.")), [str(exc)])
+            raise UploadRejected("invalid", detail=exc.reason) from None
         charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
         if charset not in ("utf-8", "utf8"):
-            raise UploadRejected(str(lazy_gettext(
-                "Die Datei gibt die Kodierung %(charset)s an. Erlaubt ist nur UTF-8.", charset=charset)))
+            raise UploadRejected("charset", charset=charset)
         language = dict(uploaded.mime_headers).get("Language", "").strip().replace("-", "_")
         if language and language.split("_")[0] != locale:
-            raise UploadRejected(str(lazy_gettext(
-                "Die Datei gehört zur Sprache %(found)s, nicht zu %(locale)s.", found=language, locale=locale)))
+            raise UploadRejected("language", found=language, locale=locale)
         current = self.load(locale)
         try:
             plural_ok = uploaded.num_plurals == current.num_plurals and uploaded.plural_expr == current.plural_expr
         except (ValueError, TypeError, IndexError):
             plural_ok = False
         if not plural_ok:
-            raise UploadRejected(str(lazy_gettext(
-                "Die Pluralformen der Datei passen nicht zur Sprache. Erwartet: %(expected)s",
-                expected=current.plural_forms)))
-        problems = catalogs.check_catalog(uploaded)
-        if problems:
-            raise UploadRejected(str(lazy_gettext("Einige Übersetzungen der Datei enthalten Fehler.")),
-                                 [f"{p.msgid[:60]}: {describe_problem(p.text, p.msgid)}" for p in problems[:20]])
+            raise UploadRejected("plurals", expected=current.plural_forms)
+        findings = catalogs.check_catalog(uploaded)
+        if findings:
+            raise UploadRejected("findings", findings=tuple(findings[:20]))
         if not any(m.id and m.id in current for m in uploaded):
-            raise UploadRejected(str(lazy_gettext("Die Datei enthält keinen Eintrag dieses Katalogs.")))
+            raise UploadRejected("foreign")
         return uploaded
 
     def merge_upload(self, conn: Connection, locale: str, data: bytes, username: str,
@@ -359,8 +276,7 @@ class Store:
         """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
         uploaded = self.check_upload(locale, data, max_bytes)
         mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))
-        po = self.path(locale)
-        with catalogs.catalog_lock(po):
+        with self.lock(locale):
             catalog = self.load(locale)
             # Entries someone changed here after this file was downloaded are not overwritten.
             changed_here = audit.changed_since(conn, locale, int(mark.group(1))) if mark else {}
@@ -374,7 +290,7 @@ class Store:
                 if message is None:
                     unknown += 1
                     continue
-                if not catalogs._strings(incoming.string):
+                if not catalogs.filled(incoming.string):
                     continue  # an empty entry never erases a translation
                 before = to_entry(message, catalog)
                 if message.id in changed_here and incoming.string != message.string:
@@ -386,11 +302,9 @@ class Store:
                 else:
                     message.flags.discard("fuzzy")
                     message.previous_id = []
-                for comment in _machine_comments(message):
-                    if comment in message.auto_comments:
-                        message.auto_comments.remove(comment)
+                _drop_machine_marks(message, user_comments=False)
                 if incoming.fuzzy:  # a machine mark only means something on an unreviewed entry
-                    message.auto_comments.extend(_machine_comments(incoming))
+                    message.auto_comments.extend(catalogs.machine_comments(incoming))
                 after = to_entry(message, catalog)
                 if after.revision != before.revision:
                     changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
@@ -400,12 +314,3 @@ class Store:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)
         return {"changed": len(changes), "unknown": unknown, "conflicts": conflicts, "compiled": compiled,
                 "compile_error": error}
-
-
-def counts(entries: list[Entry]) -> dict[str, int]:
-    """How many entries have each status, and in all."""
-    result = {"human": 0, "machine": 0, "outdated": 0, "missing": 0}
-    for entry in entries:
-        result[entry.status] += 1
-    result["total"] = len(entries)
-    return result

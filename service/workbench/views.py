@@ -7,11 +7,12 @@ from flask_babel import gettext, lazy_gettext
 
 from .. import db
 from ..content import get_content
-from ..web.errors import BadRequest, N_
-from ..i18n import display_name, get_i18n, text_direction
-from ..i18n import best_locale
-from . import audit, auth, csrf, suggestions
-from .store import EntryConflict, InvalidTranslation, Store, UploadRejected, counts
+from ..core.messages import N_
+from ..i18n import best_locale, display_name, get_i18n, text_direction
+from ..web.errors import BadRequest, NotFound, respond
+from . import audit, auth, csrf, suggestions, texts
+from .entries import counts
+from .store import CatalogNotFound, EntryConflict, EntryNotFound, InvalidEdit, InvalidTranslation, Store, UploadRejected
 
 bp = Blueprint("workbench", __name__, url_prefix="/translate")
 
@@ -67,6 +68,21 @@ def _before() -> None:
     csrf.protect()
 
 
+@bp.errorhandler(CatalogNotFound)
+@bp.errorhandler(EntryNotFound)
+def _not_found(error: LookupError) -> Response:
+    """A catalog or entry the store does not have: 404."""
+    return respond(NotFound())
+
+
+@bp.errorhandler(InvalidEdit)
+def _invalid_edit(error: InvalidEdit) -> Response:
+    """An edit form with a forged revision or the wrong number of forms: 400."""
+    if error.field == "revision":
+        return respond(BadRequest(N_("Die Versionsangabe des Eintrags ist ungültig.")))
+    return respond(BadRequest())
+
+
 @bp.after_request
 def _headers(response: Response) -> Response:
     """Workbench pages are private: never cached, never framed."""
@@ -110,15 +126,18 @@ def login():
     username = ""
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()[:64]
-        user, error = auth.attempt_login(username, request.form.get("password") or "")
-        if user is not None:
+        try:
+            user = auth.attempt_login(username, request.form.get("password") or "")
+        except auth.LoginThrottled as exc:
+            status, error = 429, gettext(exc.message)
+        except auth.BadCredentials as exc:
+            status, error = 401, gettext(exc.message)
+        else:
             lang = session.get("ui_lang")
             auth.login_user(user)
             if lang:
                 session["ui_lang"] = lang
             return redirect(_safe_next(request.form.get("next")), 303)
-        status = 429 if "Zu viele" in error else 401
-        error = gettext(error)
     return render_template("workbench/login.html", error=error, username=username,
                            next=request.values.get("next", "")), status
 
@@ -248,7 +267,7 @@ def editor(locale: str, key: str):
         result = store.save(db.get_db(), loc, key, typed, request.form.get("revision", ""), action == "approve",
                             user.username)
     except InvalidTranslation as exc:
-        return _render_editor(loc, entry, typed=typed, errors=exc.problems, status=400)
+        return _render_editor(loc, entry, typed=typed, errors=texts.findings_texts(exc.findings), status=400)
     except EntryConflict as exc:
         return _render_editor(loc, exc.current, typed=exc.mine, conflict=exc, status=409)
     if not result.changed:
@@ -298,7 +317,8 @@ def upload(locale: str):
         result = get_store().merge_upload(db.get_db(), loc, data, user.username, max_bytes=_upload_limit())
     except UploadRejected as exc:
         return render_template("workbench/upload.html", loc=loc, limit_kb=_upload_limit() // 1024,
-                               error=exc.reason, details=exc.details), exc.status_code
+                               error=texts.upload_reason(exc), details=texts.upload_details(exc)), \
+            413 if exc.reason == "too-large" else 400
     flash(gettext("Datei übernommen: %(changed)s Einträge geändert, %(unknown)s unbekannte Einträge übersprungen.",
                   changed=result["changed"], unknown=result["unknown"]), "ok")
     if result["conflicts"]:

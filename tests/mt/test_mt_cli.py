@@ -1,6 +1,7 @@
 """`flask mt fill` and `flask mt status` on real catalogs with Babel."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from service import catalogs
@@ -15,7 +16,7 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
     """Empty entries get fuzzy suggestions with an engine/model comment; human ones stay byte for byte."""
     path = _po(mt_config, "en")
     catalog = catalogs.load_po(path, "en")
-    human = {m.id: m.string for m in catalog if m.id and catalogs.status(m) == "human"}
+    human = {m.id: m.string for m in catalog if m.id and catalogs.status_of(m) == "human"}
     stadt = [m for m in catalog if m.id and "Stadt" in m.id and not m.pluralizable]
     for m in stadt[:2]:  # make two entries untranslated, as after `flask i18n update`
         m.string = ""
@@ -36,9 +37,9 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
     for msgid, string in human.items():
         if msgid != outdated.id:
             assert filled[msgid].string == string and not catalogs.is_machine(filled[msgid])
-    assert filled[outdated.id].string == outdated.string and catalogs.status(filled[outdated.id]) == "outdated"
+    assert filled[outdated.id].string == outdated.string and catalogs.status_of(filled[outdated.id]) == "outdated"
     # A compiled catalog leaves fuzzy entries out: the page keeps showing them as machine-made.
-    assert catalogs.status(filled[stadt[0].id]) == "machine"
+    assert catalogs.status_of(filled[stadt[0].id]) == "machine"
 
     again = mt_app.test_cli_runner().invoke(args=["mt", "fill", "en"])
     assert again.exit_code == 0 and catalogs.load_po(path, "en")[stadt[0].id].string == stadt[0].id.replace("Stadt", "City")
@@ -75,3 +76,41 @@ def test_warm_translates_all_content(mt_config, tmp_path):
     assert "fr: 3 of 3 messages cached" in result.output
     service = app.extensions["mt"]
     assert service.lookup(["Die Schule der Stadt."], "fr", schedule=False)["Die Schule der Stadt."].text == "Die School der Ville."
+
+
+class RecordingLocks:
+    """The app's locks, noting each name asked for before waiting for it."""
+
+    def __init__(self, inner):
+        """Wrap a Locks object."""
+        self.inner = inner
+        self.asked = threading.Event()
+        self.names: list[str] = []
+
+    def hold(self, name: str, timeout: float | None = None):
+        """Note the name, then hold the lock."""
+        self.names.append(name)
+        self.asked.set()
+        return self.inner.hold(name, timeout)
+
+
+def test_fill_writes_under_the_apps_catalog_lock(mt_app, mt_config):
+    """`flask mt fill` waits for "catalog:<locale>:messages" of the app's locks before it writes."""
+    path = _po(mt_config, "en")
+    catalog = catalogs.load_po(path, "en")
+    next(m for m in catalog if m.id and "Stadt" in m.id and not m.pluralizable).string = ""
+    catalogs.save_po(path, catalog)
+    before = path.read_bytes()
+    locks = mt_app.extensions["locks"] = RecordingLocks(mt_app.extensions["locks"])
+    results = []
+    with locks.inner.hold("catalog:en:messages"):
+        worker = threading.Thread(target=lambda: results.append(
+            mt_app.test_cli_runner().invoke(args=["mt", "fill", "en"])))
+        worker.start()
+        assert locks.asked.wait(60)
+        worker.join(0.3)
+        assert locks.names == ["catalog:en:messages"]
+        assert worker.is_alive() and path.read_bytes() == before  # translated, waiting to write
+    worker.join(60)
+    assert results[0].exit_code == 0, results[0].output
+    assert path.read_bytes() != before

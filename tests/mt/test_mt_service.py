@@ -5,6 +5,8 @@ import sqlite3
 
 import pytest
 
+from service.core.locks import FileLocks
+from service.mt import MTService
 from service.mt.base import EngineError, EngineUnavailable
 from service.mt.cache import TranslationCache, cache_key
 
@@ -190,3 +192,25 @@ def test_two_workers_translate_once(mt_config, monkeypatch):
     assert all(service.wait(60) for service in services)
     assert sorted(sent) == sorted(texts)
     assert services[1].lookup(texts, "en")["Die Stadt A."].text == "Die City A."
+
+
+def test_background_batches_hold_the_apps_mt_lock(mt_app, tmp_path):
+    """The worker translates a locale's batch under the app's lock "mt:<locale>": a held lock makes it wait."""
+    service = mt_app.extensions["mt"]
+    assert service.locks is mt_app.extensions["locks"]
+    with service.locks.hold("mt:en"):
+        service.lookup(["Die Stadt."], "en")
+        assert not service.wait(0.5)  # another process holds the locale: nothing is translated meanwhile
+        assert service.pending("en") == 1
+    assert service.wait(60)
+    assert service.lookup(["Die Stadt."], "en", schedule=False)["Die Stadt."].status == "machine"
+
+
+def test_service_without_the_app_locks_beside_its_cache(engine, tmp_path):
+    """Used on its own, the service keeps its lock files in .locks beside the cache file."""
+    service = MTService(engine, TranslationCache(tmp_path / "mt" / "cache.sqlite"))
+    try:
+        assert isinstance(service.locks, FileLocks) and service.locks.root == tmp_path / "mt" / ".locks"
+        service.translate_now(["Die Stadt."], "en")
+    finally:
+        service.shutdown()

@@ -1,0 +1,248 @@
+"""Checks of translations as data: an id, a function returning structured Findings, one registry for every caller.
+
+Compile, upload, the workbench editor, ``flask i18n check`` and Babel (through the
+``babel.checkers`` entry point, :func:`babel_checker`) all run the checks of :data:`REGISTRY`.
+A Finding says what the source has that the translation lacks (``missing``) and the reverse
+(``extra``); each place that shows it words it for its readers (the workbench in the
+translator's language, the command line and Babel in English, through :func:`describe`).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from babel.messages.catalog import Catalog, Message, TranslationError
+
+from ..core import syntax
+from ..core.text import has_control
+from .status import filled
+
+#: Longest translation of one entry (characters).
+MAX_LENGTH = 10_000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with one entry, as data: which check, which message, what is missing and extra."""
+
+    check: str
+    msgid: str
+    #: What the source has (or the language needs) that the translation lacks.
+    missing: tuple[str, ...] = ()
+    #: What the translation has that the source does not (or that is malformed).
+    extra: tuple[str, ...] = ()
+    #: What the source has of this kind in all (placeholders, links, forms...), for messages that list it.
+    expected: tuple[str, ...] = ()
+
+
+#: ``check(source, target, message, catalog)``: the findings of one translation of a message.
+CheckFunction = Callable[[str, str, Message, "Catalog | None"], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check as data: its id, its function, its English wording, and when it runs."""
+
+    id: str
+    function: CheckFunction
+    #: English, for the command line, logs and Babel; {missing}, {extra} and {expected} are filled in.
+    text: str
+    #: "form": each non-empty (source, translation) pair; "message": once per entry;
+    #: "template": once per message of the template (``message`` is the template's, ``catalog`` the locale's).
+    scope: str = "form"
+    #: Runs only when every message must be translated and reviewed (``flask i18n check``).
+    complete: bool = False
+
+
+def msgid_of(message: Message) -> str:
+    """The (singular) msgid of a message."""
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _difference(source: list[str], target: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What ``source`` has that ``target`` lacks, and the reverse, counting repeats, sorted."""
+    have, want = Counter(target), Counter(source)
+    return tuple(sorted((want - have).elements())), tuple(sorted((have - want).elements()))
+
+
+def _compare(check_id: str, source_items: list[str], target_items: list[str], message: Message) -> list[Finding]:
+    """One finding when two lists of items differ, else none."""
+    missing, extra = _difference(source_items, target_items)
+    if not missing and not extra:
+        return []
+    return [Finding(check_id, msgid_of(message), missing, extra, tuple(sorted(source_items)))]
+
+
+def check_placeholders(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """The translation has the placeholders of the source (%(name)s, %s, {name}), each as often."""
+    return _compare("placeholders", syntax.placeholders(source), syntax.placeholders(target), message)
+
+
+def check_links(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """The translation's [text](url) links point to the source's addresses."""
+    return _compare("links", syntax.links(source), syntax.links(target), message)
+
+
+def _tags(text: str) -> list[str]:
+    """The HTML tags of a text as ``<b>`` and ``</b>``, without attributes."""
+    return [("</" if m.group(0).startswith("</") else "<") + m.group(1).lower() + ">"
+            for m in syntax.TAG_RE.finditer(text)]
+
+
+def check_markup(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """The translation opens and closes the HTML tags of the source."""
+    return _compare("markup", _tags(source), _tags(target), message)
+
+
+def check_whitespace(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """A source without white space at its ends gets a translation without it."""
+    if source != source.strip() or not target.strip() or target == target.strip():
+        return []
+    lead = target[:len(target) - len(target.lstrip())]
+    trail = target[len(target.rstrip()):]
+    return [Finding("whitespace", msgid_of(message), extra=tuple(part for part in (lead, trail) if part))]
+
+
+def check_control(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """No control characters other than line breaks and tabs."""
+    found = tuple(f"U+{ord(ch):04X}" for ch in dict.fromkeys(target) if has_control(ch))
+    return [Finding("control", msgid_of(message), extra=found)] if found else []
+
+
+def check_length(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """No translation longer than MAX_LENGTH characters."""
+    if len(target) <= MAX_LENGTH:
+        return []
+    return [Finding("length", msgid_of(message), extra=(str(len(target)),), expected=(str(MAX_LENGTH),))]
+
+
+def check_python_format(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """For python-format messages: the source's %-directives, and only well-formed ones (no lone %).
+
+    Directives that are placeholders (``%(name)s``, ``%d``...) are the placeholders check's to
+    report; this one reports the others (``%(n)i``, ``%.1f``) and malformed ones, so no mistake
+    is reported twice.
+    """
+    expected, _ = syntax.percent_directives(source)
+    if "python-format" not in message.flags and not expected:
+        return []
+    found, malformed = syntax.percent_directives(target)
+    missing, extra = _difference(expected, found)
+    missing = tuple(d for d in missing if not syntax.PLACEHOLDER_RE.fullmatch(d))
+    extra = tuple(sorted([d for d in extra if not syntax.PLACEHOLDER_RE.fullmatch(d)] + malformed))
+    if not missing and not extra:
+        return []
+    return [Finding("python-format", msgid_of(message), missing, extra, tuple(expected))]
+
+
+def check_plurals(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """A translated plural entry fills exactly the plural forms of the catalog's language."""
+    if not message.pluralizable or catalog is None or not filled(message.string):
+        return []
+    forms = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+    wanted = catalog.num_plurals
+    missing = tuple(f"msgstr[{i}]" for i in range(wanted) if i >= len(forms) or not forms[i])
+    extra = tuple(f"msgstr[{i}]" for i in range(wanted, len(forms)))
+    if not missing and not extra:
+        return []
+    return [Finding("plurals", msgid_of(message), missing, extra, tuple(f"msgstr[{i}]" for i in range(wanted)))]
+
+
+def check_empty(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """The entry has a translation (white space alone is none)."""
+    if any(form.strip() for form in filled(message.string)):
+        return []
+    return [Finding("empty", msgid_of(message))]
+
+
+def check_fuzzy(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """A translated entry is reviewed (not marked fuzzy)."""
+    if message.fuzzy and filled(message.string):
+        return [Finding("fuzzy", msgid_of(message))]
+    return []
+
+
+def check_missing(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """A message of the template is in the locale's catalog."""
+    if catalog is None or catalog.get(message.id, message.context) is not None:
+        return []
+    return [Finding("missing", msgid_of(message))]
+
+
+#: Every check, by id, in the order findings are reported.
+REGISTRY: dict[str, Check] = {check.id: check for check in (
+    Check("placeholders", check_placeholders, "placeholders differ: missing {missing}, extra {extra}"),
+    Check("links", check_links, "link targets differ: missing {missing}, extra {extra}"),
+    Check("markup", check_markup, "markup differs: missing {missing}, extra {extra}"),
+    Check("python-format", check_python_format,
+          "python-format directives differ or are malformed: missing {missing}, extra or malformed {extra}"),
+    Check("whitespace", check_whitespace, "the translation starts or ends with white space ({extra})"),
+    Check("control", check_control, "control characters ({extra})"),
+    Check("length", check_length, "longer than {expected} characters ({extra})"),
+    Check("plurals", check_plurals, "plural forms: {expected} expected; missing or empty {missing}, extra {extra}",
+          scope="message"),
+    Check("empty", check_empty, "no translation", scope="message", complete=True),
+    Check("fuzzy", check_fuzzy, "marked fuzzy (not reviewed)", scope="message", complete=True),
+    Check("missing", check_missing, "missing from the catalog", scope="template", complete=True),
+)}
+
+
+def selection(complete: bool = False, also: Iterable[str] = ()) -> tuple[Check, ...]:
+    """The checks to run: those for every catalog, with ``complete`` also the completeness ones, plus ``also``."""
+    wanted = set(also)
+    return tuple(c for c in REGISTRY.values() if complete or not c.complete or c.id in wanted)
+
+
+def _source_for(message: Message) -> str:
+    """The source a translation form is compared with: the plural msgid when it carries the placeholders."""
+    if isinstance(message.id, str):
+        return message.id
+    singular, plural = message.id[0], message.id[1]
+    return plural if "%(" in plural else singular
+
+
+def check_message(message: Message, catalog: Catalog | None, checks: Iterable[Check] | None = None) -> list[Finding]:
+    """The findings of one entry (the header has none), each once, in registry order."""
+    if not message.id:
+        return []
+    forms = filled(message.string)
+    source = _source_for(message)
+    found: list[Finding] = []
+    for check in selection() if checks is None else checks:
+        if check.scope == "message":
+            found += check.function(msgid_of(message), forms[0] if forms else "", message, catalog)
+        elif check.scope == "form":
+            for form in forms:
+                found += check.function(source, form, message, catalog)
+    return list(dict.fromkeys(found))
+
+
+def check_catalog(catalog: Catalog, template: Catalog | None = None, complete: bool = False) -> list[Finding]:
+    """Every finding of a catalog; with a template and ``complete``, also the template's messages it lacks."""
+    checks = selection(complete)
+    found: list[Finding] = []
+    for message in catalog:
+        found += check_message(message, catalog, checks)
+    if template is not None:
+        for check in (c for c in checks if c.scope == "template"):
+            for message in template:
+                if message.id:
+                    found += check.function(msgid_of(message), "", message, catalog)
+    return found
+
+
+def describe(finding: Finding) -> str:
+    """The English wording of a finding (command line, logs, Babel)."""
+    check = REGISTRY.get(finding.check)
+    if check is None:
+        return finding.check
+    return check.text.format(**{name: ", ".join(getattr(finding, name)) or "none"
+                                for name in ("missing", "extra", "expected")})
+
+
+def babel_checker(catalog: Catalog | None, message: Message) -> None:
+    """Babel's ``babel.checkers`` entry point: raise TranslationError when a translated message has findings."""
+    findings = check_message(message, catalog)
+    if findings:
+        raise TranslationError("; ".join(describe(f) for f in findings))

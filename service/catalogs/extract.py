@@ -1,0 +1,52 @@
+"""Message extraction: content, code and templates into a template catalog (.pot), written without a date."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.pofile import write_po
+
+from ..config import ROOT
+
+#: Where messages come from: (glob below the project root, Babel extraction method).
+SOURCES = [
+    ("content/*.md", "service.content:extract_content"),
+    ("service/**/*.py", "python"),
+    ("service/templates/**/*.html", "jinja2.ext:babel_extract"),
+]
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "N_": None}
+COMMENT_TAGS = ["TRANSLATORS:"]
+
+
+def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
+    """Extract a fresh template: every message for 'messages', content blocks only for 'speech'."""
+    catalog = Catalog(project="herne-talente", version="1.0", msgid_bugs_address="translators@herne.invalid",
+                      copyright_holder="Stadt Herne", charset="utf-8")
+    sources = SOURCES if domain == "messages" else SOURCES[:1]
+    for pattern, method in sources:
+        for path in sorted(root.glob(pattern)):
+            if any(part.startswith((".", "__")) for part in path.relative_to(root).parts):
+                continue
+            relative = path.relative_to(root).as_posix()
+            options = {"extensions": "jinja2.ext.i18n"} if method.startswith("jinja2") else {}
+            for lineno, message, comments, context in extract_from_file(
+                method, str(path), keywords=KEYWORDS, comment_tags=COMMENT_TAGS, options=options,
+                strip_comment_tags=True,
+            ):
+                catalog.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def pot_bytes(catalog: Catalog) -> bytes:
+    """A .pot without a creation date, so that an unchanged template is byte-identical."""
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=0, omit_header=False, sort_output=False, include_lineno=False)
+    lines = [ln for ln in buf.getvalue().split(b"\n") if not ln.startswith(b'"POT-Creation-Date:')]
+    return b"\n".join(lines)
+
+
+def message_keys(catalog: Catalog) -> set[tuple[str, str]]:
+    """The (context, msgid) pairs of a catalog, to compare a committed template with a fresh one."""
+    return {(m.context or "", str(m.id)) for m in catalog if m.id}

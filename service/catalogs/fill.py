@@ -1,0 +1,73 @@
+"""Machine suggestions written into a catalog as fuzzy entries, never over a human translation."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Protocol
+
+from babel.messages.catalog import Catalog
+
+from ..core.locks import Locks
+from .po import lock_name, parse_po, save_po
+from .status import MACHINE_COMMENT_PREFIX, is_machine, status_of
+
+
+class Suggestion(Protocol):
+    """What a translator (the MT service) answers for one text."""
+
+    text: str
+    status: str  # "machine" when ``text`` is a translation
+    model: str
+
+
+class CatalogChanged(Exception):
+    """The catalog kept changing while suggestions were made; nothing was written."""
+
+
+def machine_comment(engine: str, model: str) -> str:
+    """The translator comment that marks a suggestion (status.is_machine recognizes it)."""
+    return f"{MACHINE_COMMENT_PREFIX} by {engine} ({model}), not reviewed"
+
+
+def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Suggestion]], engine: str,
+                 model: str) -> tuple[int, int]:
+    """Put suggestions into empty or machine entries as fuzzy ones; return (filled, skipped)."""
+    candidates = []
+    for message in catalog:
+        if not message.id or message.pluralizable or message.context:
+            continue
+        state = status_of(message)
+        if state == "missing" or (state == "machine" and is_machine(message)):
+            candidates.append(message)
+    if not candidates:
+        return 0, 0
+    results = translate([m.id for m in candidates])
+    filled = skipped = 0
+    for message in candidates:
+        result = results.get(message.id)
+        if result is None or result.status != "machine":
+            skipped += 1  # a protected span was lost: leave the entry for a person
+            continue
+        message.string = result.text
+        message.flags.add("fuzzy")
+        message.user_comments = [c for c in message.user_comments if not c.startswith(MACHINE_COMMENT_PREFIX)]
+        message.user_comments.append(machine_comment(engine, result.model or model))
+        filled += 1
+    return filled, skipped
+
+
+def fill_po(path: Path, locale: str, translate: Callable[[list[str]], dict[str, Suggestion]], engine: str,
+            model: str, locks: Locks, domain: str = "messages", attempts: int = 3) -> tuple[int, int]:
+    """Fill one .po and write it atomically, unless someone changed it meanwhile (then try again)."""
+    path = Path(path)
+    for _ in range(attempts):
+        before = path.read_bytes()
+        catalog = parse_po(before, locale=locale)
+        filled, skipped = fill_catalog(catalog, translate, engine, model)
+        if not filled:
+            return filled, skipped
+        with locks.hold(lock_name(locale, domain)):  # the lock of every other writer of the catalog
+            if path.read_bytes() != before:
+                continue  # a translator saved while we translated: never overwrite their work
+            save_po(path, catalog)
+        return filled, skipped
+    raise CatalogChanged(f"{path} kept changing; try again")

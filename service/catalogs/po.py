@@ -1,0 +1,173 @@
+""".po files: strict parsing with a line lint, writing that keeps ``#| msgid``, atomic saves, template merges."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError, denormalize, normalize, read_po, write_po
+
+from ..core.files import atomic_write
+from ..core.locks import Locks
+
+
+class CatalogError(Exception):
+    """A catalog cannot be read (or, as CheckFailed, does not pass its checks)."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        """Keep the reason (English, for logs and the command line) and the line it concerns, if any."""
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def po_path(directory: str | Path, locale: str, domain: str = "messages") -> Path:
+    """Where a locale's .po file of a domain lives."""
+    return Path(directory) / locale / "LC_MESSAGES" / f"{domain}.po"
+
+
+def lock_name(locale: str, domain: str = "messages") -> str:
+    """The name of the lock every writer of one catalog holds while it reads, changes and writes it."""
+    return f"catalog:{locale}:{domain}"
+
+
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+#: One line of a .po file: a comment, a keyword with a quoted string, or a continued quoted string.
+PO_LINE_RE = re.compile(
+    rf"^(?:#.*|(?:#~\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_QUOTED}|{_QUOTED})\s*$"
+)
+
+
+def lint_po(text: str) -> list[tuple[int, str]]:
+    """Lines that are no .po syntax at all (Babel skips some of them silently), with their numbers."""
+    bad = []
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
+        stripped = line.strip()
+        if stripped and not PO_LINE_RE.match(stripped):
+            bad.append((number, stripped))
+    return bad
+
+
+def parse_po(data: bytes | str, locale: str | None = None) -> Catalog:
+    """Parse .po text strictly; raise CatalogError with the line on a syntax error."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"not UTF-8 (byte {exc.start})", line=data[:exc.start].count(b"\n") + 1) from None
+    bad = lint_po(text)
+    if bad:
+        number, line = bad[0]
+        raise CatalogError(f"syntax error on line {number}: {line[:60]!r}", line=number)
+    try:
+        catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
+    except PoFileError as exc:
+        raise CatalogError(str(exc)) from None
+    except (ValueError, UnicodeError) as exc:
+        raise CatalogError(f"not a valid .po file: {exc}") from None
+    _restore_previous_ids(text, catalog)
+    return catalog
+
+
+def _restore_previous_ids(text: str, catalog: Catalog) -> None:
+    """Babel writes "#| msgid" (the old source of an outdated entry) but never reads it back: keep it."""
+    for block in re.split(r"\n\s*\n", text):
+        if "#| msgid" not in block:
+            continue
+        previous: list[str] = []
+        current: list[str] = []
+        target = None
+        for line in block.splitlines():
+            line = line.strip()
+            if line.startswith("#| msgid "):
+                target = previous
+                previous.append(line[len("#| msgid "):])
+            elif line.startswith('#| "') and target is previous:
+                previous.append(line[3:])
+            elif line.startswith("msgid "):
+                target = current
+                current.append(line[len("msgid "):])
+            elif line.startswith('"') and target is current:
+                current.append(line)
+            else:
+                target = None if not line.startswith("#|") else target
+        if previous and current:
+            msgid = denormalize("\n".join(current))
+            if msgid in catalog:
+                message = catalog[msgid]
+                message.previous_id = [denormalize("\n".join(previous))]
+                # Babel keeps those lines as user comments too, and would write them back twice.
+                message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+
+
+def load_po(path: Path, locale: str | None = None) -> Catalog:
+    """Read a .po file."""
+    return parse_po(Path(path).read_bytes(), locale=locale)
+
+
+def dump_po(catalog: Catalog) -> bytes:
+    """Serialize a catalog as .po text, keeping previous msgids (``#| msgid``) of outdated entries.
+
+    Babel wraps a long previous msgid like prose, breaking its quotes; we write those lines ourselves.
+    """
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=0, include_previous=False, sort_output=False, include_lineno=False,
+             ignore_obsolete=True)
+    text = buf.getvalue().decode("utf-8")
+    previous = {m.id: m.previous_id[0] for m in catalog if m.id and isinstance(m.id, str) and m.previous_id}
+    if not previous:
+        return text.encode("utf-8")
+    blocks = text.split("\n\n")
+    for i, block in enumerate(blocks):
+        lines = block.split("\n")
+        start = next((n for n, ln in enumerate(lines) if ln.startswith(("msgctxt ", "msgid "))), None)
+        if start is None:
+            continue
+        msgid = _read_msgid(lines)
+        if msgid in previous:
+            quoted = normalize(previous[msgid], width=0).split("\n")
+            extra = [f"#| msgid {quoted[0]}"] + [f"#| {q}" for q in quoted[1:]]
+            blocks[i] = "\n".join(lines[:start] + extra + lines[start:])
+    return "\n\n".join(blocks).encode("utf-8")
+
+
+def _read_msgid(lines: list[str]) -> str | None:
+    """The msgid of one entry's lines (keyword line plus continued strings)."""
+    parts: list[str] = []
+    for line in lines:
+        if line.startswith("msgid "):
+            parts.append(line[len("msgid "):])
+        elif parts and line.startswith('"'):
+            parts.append(line)
+        elif parts:
+            break
+    return denormalize("\n".join(parts)) if parts else None
+
+
+def save_po(path: Path, catalog: Catalog) -> None:
+    """Write a catalog atomically (readers see the old or the new file, never a part)."""
+    atomic_write(path, dump_po(catalog))
+
+
+def new_catalog(template: Catalog, locale: str, domain: str = "messages") -> Catalog:
+    """A locale's empty catalog with every message of a template."""
+    catalog = Catalog(locale=locale, domain=domain, project=template.project, version=template.version,
+                      msgid_bugs_address=template.msgid_bugs_address, copyright_holder=template.copyright_holder)
+    for message in template:
+        if message.id:
+            catalog.add(message.id, None, message.locations, auto_comments=message.auto_comments,
+                        flags=message.flags, context=message.context)
+    return catalog
+
+
+def update_po(path: Path, template: Catalog, locale: str, locks: Locks, domain: str = "messages") -> Catalog:
+    """Merge a template into a .po under its lock: new messages added, changed ones kept as fuzzy (outdated)."""
+    with locks.hold(lock_name(locale, domain)):
+        catalog = load_po(path, locale)
+        created = catalog.creation_date
+        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        catalog.creation_date = created  # the template carries no date: keep the file stable
+        save_po(path, catalog)
+    return catalog

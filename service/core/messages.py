@@ -1,0 +1,7 @@
+"""The extraction marker for German source messages that are translated only where they are shown."""
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction (``flask i18n extract``); it is translated when shown."""
+    return message

@@ -1,0 +1,72 @@
+"""What the workbench tells translators about refused edits and uploads: German sources, translated when shown."""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from .. import catalogs
+from ..catalogs import Finding
+from ..core.messages import N_
+from .store import UploadRejected
+
+#: The German source message for each check's finding (%(expected)s lists what the source has).
+FINDINGS = {
+    "placeholders": N_("Die Platzhalter müssen dieselben sein wie im Original: %(expected)s"),
+    "links": N_("Die Links [Text](Adresse) müssen dieselben Adressen haben wie im Original: %(expected)s"),
+    "markup": N_("Die HTML-Auszeichnungen müssen dieselben sein wie im Original."),
+    "python-format": N_("Die Formatangaben müssen dieselben sein wie im Original (%(expected)s). "
+                        "Falsch oder überzählig: %(extra)s"),
+    "whitespace": N_("Die Übersetzung darf nicht mit einem Leerzeichen oder Zeilenumbruch beginnen oder enden."),
+    "control": N_("Die Übersetzung enthält unzulässige Steuerzeichen."),
+    "length": N_("Die Übersetzung ist zu lang (höchstens %(n)s Zeichen)."),
+    "plurals": N_("Bitte füllen Sie jede Pluralform aus."),
+    "empty": N_("Bitte geben Sie eine Übersetzung ein."),
+}
+#: For a check without its own message: the English description goes into this one.
+OTHER_FINDING = N_("Die Übersetzung hat einen Fehler: %(problem)s")
+
+#: The German source message for each reason an upload is refused.
+UPLOAD_REASONS = {
+    "too-large": N_("Die Datei ist zu groß (höchstens %(n)s KB)."),
+    "empty": N_("Die Datei ist leer."),
+    "not-utf8": N_("Die Datei ist nicht in UTF-8 kodiert (Zeile %(line)s). Bitte speichern Sie sie als UTF-8."),
+    "syntax": N_("Die Datei ist keine gültige .po-Datei."),
+    "invalid": N_("Die Datei ist keine gültige .po-Datei."),
+    "charset": N_("Die Datei gibt die Kodierung %(charset)s an. Erlaubt ist nur UTF-8."),
+    "language": N_("Die Datei gehört zur Sprache %(found)s, nicht zu %(locale)s."),
+    "plurals": N_("Die Pluralformen der Datei passen nicht zur Sprache. Erwartet: %(expected)s"),
+    "findings": N_("Einige Übersetzungen der Datei enthalten Fehler."),
+    "foreign": N_("Die Datei enthält keinen Eintrag dieses Katalogs."),
+}
+
+
+def _listing(items: tuple[str, ...]) -> str:
+    """Items for a message, or a dash for none."""
+    return ", ".join(items) or "–"
+
+
+def finding_text(finding: Finding) -> str:
+    """One finding in the translator's language."""
+    source = FINDINGS.get(finding.check)
+    if source is None:
+        return gettext(OTHER_FINDING, problem=catalogs.describe(finding))
+    return gettext(source, expected=_listing(finding.expected), missing=_listing(finding.missing),
+                   extra=_listing(finding.extra), n=finding.expected[0] if finding.expected else "")
+
+
+def findings_texts(findings: tuple[Finding, ...]) -> list[str]:
+    """Findings in the translator's language, each text once."""
+    return list(dict.fromkeys(finding_text(f) for f in findings))
+
+
+def upload_reason(error: UploadRejected) -> str:
+    """Why an upload was refused, in the translator's language."""
+    return gettext(UPLOAD_REASONS[error.reason], **error.params)
+
+
+def upload_details(error: UploadRejected) -> list[str]:
+    """The lines, entries or parser words that explain a refused upload."""
+    details = [gettext("Zeile %(line)s: %(text)s", line=n, text=text) for n, text in error.lines]
+    details += [f"{f.msgid[:60]}: {finding_text(f)}" for f in error.findings]
+    if error.detail:
+        details.append(error.detail)
+    return details
