@@ -45,7 +45,7 @@ def cache_key(text: str, source_locale: str, locale: str, engine: str, model: st
 
 
 @dataclass(frozen=True)
-class Entry:
+class CachedTranslation:
     """One cached translation; status is 'ok' or 'rejected' (output lost a protected span)."""
 
     text: str
@@ -130,20 +130,20 @@ class TranslationCache:
         return None
 
     # -- API -------------------------------------------------------------------
-    def get_many(self, keys: list[str]) -> dict[str, Entry]:
+    def get_many(self, keys: list[str]) -> dict[str, CachedTranslation]:
         """The cached entries among keys."""
         if not keys:
             return {}
 
-        def query(conn: sqlite3.Connection) -> dict[str, Entry]:
-            found: dict[str, Entry] = {}
+        def query(conn: sqlite3.Connection) -> dict[str, CachedTranslation]:
+            found: dict[str, CachedTranslation] = {}
             for i in range(0, len(keys), 500):
                 chunk = keys[i:i + 500]
                 marks = ",".join("?" * len(chunk))
                 for key, text, status, model in conn.execute(
                     f"SELECT key, text, status, model FROM mt_cache WHERE key IN ({marks})", chunk
                 ):
-                    found[key] = Entry(text, status, model)
+                    found[key] = CachedTranslation(text, status, model)
             return found
 
         return self._run(query) or {}
