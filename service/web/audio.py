@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_file
 
 from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, ensure_entry, page_segments
 from ..i18n import get_i18n
+from ..pagecache import shared_cache_control
 from ..tts import get_tts
 from .errors import N_, NotFound, Unavailable
 
@@ -34,6 +37,13 @@ def _range_ok(header: str, size: int) -> bool:
     return int(m.group(2)) > 0  # suffix range
 
 
+def _accel_redirect(path: Path, mimetype: str) -> Response:
+    """An empty answer naming the file for nginx (X-Accel-Redirect below AUDIO_X_ACCEL_PREFIX)."""
+    relative = path.relative_to(current_app.extensions["audio_cache"].root).as_posix()
+    uri = current_app.config["AUDIO_X_ACCEL_PREFIX"].rstrip("/") + "/" + quote(relative)
+    return Response(content_type=mimetype, headers={"X-Accel-Redirect": uri})
+
+
 @bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
 def serve(locale: str, slug: str, name: str) -> Response:
     """Serve the MP3, timings or WebVTT of a published audio id, by content hash."""
@@ -55,9 +65,13 @@ def serve(locale: str, slug: str, name: str) -> Response:
     header = request.headers.get("Range")
     if header is not None and ext == "mp3" and not _range_ok(header, size):
         return _bad_range(size)
-    response = send_file(path, mimetype=MIMETYPES[ext], conditional=True, etag=key + ext,
-                         download_name=f"{slug}-{audio_id}-{locale}.{ext}", max_age=31536000)
-    response.headers["Cache-Control"] = IMMUTABLE
+    if current_app.config["AUDIO_X_ACCEL_PREFIX"]:
+        response = _accel_redirect(path, MIMETYPES[ext])  # nginx sends the file: ranges, conditionals
+    else:
+        response = send_file(path, mimetype=MIMETYPES[ext], conditional=True, etag=key + ext,
+                             download_name=f"{slug}-{audio_id}-{locale}.{ext}", max_age=31536000)
+    # Browsers keep it for a year (the URL names the content); shared caches ask the app again after seconds.
+    response.headers["Cache-Control"] = f"{IMMUTABLE}, {shared_cache_control()}"
     response.headers["Accept-Ranges"] = "bytes"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if ext == "mp3" and request.args.get("download"):
