@@ -51,6 +51,7 @@ def test_cached_pages_come_from_the_edge(front):
     assert second.body == first.body and second.headers["etag"] == first.headers["etag"]
     rules = second.headers["cache-control"]
     assert "public" in rules and "s-maxage=" in rules and "max-age=0" in rules and "must-revalidate" in rules
+    assert "strict-transport-security" not in second.headers  # HSTS only over TLS (test_render.py)
 
 
 def test_a_saved_fix_is_at_the_edge_within_5_seconds(front):
