@@ -61,7 +61,7 @@ DEFAULTS: dict[str, str] = {
     "APP_DIR": "/srv/herne/app",
     "VENV": "",  # empty: APP_DIR/.venv
     "DATA_DIR": "/srv/herne/data",
-    "INSTANCE_DIR": "/srv/herne/instance",
+    "INSTANCE_DIR": "",  # empty: APP_DIR/instance (Flask's instance folder of the checkout)
     "ENV_FILE": "/etc/herne/herne.env",
     # Requests a second per address for the forms (POST): a flood stops here, people meet the app's own limits.
     "FORM_RATE": "30r/m",
@@ -81,6 +81,7 @@ def settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     values["SERVER_NAME"] = url.hostname
     values["PUBLIC_HOST"] = url.netloc  # the one Host the app servers ever see
     values["VENV"] = values["VENV"] or f"{values['APP_DIR']}/.venv"
+    values["INSTANCE_DIR"] = values["INSTANCE_DIR"] or f"{values['APP_DIR']}/instance"
     values.setdefault("AUDIO_DIR", f"{values['DATA_DIR']}/audio_cache")
     values.setdefault("STATIC_DIR", f"{values['APP_DIR']}/service/static")
     values.setdefault("MAX_CONTENT_LENGTH", str(app_defaults(values["INSTANCE_DIR"])["MAX_CONTENT_LENGTH"]))

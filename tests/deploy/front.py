@@ -68,15 +68,15 @@ class AppServer:
     env: dict
     log: Path
     host: str
-    workers: int = 2
+    workers: int | None = 2  # None: as deploy/gunicorn.conf.py says
     threads: int = 2
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self) -> None:
         """Start gunicorn in its own process group and wait until it answers /ping."""
+        sizes = ["--workers", str(self.workers), "--threads", str(self.threads)] if self.workers else []
         command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-                   "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--threads", str(self.threads),
-                   "--forwarded-allow-ips", "127.0.0.1", "wsgi:app"]
+                   "--bind", f"127.0.0.1:{self.port}", *sizes, "--forwarded-allow-ips", "127.0.0.1", "wsgi:app"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                             start_new_session=True)
@@ -199,12 +199,14 @@ def app_env(tmp: Path, translations: Path, audio_dir: Path, public_url: str) -> 
         # The configured public address: absolute URLs come from here, never from a request's Host.
         "FLASK_BASE_URL": public_url,
         "FLASK_SERVER_NAME": host,
+        # One proxy (nginx) in front: its X-Forwarded-For names the client (rate limits), nobody else's counts.
+        "FLASK_PROXY_FIX": "1",
         "PYTHONUNBUFFERED": "1",
     })
     return env
 
 
-def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers: int = 2, threads: int = 2,
+def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers: int | None = 2, threads: int = 2,
                 static_dir: Path | None = None) -> Front:
     """Render deploy/ for loopback, start ``servers`` app servers and nginx before them; stop all on failure."""
     port = free_port()

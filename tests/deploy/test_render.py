@@ -82,7 +82,7 @@ def test_systemd_accepts_the_units(tmp_path):
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr
     app_unit = written["systemd/herne-app.service"].read_text()
     for option in ("ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes", "User=herne",
-                   "ReadWritePaths=/srv/herne/data /srv/herne/instance"):
+                   f"ReadWritePaths=/srv/herne/data {ROOT}/instance"):
         assert option in app_unit
 
 
