@@ -37,13 +37,6 @@ def _range_ok(header: str, size: int) -> bool:
     return int(m.group(2)) > 0  # suffix range
 
 
-def _accel_redirect(path: Path, mimetype: str) -> Response:
-    """An empty answer naming the file for nginx (X-Accel-Redirect below AUDIO_X_ACCEL_PREFIX)."""
-    relative = path.relative_to(current_app.extensions["audio_cache"].root).as_posix()
-    uri = current_app.config["AUDIO_X_ACCEL_PREFIX"].rstrip("/") + "/" + quote(relative)
-    return Response(content_type=mimetype, headers={"X-Accel-Redirect": uri})
-
-
 @bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
 def serve(locale: str, slug: str, name: str) -> Response:
     """Serve the MP3, timings or WebVTT of a published audio id, by content hash."""
@@ -65,20 +58,30 @@ def serve(locale: str, slug: str, name: str) -> Response:
     header = request.headers.get("Range")
     if header is not None and ext == "mp3" and not _range_ok(header, size):
         return _bad_range(size)
-    if current_app.config["AUDIO_X_ACCEL_PREFIX"]:
-        response = _accel_redirect(path, MIMETYPES[ext])  # nginx sends the file: ranges, conditionals
-    else:
-        response = send_file(path, mimetype=MIMETYPES[ext], conditional=True, etag=key + ext,
-                             download_name=f"{slug}-{audio_id}-{locale}.{ext}", max_age=31536000)
-    # Browsers keep it for a year (the URL names the content); shared caches ask the app again after seconds.
-    response.headers["Cache-Control"] = f"{IMMUTABLE}, {shared_cache_control()}"
+    response = send_file(path, mimetype=MIMETYPES[ext], conditional=True, etag=key + ext,
+                         download_name=f"{slug}-{audio_id}-{locale}.{ext}", max_age=31536000)
+    response.headers["Cache-Control"] = IMMUTABLE
     response.headers["Accept-Ranges"] = "bytes"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if ext == "mp3" and request.args.get("download"):
         response.headers["Content-Disposition"] = f'attachment; filename="{slug}-{audio_id}-{locale}.mp3"'
     else:
         response.headers.pop("Content-Disposition", None)
+    if current_app.config["AUDIO_X_ACCEL_PREFIX"]:
+        response = _accel_redirect(response, path, MIMETYPES[ext])
+    # Browsers keep it for a year (the URL names the content); shared caches ask the app again after seconds.
+    response.headers["Cache-Control"] = f"{IMMUTABLE}, {shared_cache_control()}"
     return response
+
+
+def _accel_redirect(sent: Response, path: Path, content_type: str) -> Response:
+    """The same answer without the body: X-Accel-Redirect names the file, nginx sends it (ranges, conditionals)."""
+    sent.close()  # send_file opened it; nginx reads it instead
+    relative = path.relative_to(current_app.extensions["audio_cache"].root).as_posix()
+    uri = current_app.config["AUDIO_X_ACCEL_PREFIX"].rstrip("/") + "/" + quote(relative)
+    kept = {name: value for name, value in sent.headers.items()
+            if name in ("Accept-Ranges", "X-Content-Type-Options", "Content-Disposition")}
+    return Response(status=200, content_type=content_type, headers={**kept, "X-Accel-Redirect": uri})
 
 
 @bp.route("/healthz")
