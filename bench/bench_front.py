@@ -1,8 +1,8 @@
 """The front's figures in one run with wrk: nginx's page cache and audio against nginx's static files, and the app alone.
 
-Run: .venv/bin/python bench/bench_front.py [--seconds 5] [--rounds 3]
+Run: .venv/bin/python bench/bench_front.py [--seconds 3] [--rounds 7]
 Starts Debian's nginx with deploy/'s configuration (tests/deploy/front.py) before one app server with
-deploy/gunicorn.conf.py, all on loopback, and measures in interleaved rounds (medians printed):
+deploy/gunicorn.conf.py, all on loopback, and measures each pair in adjacent runs, round after round (medians printed):
 - a cached page through nginx against nginx serving the same bytes as a static file (goal >= 0.9);
 - an MP3 through nginx (checked by the app, X-Accel-Redirect, then nginx's cache) against the same file static;
 - the same page from gunicorn alone against the app's trivial /ping (goal >= 1.0).
@@ -42,8 +42,8 @@ def wrk(url: str, seconds: int, host: str) -> float:
 def main() -> None:
     """Start the front, warm it, measure every pair in interleaved rounds, print a table."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     if not shutil.which("wrk") or not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         raise SystemExit("needs Debian's nginx and wrk: bash scripts/setup.sh --test installs them")
@@ -76,33 +76,30 @@ def measure(front, static: Path, args) -> None:
     assert front.get("/static/bench-page.html").body == page.body
     app = front.servers[0]
     assert fetch(app.port, PAGE, headers={"Host": front.host}).body == page.body
-    runs = {
-        "page, nginx cache": (front.url(PAGE), front.host),
-        "page, nginx static file": (front.url("/static/bench-page.html"), front.host),
-        "MP3, nginx (X-Accel + cache)": (front.url(mp3_url), front.host),
-        "MP3, nginx static file": (front.url("/static/bench-audio.mp3"), front.host),
-        "page, gunicorn alone": (f"http://127.0.0.1:{app.port}{PAGE}", front.host),
-        "/ping, gunicorn alone": (f"http://127.0.0.1:{app.port}/ping", front.host),
-    }
-    results: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(args.rounds):
-        for name, (url, host) in runs.items():
-            results[name].append(wrk(url, args.seconds, host))
-    median = {name: statistics.median(values) for name, values in results.items()}
-    print(f"wrk -t2 -c32, {args.seconds} s per run, {args.rounds} interleaved rounds, medians; "
-          f"{os.cpu_count()} cores; page {PAGE} ({len(page.body):,} bytes), MP3 {len(mp3.body):,} bytes")
-    print("| what was served | req/s (median) | runs | ratio | goal |")
-    print("|---|---|---|---|---|")
-    pairs = [("page, nginx cache", "page, nginx static file", 0.9),
-             ("MP3, nginx (X-Accel + cache)", "MP3, nginx static file", 0.9),
-             ("page, gunicorn alone", "/ping, gunicorn alone", 1.0)]
-    for name, baseline, goal in pairs:
-        ratio = median[name] / median[baseline]
-        for label, value, shown in ((name, median[name], f"**{ratio:.2f}** of the next row"),
-                                    (baseline, median[baseline], "baseline")):
-            runs_text = " / ".join(f"{v:,.0f}" for v in results[label])
-            print(f"| {label} | {value:,.0f} | {runs_text} | {shown} | {'>= ' + str(goal) if shown != 'baseline' else ''} |")
-
+    edge, app_url = front.url, f"http://127.0.0.1:{app.port}"
+    pairs = [("page, nginx cache", edge(PAGE), "page, nginx static file", edge("/static/bench-page.html"), 0.9),
+             ("MP3, nginx (X-Accel + cache)", edge(mp3_url), "MP3, nginx static file",
+              edge("/static/bench-audio.mp3"), 0.9),
+             ("page, gunicorn alone", app_url + PAGE, "/ping, gunicorn alone", app_url + "/ping", 1.0)]
+    # The two runs of a pair are adjacent, in alternating order: other load on the machine hits both alike.
+    rates: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    for n in range(args.rounds):
+        for name, url, base, base_url, _ in pairs:
+            order = [(name, url), (base, base_url)] if n % 2 == 0 else [(base, base_url), (name, url)]
+            got = {label: wrk(u, args.seconds, front.host) for label, u in order}
+            for label, value in got.items():
+                rates.setdefault(label, []).append(value)
+            ratios.setdefault(name, []).append(got[name] / got[base])
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"wrk -t2 -c32, {args.seconds} s per run, {args.rounds} rounds (pairs adjacent), medians; {os.cpu_count()} cores,"
+          f" load average {load}; page {PAGE} ({len(page.body):,} bytes), MP3 {len(mp3.body):,} bytes")
+    print("| what was served | req/s (median) | ratio to the baseline below (median of the rounds) | goal |")
+    print("|---|---|---|---|")
+    for name, _, base, _, goal in pairs:
+        print(f"| {name} | {statistics.median(rates[name]):,.0f} | **{statistics.median(ratios[name]):.2f}** "
+              f"(rounds: {', '.join(f'{r:.2f}' for r in ratios[name])}) | >= {goal} |")
+        print(f"| {base} | {statistics.median(rates[base]):,.0f} | baseline | |")
 
 if __name__ == "__main__":
     main()
