@@ -15,6 +15,12 @@ if [ "$mode" = "--test" ]; then
   # Real-browser tests drive Debian's Chromium; fonts so that every script (Arabic, Cyrillic) renders.
   command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
   dpkg -s fonts-noto-core >/dev/null 2>&1 || apt_packages+=(fonts-noto-core fonts-dejavu-core)
+  # tests/deploy and bench/bench_front.py: Debian's nginx (they start their own instances on loopback ports),
+  # wrk for the figures, openssl for a throwaway certificate, systemd-analyze to verify the units.
+  [ -x /usr/sbin/nginx ] || apt_packages+=(nginx)
+  command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)
+  command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
+  command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   echo "setup: apt-get install ${apt_packages[*]}"

@@ -25,6 +25,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": SOURCE_LOCALE,
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "PAGE_CACHE_SIZE": 512,
+        # Seconds a shared cache (nginx in front) may serve a public page or audio answer without asking,
+        # then while it asks again: a translator's fix is at the edge within their sum (browsers always ask).
+        "PAGE_SHARED_MAX_AGE": 2,
+        "PAGE_STALE_WHILE_REVALIDATE": 1,
         # -- storage
         "DATABASE": str(instance / "service.sqlite"),
         # A server database for several hosts, e.g. postgresql+psycopg://user@host/herne; None: DATABASE.
@@ -49,6 +53,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "AUDIO_CACHE_MAX_BYTES": 512 * 1024 * 1024,
         "AUDIO_BITRATE": 48,  # kbit/s, mono MP3: plenty for speech
         "AUDIO_MP3_QUALITY": 5,  # lame's 0 (best, slowest) to 9
+        # nginx sends the audio files: the internal location of deploy/nginx (e.g. "/_audio/"); None: the app does.
+        "AUDIO_X_ACCEL_PREFIX": None,
         # -- machine translation
         "MT_ENABLED": True,
         "MT_ENGINE": "argos",  # or a dotted path "package.module:Class"

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_file
 
 from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, ensure_entry, page_segments
 from ..i18n import get_i18n
+from ..pagecache import shared_cache_control
 from ..tts import get_tts
 from .errors import N_, NotFound, Unavailable
 
@@ -64,7 +67,21 @@ def serve(locale: str, slug: str, name: str) -> Response:
         response.headers["Content-Disposition"] = f'attachment; filename="{slug}-{audio_id}-{locale}.mp3"'
     else:
         response.headers.pop("Content-Disposition", None)
+    if current_app.config["AUDIO_X_ACCEL_PREFIX"]:
+        response = _accel_redirect(response, path, MIMETYPES[ext])
+    # Browsers keep it for a year (the URL names the content); shared caches ask the app again after seconds.
+    response.headers["Cache-Control"] = f"{IMMUTABLE}, {shared_cache_control()}"
     return response
+
+
+def _accel_redirect(sent: Response, path: Path, content_type: str) -> Response:
+    """The same answer without the body: X-Accel-Redirect names the file, nginx sends it (ranges, conditionals)."""
+    sent.close()  # send_file opened it; nginx reads it instead
+    relative = path.relative_to(current_app.extensions["audio_cache"].root).as_posix()
+    uri = current_app.config["AUDIO_X_ACCEL_PREFIX"].rstrip("/") + "/" + quote(relative)
+    kept = {name: value for name, value in sent.headers.items()
+            if name in ("Accept-Ranges", "X-Content-Type-Options", "Content-Disposition")}
+    return Response(status=200, content_type=content_type, headers={**kept, "X-Accel-Redirect": uri})
 
 
 @bp.route("/healthz")

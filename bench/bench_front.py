@@ -1,0 +1,105 @@
+"""The front's figures in one run with wrk: nginx's page cache and audio against nginx's static files, and the app alone.
+
+Run: .venv/bin/python bench/bench_front.py [--seconds 3] [--rounds 7]
+Starts Debian's nginx with deploy/'s configuration (tests/deploy/front.py) before one app server with
+deploy/gunicorn.conf.py, all on loopback, and measures each pair in adjacent runs, round after round (medians printed):
+- a cached page through nginx against nginx serving the same bytes as a static file (goal >= 0.9);
+- an MP3 through nginx (checked by the app, X-Accel-Redirect, then nginx's cache) against the same file static;
+- the same page from gunicorn alone against the app's trivial /ping (goal >= 1.0).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from service.catalogs import compile_po  # noqa: E402  (the checkout, not an installed copy)
+from tests.deploy.front import fetch, start_front  # noqa: E402
+
+PAGE = "/tr/talentschulen"
+AUDIO_RE = re.compile(r"/audio/tr/talentschulen/page-[0-9a-f]{32}\.mp3")
+
+
+def wrk(url: str, seconds: int, host: str) -> float:
+    """Requests per second measured by wrk -t2 -c32 (keep-alive, loopback)."""
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Host: {host}", url],
+                         capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} failed responses\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def main() -> None:
+    """Start the front, warm it, measure every pair in interleaved rounds, print a table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    if not shutil.which("wrk") or not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
+        raise SystemExit("needs Debian's nginx and wrk: bash scripts/setup.sh --test installs them")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-front-"))
+    try:
+        translations = tmp / "translations"
+        shutil.copytree(ROOT / "translations", translations, ignore=shutil.ignore_patterns("*.mo"))
+        for po in translations.glob("*/LC_MESSAGES/*.po"):
+            compile_po(po)
+        static = tmp / "static"
+        shutil.copytree(ROOT / "service" / "static", static)
+        front = start_front(tmp / "run", translations, servers=1, workers=None, static_dir=static)
+        try:
+            measure(front, static, args)
+        finally:
+            front.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(front, static: Path, args) -> None:
+    """Warm the caches, put the same bytes into the static folder, run wrk on each pair, print."""
+    page = front.get(PAGE)
+    assert page.status == 200, page.status
+    mp3_url = AUDIO_RE.search(page.text).group(0)
+    mp3 = front.get(mp3_url, timeout=120)
+    assert mp3.status == 200 and len(mp3.body) > 10_000
+    (static / "bench-page.html").write_bytes(page.body)
+    (static / "bench-audio.mp3").write_bytes(mp3.body)
+    assert front.get("/static/bench-page.html").body == page.body
+    app = front.servers[0]
+    assert fetch(app.port, PAGE, headers={"Host": front.host}).body == page.body
+    edge, app_url = front.url, f"http://127.0.0.1:{app.port}"
+    pairs = [("page, nginx cache", edge(PAGE), "page, nginx static file", edge("/static/bench-page.html"), 0.9),
+             ("MP3, nginx (X-Accel + cache)", edge(mp3_url), "MP3, nginx static file",
+              edge("/static/bench-audio.mp3"), 0.9),
+             ("page, gunicorn alone", app_url + PAGE, "/ping, gunicorn alone", app_url + "/ping", 1.0)]
+    # The two runs of a pair are adjacent, in alternating order: other load on the machine hits both alike.
+    rates: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    for n in range(args.rounds):
+        for name, url, base, base_url, _ in pairs:
+            order = [(name, url), (base, base_url)] if n % 2 == 0 else [(base, base_url), (name, url)]
+            got = {label: wrk(u, args.seconds, front.host) for label, u in order}
+            for label, value in got.items():
+                rates.setdefault(label, []).append(value)
+            ratios.setdefault(name, []).append(got[name] / got[base])
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"wrk -t2 -c32, {args.seconds} s per run, {args.rounds} rounds (pairs adjacent), medians; {os.cpu_count()} cores,"
+          f" load average {load}; page {PAGE} ({len(page.body):,} bytes), MP3 {len(mp3.body):,} bytes")
+    print("| what was served | req/s (median) | ratio to the baseline below (median of the rounds) | goal |")
+    print("|---|---|---|---|")
+    for name, _, base, _, goal in pairs:
+        print(f"| {name} | {statistics.median(rates[name]):,.0f} | **{statistics.median(ratios[name]):.2f}** "
+              f"(rounds: {', '.join(f'{r:.2f}' for r in ratios[name])}) | >= {goal} |")
+        print(f"| {base} | {statistics.median(rates[base]):,.0f} | baseline | |")
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Deployment files: nginx and systemd templates, their renderer, gunicorn settings."""

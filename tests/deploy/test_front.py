@@ -1,0 +1,242 @@
+"""The shipped front, for real: Debian's nginx with deploy/'s configuration before two gunicorn app servers."""
+from __future__ import annotations
+
+import html
+import re
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from service.catalogs import compile_po, load_po, po_path, save_po
+from service.config import defaults
+
+from .front import ACCEL_PREFIX, Front, fetch
+
+pytestmark = pytest.mark.deploy
+
+AUDIO_RE = re.compile(r"/audio/de/talentschulen/page-([0-9a-f]{32})\.mp3")
+#: How long a saved fix may take to reach the edge (issue 15).
+EDGE_DELAY = 5.0
+
+
+def cached_files(front: Front) -> list[Path]:
+    """Every file nginx stored in its caches."""
+    return [p for p in front.cache_dir.rglob("*") if p.is_file()]
+
+
+def stored_anywhere(front: Front, needle: bytes) -> list[Path]:
+    """The files of nginx's caches that contain ``needle``."""
+    return [p for p in cached_files(front) if needle in p.read_bytes()]
+
+
+def audio_url(front: Front) -> tuple[str, Path]:
+    """The whole-page MP3 of a German page as its page links it, and where its file will lie."""
+    page = front.get("/de/talentschulen")
+    match = AUDIO_RE.search(page.text)
+    assert match, "the page links no MP3"
+    return match.group(0), front.audio_dir / "de" / f"{match.group(1)}.mp3"
+
+
+def test_cached_pages_come_from_the_edge(front):
+    """The second request for a page is answered by nginx's cache, with the app's ETag and cache rules."""
+    first = front.get("/de/bildungsnetzwerk")
+    second = front.get("/de/bildungsnetzwerk")
+    assert first.status == second.status == 200
+    assert first.headers["x-cache-status"] in ("MISS", "HIT", "STALE", "REVALIDATED")
+    assert second.headers["x-cache-status"] == "HIT"
+    assert second.body == first.body and second.headers["etag"] == first.headers["etag"]
+    rules = second.headers["cache-control"]
+    assert "public" in rules and "s-maxage=" in rules and "max-age=0" in rules and "must-revalidate" in rules
+    assert "strict-transport-security" not in second.headers  # HSTS only over TLS (test_render.py)
+
+
+def test_a_saved_fix_is_at_the_edge_within_5_seconds(front):
+    """A catalog change compiled on the shared volume shows through nginx within 5 s, and stays."""
+    path = po_path(front.translations, "en")
+    catalog = load_po(path, "en")
+    before = front.get("/en/talentschulen")
+    assert front.get("/en/talentschulen").headers["x-cache-status"] == "HIT"
+    message = next(m for m in catalog if m.id and isinstance(m.string, str) and "fuzzy" not in m.flags
+                   and any(loc.endswith("talentschulen.md") for loc, _ in m.locations)
+                   and re.fullmatch(r"[A-Za-z][\w ,.-]{8,}", m.string) and html.escape(m.string) in before.text)
+    marker = f"Edge check {uuid.uuid4().hex[:8]}"
+    message.string = marker
+    save_po(path, catalog)
+    compile_po(path)
+    saved = time.monotonic()
+    seen = None
+    while time.monotonic() - saved < EDGE_DELAY:
+        if marker in front.get("/en/talentschulen").text:
+            seen = time.monotonic() - saved
+            break
+        time.sleep(0.1)
+    assert seen is not None, f"the fix was not at the edge {EDGE_DELAY} s after the save"
+    assert all(marker in front.get("/en/talentschulen").text for _ in range(10))
+    for server in front.servers:  # every app server shows it too
+        assert marker in fetch(server.port, "/en/talentschulen", headers={"Host": front.host}).text
+
+
+def test_personal_data_is_never_stored(front):
+    """Workbench pages and the answer to a feedback form are private: never from, never in nginx's cache."""
+    login = [front.get("/translate/login") for _ in range(2)]
+    for reply in login:
+        assert reply.status == 200 and "no-store" in reply.headers["cache-control"]
+        assert reply.headers.get("x-cache-status") != "HIT"
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1) for r in login]
+    assert tokens[0] != tokens[1]  # each visitor got their own page: nothing was shared
+
+    email = f"erika.{uuid.uuid4().hex[:8]}@example.org"
+    form = f"name=Erika+Mustermann&email={email.replace('@', '%40')}&message=kurz".encode()
+    answer = front.get("/de/barrierefreiheit", method="POST", body=form,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status == 400 and email in answer.text  # the form comes back with the visitor's values
+    assert "no-store" in answer.headers["cache-control"] and "public" not in answer.headers["cache-control"]
+    later = front.get("/de/barrierefreiheit")
+    assert later.status == 200 and email not in later.text
+    assert not stored_anywhere(front, email.encode())
+    assert not any(stored_anywhere(front, token.encode()) for token in tokens)
+
+
+def test_audio_is_sent_by_nginx_with_ranges(front):
+    """The app checks the audio URL and names the file (X-Accel-Redirect); nginx sends it, byte ranges too."""
+    url, path = audio_url(front)
+    direct = fetch(front.servers[1].port, url, headers={"Host": front.host}, timeout=60)
+    assert direct.status == 200 and direct.body == b""
+    assert direct.headers["x-accel-redirect"] == f"{ACCEL_PREFIX}de/{path.name}"
+    data = path.read_bytes()
+    assert len(data) > 10_000
+
+    part = front.get(url, headers={"Range": "bytes=100-1099"})
+    assert part.status == 206 and part.body == data[100:1100]
+    assert part.headers["content-range"] == f"bytes 100-1099/{len(data)}"
+    assert part.headers["content-type"] == "audio/mpeg"
+    assert "immutable" in part.headers["cache-control"] and "x-accel-redirect" not in part.headers
+    again = front.get(url, headers={"Range": "bytes=100-1099"})
+    assert again.status == 206 and again.body == data[100:1100] and again.headers["x-cache-status"] == "HIT"
+    tail = front.get(url, headers={"Range": "bytes=-500"})
+    assert tail.status == 206 and tail.body == data[-500:]
+    whole = front.get(url)
+    assert whole.status == 200 and whole.body == data and whole.headers["accept-ranges"] == "bytes"
+    assert whole.headers["x-content-type-options"] == "nosniff"
+    download = front.get(url + "?download=1")
+    assert download.body == data and download.headers["content-disposition"].startswith("attachment;")
+    cues = front.get(url.replace(".mp3", ".vtt"))
+    assert cues.status == 200 and cues.headers["content-type"].startswith("text/vtt")
+    assert cues.text.startswith("WEBVTT")
+    # The internal location is not reachable from outside, and a forged hash is refused by the app.
+    assert front.get(f"{ACCEL_PREFIX}de/{path.name}").status == 404
+    assert front.get(url.replace(path.stem, "0" * 32)).status == 404
+
+
+def test_a_forged_host_cannot_poison_the_edge_cache(front):
+    """A forged Host (and X-Forwarded-*) changes nothing nginx stores, nor what an app server caches."""
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
+              "X-Forwarded-Ssl": "on", "Forwarded": "host=evil.example;proto=https"}
+    attack = front.get("/pl/", headers=forged)
+    assert attack.status == 200 and "evil.example" not in attack.text
+    after = front.get("/pl/")
+    assert after.status == 200 and "evil.example" not in after.text
+    assert f"{front.public_url}/pl/" in after.text  # links name the configured site
+    assert not stored_anywhere(front, b"evil.example")
+    # The app servers themselves: links come from the configuration, never from the request.
+    port = front.servers[0].port
+    direct = fetch(port, "/uk/", headers=forged)
+    assert direct.status == 400 or "evil.example" not in direct.text
+    assert "evil.example" not in fetch(port, "/uk/", headers={"Host": front.host}).text
+
+
+def test_slow_clients_do_not_stall_the_app(front):
+    """Ten clients dripping request bodies hold nginx, not the app: /ping through nginx keeps answering."""
+    stop = threading.Event()
+    dripping = []
+    errors = []
+
+    def drip(sock: socket.socket) -> None:
+        try:
+            while not stop.is_set():
+                sock.sendall(b"a")
+                stop.wait(0.5)
+        except OSError as exc:
+            errors.append(exc)
+
+    request = (f"POST /de/barrierefreiheit HTTP/1.1\r\nHost: {front.host}\r\n"
+               "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nmessage=").encode()
+    for _ in range(10):
+        sock = socket.create_connection(("127.0.0.1", front.port), timeout=10)
+        sock.sendall(request)
+        dripping.append((sock, threading.Thread(target=drip, args=(sock,), daemon=True)))
+    try:
+        for _, thread in dripping:
+            thread.start()
+        time.sleep(1.0)
+        # More slow requests than the app servers have threads: unbuffered, these would hold them all.
+        answers = [front.get("/ping", timeout=3) for _ in range(5)]
+        assert [a.status for a in answers] == [200] * 5
+        assert not errors, f"nginx dropped a slow client: {errors}"
+    finally:
+        stop.set()
+        for sock, thread in dripping:
+            thread.join(timeout=5)
+            sock.close()
+
+
+def test_kill_9_of_an_app_server_loses_no_reader(front):
+    """A reader load over pages, /ping and audio goes on without one failed request when app server a is killed."""
+    url, _ = audio_url(front)
+    paths = ["/de/", "/ping", "/de/schulmodernisierung", url]
+    expected = {p: front.get(p, timeout=60).body for p in paths}
+    failures: list[str] = []
+    after_kill = {"ping": 0}
+    killed = threading.Event()
+    deadline = time.monotonic() + 4.0
+
+    def read(offset: int) -> None:
+        for i in range(2000):  # bounded in count and in time
+            if time.monotonic() > deadline:
+                return
+            path = paths[(i + offset) % len(paths)]
+            try:
+                reply = front.get(path, timeout=10)
+                if reply.status != 200 or reply.body != expected[path]:
+                    failures.append(f"{path}: {reply.status}, {len(reply.body)} bytes")
+                elif path == "/ping" and killed.is_set():
+                    after_kill["ping"] += 1
+            except OSError as exc:
+                failures.append(f"{path}: {exc!r}")
+
+    readers = [threading.Thread(target=read, args=(n,)) for n in range(6)]
+    victim = front.servers[0]
+    try:
+        for reader in readers:
+            reader.start()
+        time.sleep(1.0)
+        victim.kill9()
+        killed.set()
+        for reader in readers:
+            reader.join(timeout=30)
+        assert not failures, failures[:10]
+        assert after_kill["ping"] > 10, "too little load reached the app servers after the kill"
+        assert front.get("/ping").status == 200
+    finally:
+        if not victim.alive():
+            victim.start()
+
+
+def test_request_size_and_form_rate_are_limited_at_the_edge(front):
+    """A body over the app's MAX_CONTENT_LENGTH is refused by nginx; a flood of form posts meets 429 there."""
+    limit = defaults("/tmp")["MAX_CONTENT_LENGTH"]
+    big = front.get("/de/barrierefreiheit", method="POST", body=b"m" * (limit + 1),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert big.status == 413 and b"nginx" in big.body
+    statuses = []
+    for _ in range(40):
+        reply = front.get("/de/barrierefreiheit", method="POST", body=b"message=",
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+        statuses.append(reply.status)
+        if reply.status == 429:
+            assert b"nginx" in reply.body  # the edge's answer: the app never saw it
+    assert set(statuses) <= {400, 429} and 429 in statuses
