@@ -14,8 +14,9 @@ import threading
 from typing import Iterator
 
 import redis
-from redis.exceptions import LockError, LockNotOwnedError
-from redis.exceptions import RedisError
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
+from redis.retry import Retry
 
 from .locks import LockLost, LockTimeout, LockUnavailable
 
@@ -26,8 +27,9 @@ UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 def connect(url: str) -> redis.Redis:
-    """A client for a Redis URL with short timeouts: a page must not hang on an unreachable Redis."""
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+    """A client for a Redis URL with short timeouts and two quick retries: a page never hangs on Redis."""
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30,
+                                retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), 2))
 
 
 class _Renewal(threading.Thread):
