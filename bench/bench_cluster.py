@@ -21,6 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from redis import Redis
+from rq import Worker
+from rq.job import Job
+from rq.registry import FinishedJobRegistry
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,11 +42,15 @@ def build(env_for, flask, locales: list[str]) -> tuple[float, int]:
     return elapsed, made
 
 
+def job_window(client) -> float:
+    """Seconds from the first bulk job's start to the last one's end."""
+    ids = FinishedJobRegistry("bulk", connection=client).get_job_ids()
+    jobs = [j for j in Job.fetch_many(ids, connection=client) if j is not None]
+    return (max(j.ended_at for j in jobs) - min(j.started_at for j in jobs)).total_seconds()
+
+
 def throughput(root: Path, pg, redis_server, locales: list[str], rounds: int) -> None:
     """Audio files per second with one worker, then with two, on an emptied cache."""
-    from redis import Redis
-    from rq import Worker
-
     from tests.cluster.servers import flask, worker
 
     data = root / "data"
@@ -62,6 +71,7 @@ def throughput(root: Path, pg, redis_server, locales: list[str], rounds: int) ->
     for r in range(rounds):
         for count in (1, 2):  # interleaved, so a busy moment of the machine hits both alike
             shutil.rmtree(data / "audio_cache", ignore_errors=True)
+            client.flushdb()
             workers = [worker(f"bench{r}-{count}-{i}", env_for(f"w{i}"), root / f"w{r}-{count}-{i}.log")
                        for i in range(count)]
             for w in workers:
@@ -69,20 +79,23 @@ def throughput(root: Path, pg, redis_server, locales: list[str], rounds: int) ->
             try:
                 while Worker.count(connection=client) < count:  # registered: the app is loaded
                     time.sleep(0.1)
-                runs[count].append(build(env_for, flask, locales))
+                wall, made = build(env_for, flask, locales)
+                runs[count].append((job_window(client), made))
+                print(f"  round {r + 1}, {count} worker(s): {made} files, {wall:.1f} s with `flask audio build`'s "
+                      f"start-up, load average {os.getloadavg()[0]:.1f}", flush=True)
             finally:
                 for w in workers:
                     w.stop()
                 while Worker.count(connection=client) > 0:
                     time.sleep(0.1)
     print(json.dumps({"locales": locales, "rounds": rounds}))
-    print(f"{'workers':>8} {'files':>6} {'seconds (each round)':>22} {'files/s (median)':>17} {'vs one':>7}")
+    print(f"{'workers':>8} {'files':>6} {'job seconds (rounds)':>22} {'files/s (median)':>17} {'vs one':>7}")
     rates = {count: statistics.median(made / seconds for seconds, made in values) for count, values in runs.items()}
     for count, values in runs.items():
         seconds = " ".join(f"{s:.1f}" for s, _ in values)
         print(f"{count:>8} {values[0][1]:>6} {seconds:>22} {rates[count]:>17.2f} {rates[count] / rates[1]:>6.2f}x")
-    print("(a file is a page or a section: espeak-ng synthesis, MP3 encoding, timings; each job in a forked "
-          "work horse; the `flask audio build` process itself, about 2 s of start-up, is in every figure)")
+    print("(a file is a page or a section: espeak-ng synthesis, MP3 encoding, timings, each job in a forked work "
+          "horse; job seconds: from the first job's start to the last job's end, as RQ recorded them)")
 
 
 def saves(root: Path, pg, redis_server, n: int, rounds: int) -> None:

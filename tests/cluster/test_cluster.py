@@ -35,8 +35,10 @@ SAVE_REFUSED = "Speichern ist gerade nicht möglich"
 ORIGIN_RE = re.compile(r"http://127\.0\.0\.1:\d+/")
 
 
-def login(cluster: Cluster, server: str, username: str = ADMIN, password: str = PASSWORD) -> tuple[requests.Session,
-                                                                                                      requests.Response]:
+Login = tuple[requests.Session, requests.Response]
+
+
+def login(cluster: Cluster, server: str, username: str = ADMIN, password: str = PASSWORD) -> Login:
     """A browser session signed in (or not) through one server's login form."""
     session = requests.Session()
     page = session.get(cluster.url(server, "/translate/login"), timeout=10)
@@ -52,7 +54,8 @@ def h1_msgid(cluster: Cluster, slug: str) -> str:
         return next(b.msgid for b in get_content().pages[slug].blocks if b.tag == "h1")
 
 
-def open_editor(cluster: Cluster, session: requests.Session, server: str, locale: str, msgid: str) -> tuple[str, str, str]:
+def open_editor(cluster: Cluster, session: requests.Session, server: str, locale: str,
+                msgid: str) -> tuple[str, str, str]:
     """Key, CSRF token and revision of the editor of the entry with this msgid."""
     listing = session.get(cluster.url(server, f"/translate/{locale}/"), params={"q": msgid}, timeout=10)
     key = KEY_RE.search(listing.text).group(2)
