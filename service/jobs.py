@@ -114,7 +114,7 @@ class Jobs:
         last_recover = 0.0
         while pending:
             states = self.statuses(pending)
-            done = [jid for jid, state in states.items() if state in (JobStatus.FINISHED, JobStatus.FAILED, None)]
+            done = [jid for jid, state in states.items() if state not in ALIVE]  # finished, failed, stopped, gone
             for jid in done:
                 if states[jid] != JobStatus.FINISHED:
                     failed[jid] = self.error(jid) if states[jid] else "the job disappeared"
