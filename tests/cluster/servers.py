@@ -162,6 +162,14 @@ class Redis:
              "--dir", str(self.folder), "--appendonly", "yes", "--save", "",
              "--daemonize", "no", "--protected-mode", "yes"],
             stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # never leave a server behind that a failed start launched
+            raise
+
+    def _wait_ready(self) -> None:
+        """Wait until the server accepts connections on its Unix socket."""
         deadline = time.monotonic() + START_TIMEOUT
         while True:  # through the Unix socket: some tests forbid IP connections in this process
             if self.proc.poll() is not None:
@@ -209,6 +217,14 @@ class Process:
         """Start it from the project folder (so ``wsgi`` and ``tests`` are importable) and wait until ready."""
         self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=open(self.log, "ab"),
                                      stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.kill()
+            raise
+
+    def _wait_ready(self) -> None:
+        """Wait until an app server answers (a worker is ready once started)."""
         if self.port is not None:
             wait_port(self.port, proc=self.proc)
             deadline = time.monotonic() + START_TIMEOUT

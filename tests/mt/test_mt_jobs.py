@@ -49,13 +49,15 @@ def mt_worker(mt_config, argos_home, redis_unix, tmp_path):
     worker = Process("mt-worker", [*flask("worker", "--name", "mt-worker")],
                      _env(mt_config, argos_home, redis_unix.unix_url, "worker"), tmp_path / "worker.log")
     worker.start()
-    client = RedisClient(unix_socket_path=str(redis_unix.socket))
-    deadline = time.monotonic() + 120
-    while Worker.count(connection=client) < 1:
-        assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
-        time.sleep(0.1)
-    yield client
-    worker.stop()
+    try:
+        client = RedisClient(unix_socket_path=str(redis_unix.socket))
+        deadline = time.monotonic() + 120
+        while Worker.count(connection=client) < 1:
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.1)
+        yield client
+    finally:
+        worker.stop()
 
 
 def test_mt_fill_runs_on_the_workers_and_waits_with_a_progress_bar(mt_config, argos_home, redis_unix, mt_worker):
