@@ -21,6 +21,9 @@ if [ "$mode" = "--test" ]; then
   command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)
   command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
   command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
+  # tests/cluster start their own PostgreSQL (initdb in a temporary folder) and Redis on loopback ports.
+  dpkg -s postgresql >/dev/null 2>&1 || apt_packages+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   echo "setup: apt-get install ${apt_packages[*]}"
@@ -37,7 +40,7 @@ if [ "$mode" = "--test" ]; then
     .venv/bin/pip install -q torch==2.13.0 \
       || .venv/bin/pip install -q torch --index-url https://download.pytorch.org/whl/cpu
   fi
-  .venv/bin/pip install -q -e ".[mt,gtts,test]"
+  .venv/bin/pip install -q -e ".[mt,gtts,scale,test]"
 else
   .venv/bin/pip install -q -e .
 fi

@@ -7,14 +7,17 @@ from pathlib import Path
 from flask import Flask
 
 from . import config
+from .core import redislocks
 from .core.files import atomic_write
 from .core.locks import FileLocks
-from . import audio, content, db, i18n, machine, pagecache, tts, workbench
+from .core.revisions import RedisRevisions
+from . import audio, content, datadir, db, i18n, jobs, machine, pagecache, tts, workbench
 from .cli import audio as audio_cli
 from .cli import db as db_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import users as users_cli
+from .cli import worker as worker_cli
 from .web import audio as audio_views
 from .web import errors, feedback, pages
 
@@ -30,17 +33,34 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _shared_state(app: Flask) -> None:
+    """Locks and the catalog revision signal: in Redis when REDIS_URL is set, else lock files (embedded)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        app.extensions["locks"] = FileLocks(app.config["LOCK_DIR"])
+        return
+    client = redislocks.connect(url)
+    app.extensions["redis"] = client
+    app.extensions["locks"] = redislocks.RedisLocks(client, ttl=float(app.config["LOCK_TTL"]))
+    app.extensions["revisions"] = RedisRevisions(client, ttl=float(app.config["REVISION_TTL"]))
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then FLASK_* environment variables, then the test mapping."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=config.instance_path(), instance_relative_config=True)
     app.config.from_mapping(config.defaults(app.instance_path))
     app.config.from_prefixed_env()
     if test_config:
         app.config.from_mapping(test_config)
     config.resolve(app.config)
+    _shared_state(app)
+    data_dir = app.config.get("DATA_DIR")
+    if data_dir:  # several servers: one secret key, live catalogs on the shared volume
+        datadir.seed_catalogs(config.ROOT / "translations", Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]),
+                              app.extensions["locks"])
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
-    app.extensions["locks"] = FileLocks(app.config["LOCK_DIR"])
+        app.config["SECRET_KEY"] = (datadir.shared_secret(Path(data_dir), app.extensions["locks"]) if data_dir
+                                    else _secret_key(Path(app.instance_path)))
 
     # Bottom to top: each subsystem's init_app sets up only itself.
     errors.init_app(app)
@@ -55,6 +75,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
+    jobs.init_app(app)
     for group in (audio_cli.audio_cli, db_cli.db_cli, i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker_cli.worker_command)
     return app

@@ -19,6 +19,7 @@ from flask_babel import Babel, get_domain
 from markupsafe import Markup, escape
 
 from . import catalogs
+from .core.revisions import RedisRevisions
 from .core.syntax import LANGUAGE_TAG_RE
 
 
@@ -33,9 +34,15 @@ class Localized:
 
 
 class I18n:
-    """The catalogs of every locale, reloaded when a compiled catalog changes on disk."""
+    """The catalogs of every locale, reloaded when a catalog changes.
 
-    def __init__(self, app: Flask):
+    Embedded, a change is seen in the catalog files' stamps; with ``revisions`` (several servers,
+    REDIS_URL), in the locale's revision token, which every writer bumps through ``announce``.
+    """
+
+    def __init__(self, app: Flask, revisions: RedisRevisions | None = None):
+        """Serve the catalogs of the app's translations folder; ``revisions`` replaces file stamps."""
+        self.revisions = revisions
         self.directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
         self.source = app.config["SOURCE_LOCALE"]
         self.shipped = list(app.config["SHIPPED_LOCALES"])
@@ -73,9 +80,16 @@ class I18n:
         return self._path_cache[key]
 
     def stamp(self, locale: str, domain: str = "messages") -> tuple:
-        """The version of a locale's catalog: its .po and its compiled .mo."""
+        """The version of a locale's catalog: its revision token, else the stamps of its .po and .mo."""
+        if self.revisions is not None:
+            return ("rev", self.revisions.token(locale))
         po, mo = self._paths(locale, domain)
         return self._stamp(po) + self._stamp(mo)
+
+    def announce(self, locale: str) -> None:
+        """Say that a locale's catalog was written: every server reloads it (embedded, the files say so)."""
+        if self.revisions is not None:
+            self.revisions.bump(locale)
 
     def stamps(self, locale: str) -> tuple:
         """The versions of all of a locale's catalogs, read once per request (each read is a stat)."""
@@ -119,7 +133,7 @@ class I18n:
     def entries(self, locale: str, domain: str = "messages") -> dict:
         """The .po entries of a locale by msgid (for statuses: fuzzy, machine)."""
         path = Path(self._paths(locale, domain)[0])
-        stamp = self._stamp(path)
+        stamp = self._stamp(path) if self.revisions is None else self.stamp(locale, domain)
         cached = self._po.get((locale, domain))
         if cached and cached[0] == stamp:
             return cached[1]
@@ -262,7 +276,7 @@ def ui_gettext(msgid: str, **variables) -> Markup:
 
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel, the catalog store, template helpers and the `flask i18n` commands."""
-    i18n = I18n(app)
+    i18n = I18n(app, app.extensions.get("revisions"))
     app.extensions["i18n"] = i18n
     Babel(app, locale_selector=current_locale)
     app.jinja_env.globals.update(

@@ -12,6 +12,7 @@ from .. import catalogs
 from ..catalogs.extract import build_template, message_keys, pot_bytes
 from ..core.files import atomic_write
 from ..core.locks import Locks
+from ..i18n import get_i18n
 
 DOMAINS = ("messages", "speech")
 
@@ -103,6 +104,7 @@ def update_command(locale: str | None, domain: str | None) -> None:
             path = catalogs.po_path(_translations_dir(), loc, dom)
             if path.exists():
                 catalogs.update_po(path, template, loc, _locks(), dom)
+                get_i18n().announce(loc)  # several servers: each reloads it
                 click.echo(f"updated {path}")
 
 
@@ -128,6 +130,7 @@ def compile_command(locale: str | None, domain: str | None) -> None:
                 click.echo(f"{path}: {exc}", err=True)
                 failed += 1
                 continue
+            get_i18n().announce(loc)
             click.echo(f"compiled {path.with_suffix('.mo')}")
     if failed:
         raise click.ClickException(f"{failed} catalog(s) NOT compiled; their previous .mo stays")

@@ -7,6 +7,8 @@ from flask.cli import AppGroup
 
 from .. import catalogs
 from ..content import get_content
+from ..i18n import get_i18n
+from ..jobs import get_jobs, translate_batches
 from ..mt import EngineError, MTService
 
 mt_cli = AppGroup("mt", help="Offline machine translation (argostranslate).")
@@ -29,6 +31,19 @@ def _service_for(locale: str) -> MTService:
     return service
 
 
+def _translate(service: MTService, texts: list[str], locale: str) -> dict:
+    """Translate texts: on the RQ workers with a progress bar when there is a job queue, else here."""
+    if texts and get_jobs() is not None:
+        batch = int(current_app.config["MT_BATCH_SIZE"])
+        batches = -(-len(texts) // batch)
+        with click.progressbar(length=batches, label=f"{len(texts)} messages into {locale}, jobs",
+                               show_pos=True) as bar:
+            failed = translate_batches(texts, locale, batch, progress=bar.update)
+        if failed:
+            raise EngineError("; ".join(sorted(set(failed.values()))))
+    return service.translate_now(texts, locale)  # every text is in the shared cache now: no engine call
+
+
 @mt_cli.command("fill")
 @click.argument("locale")
 def fill_command(locale: str) -> None:
@@ -38,12 +53,13 @@ def fill_command(locale: str) -> None:
     if not path.exists():
         raise click.ClickException(f"{path} does not exist: run `flask i18n init {locale}` first")
     try:
-        filled, skipped = catalogs.fill_po(path, locale, lambda texts: service.translate_now(texts, locale),
+        filled, skipped = catalogs.fill_po(path, locale, lambda texts: _translate(service, texts, locale),
                                            service.engine.name, service.model(locale), current_app.extensions["locks"])
     except EngineError as exc:
         raise click.ClickException(f"translation failed: {exc}") from None
     except catalogs.CatalogChanged as exc:
         raise click.ClickException(str(exc)) from None
+    get_i18n().announce(locale)
     click.echo(f"{locale}: {filled} fuzzy machine suggestions written to {path}"
                + (f", {skipped} left empty (protected text lost)" if skipped else ""))
 
@@ -55,7 +71,7 @@ def warm_command(locale: str) -> None:
     service = _service_for(locale)
     messages = get_content().all_messages()
     try:
-        results = service.translate_now(messages, locale)
+        results = _translate(service, messages, locale)
     except EngineError as exc:
         raise click.ClickException(f"translation failed: {exc}") from None
     ok = sum(r.status == "machine" for r in results.values())

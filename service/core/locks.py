@@ -2,7 +2,7 @@
 
 A lock is named by a short string such as ``catalog:tr:messages`` or ``audio:tr:<key>``.
 ``FileLocks`` uses ``fcntl.flock`` on one file per name (released by the kernel when a
-process dies); a Redis backend with the same interface serves several hosts.
+process dies); ``service.core.redislocks.RedisLocks`` has the same interface for several hosts.
 """
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ _SAFE_RE = re.compile(r"[^A-Za-z0-9._-]")
 
 class LockTimeout(Exception):
     """A lock could not be taken within the time asked for."""
+
+
+class LockUnavailable(Exception):
+    """The lock service cannot be reached (Redis down): the work was not started."""
+
+
+class LockLost(Exception):
+    """A lock expired while its holder still worked (the holder stalled longer than its lifetime)."""
 
 
 @runtime_checkable

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..core.locks import FileLocks, Locks
 from .base import Engine, EngineError, EngineUnavailable
@@ -63,6 +64,8 @@ class MTService:
         self._failed: dict[str, tuple[float, str]] = {}  # locale -> (when, error)
         self._glossaries: dict[str, tuple[tuple, Glossary]] = {}
         self.translated_blocks = 0
+        #: Set by the app with several servers (service.jobs): runs a batch elsewhere, e.g. as an RQ job.
+        self.runner: Callable[[list[str], str], None] | None = None
 
     # -- configuration -------------------------------------------------------------
     def glossary(self, locale: str) -> Glossary:
@@ -178,8 +181,11 @@ class MTService:
                 locale = next(iter(self._queue))[0]
                 batch = [text for (loc, text) in self._queue if loc == locale][: self.batch_size]
             try:
-                with self.locks.hold(f"mt:{locale}"):
-                    self.translate_now(batch, locale)  # re-reads the cache: another worker may have done it
+                if self.runner is not None:
+                    self.runner(batch, locale)
+                else:
+                    with self.locks.hold(f"mt:{locale}"):
+                        self.translate_now(batch, locale)  # re-reads the cache: another worker may have done it
             except Exception as exc:
                 log.error("MT %s failed: %s", locale, exc)
                 with self._lock:

@@ -7,9 +7,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_file
 
-from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, ensure_entry, page_segments
+from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, page_segments
 from ..i18n import get_i18n
 from ..pagecache import shared_cache_control
+from ..jobs import ensure_audio
 from ..tts import get_tts
 from .errors import N_, NotFound, Unavailable
 
@@ -48,7 +49,7 @@ def serve(locale: str, slug: str, name: str) -> Response:
     try:
         if audio_key(locale, page_segments(locale, slug, audio_id)) != key:
             raise NotFound()  # tampered or outdated hash: only published text is ever spoken
-        entry = ensure_entry(locale, slug, audio_id)
+        entry = ensure_audio(locale, slug, audio_id)  # a worker makes it when several servers share one queue
     except AudioNotPublished:
         raise NotFound() from None
     except AudioUnavailable as exc:

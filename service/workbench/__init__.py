@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     """Create the catalog store (under the app's locks), the /translate pages and the public suggestion form."""
     suggestions.init_app(app)
     app.extensions["workbench"] = {
-        "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=app.extensions["locks"]),
+        "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=app.extensions["locks"],
+                       on_change=app.extensions["i18n"].announce),
     }
     app.register_blueprint(bp)

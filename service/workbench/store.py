@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from babel.messages.catalog import Catalog, Message
 from sqlalchemy import Connection
@@ -126,11 +126,16 @@ class SaveResult:
 class Store:
     """The catalogs of a translations folder, for the workbench."""
 
-    def __init__(self, directory: str | Path, domain: str = "messages", locks: Locks | None = None):
-        """Work on the catalogs of one domain below a translations folder, under the given locks."""
+    def __init__(self, directory: str | Path, domain: str = "messages", locks: Locks | None = None,
+                 on_change: Callable[[str], None] | None = None):
+        """Work on the catalogs of one domain below a translations folder, under the given locks.
+
+        ``on_change(locale)`` is called after a locale's catalog was written (every server reloads it).
+        """
         self.directory = Path(directory)
         self.domain = domain
         self.locks = locks if locks is not None else FileLocks(self.directory / ".locks")
+        self.on_change = on_change
 
     def path(self, locale: str) -> Path:
         """The .po of a locale."""
@@ -221,7 +226,10 @@ class Store:
         # SQLite's write lock is taken at BEGIN: the commit after the file is in place cannot wait on it.
         with db.transaction(conn):
             audit.insert(conn, changes)
-            return self._write(locale, catalog, username)
+            written = self._write(locale, catalog, username)
+        if self.on_change is not None:
+            self.on_change(locale)
+        return written
 
     def download(self, locale: str, mark: int | None = None) -> bytes:
         """The .po of a locale as it is on disk; with a mark, the audit position it was taken at in its header."""

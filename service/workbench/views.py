@@ -7,9 +7,10 @@ from flask_babel import gettext, lazy_gettext
 
 from .. import db
 from ..content import get_content
+from ..core.locks import LockUnavailable
 from ..core.messages import N_
 from ..i18n import best_locale, display_name, get_i18n, text_direction
-from ..web.errors import BadRequest, NotFound, respond
+from ..web.errors import BadRequest, NotFound, Unavailable, respond
 from . import audit, auth, csrf, suggestions, texts
 from .entries import counts
 from .store import CatalogNotFound, EntryConflict, EntryNotFound, InvalidEdit, InvalidTranslation, Store, UploadRejected
@@ -73,6 +74,14 @@ def _before() -> None:
 def _not_found(error: LookupError) -> Response:
     """A catalog or entry the store does not have: 404."""
     return respond(NotFound())
+
+
+@bp.errorhandler(LockUnavailable)
+def _locks_unavailable(error: LockUnavailable) -> Response:
+    """Several servers, Redis unreachable: a catalog cannot be locked, so nothing was written: 503."""
+    return respond(Unavailable(N_("Speichern ist gerade nicht möglich, weil ein Dienst des Servers nicht "
+                                  "erreichbar ist. Es wurde nichts geändert. Bitte versuchen Sie es in einer "
+                                  "Minute noch einmal.")))
 
 
 @bp.errorhandler(InvalidEdit)

@@ -1,0 +1,307 @@
+"""Background work of several servers: synthesis and machine translation as RQ jobs on Redis, each item once.
+
+With REDIS_URL set, ``init_app`` puts a ``Jobs`` object in ``app.extensions["jobs"]``; without it
+there is none and callers keep today's in-process work (``ensure_audio`` synthesizes under the
+lock, MT uses its thread pool). A job's id names its item (``audio-<locale>-<key>``), and
+``submit`` enqueues an id only when no job of that id is queued or running, so an item is worked
+once however many servers ask. Every job holds a lease (the Redis lock ``job:<id>``, renewed while
+its worker lives); a job marked started whose lease is gone lost its worker (``kill -9``, a dead
+machine) and ``recover``, run by every worker's maintenance and by waiting commands, puts it
+back in its queue. The work itself is idempotent: the synthesis takes the item's lock and looks
+for a finished file again, so a recovered job never makes a second file.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator
+
+import redis
+from flask import Flask, current_app
+from rq import Queue, Retry, Worker, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+
+from .audio.cache import AudioCache, CachedAudio, canonical_key
+from .audio.publish import AudioUnavailable, audio_key, ensure_entry, page_segments
+from .audio.render import Segment
+from .core.locks import LockTimeout, LockUnavailable
+from .core.redislocks import UNREACHABLE, RedisLocks
+from .tts import get_tts
+from .tts.base import BackendError
+
+log = logging.getLogger(__name__)
+
+#: A visitor waits for this queue's jobs; workers take it before BULK.
+INTERACTIVE = "interactive"
+#: `flask audio build`, `flask mt fill` and background MT.
+BULK = "bulk"
+QUEUES = (INTERACTIVE, BULK)
+#: States of a job that will still run: submitting its id again adds nothing.
+ALIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+#: Seconds a worker blocks for the next job before its maintenance (recover) runs again.
+WORKER_POLL = 5
+#: How long (s) finished and failed jobs are kept for those who wait on them.
+RESULT_TTL = 3600
+
+
+class JobFailed(RuntimeError):
+    """A job failed after its retries; the message says why."""
+
+
+def job_id(kind: str, locale: str, key: str) -> str:
+    """The id of an item's job (RQ allows letters, digits, _ and - only)."""
+    return f"{kind}-{locale}-{key}"
+
+
+class Jobs:
+    """The RQ queues of the app, with unique submission, leases and recovery of abandoned jobs."""
+
+    def __init__(self, client: redis.Redis, locks: RedisLocks, timeout: int = 600, retries: int = 3):
+        """Queue jobs in ``client``; ``locks`` make submission atomic and hold the leases."""
+        self.client = client
+        self.locks = locks
+        self.timeout = int(timeout)
+        self.retries = int(retries)
+        self.queues = {name: Queue(name, connection=client) for name in QUEUES}
+
+    # -- submitting and watching --------------------------------------------------------
+    def submit(self, jid: str, func: Callable[..., Any], args: tuple, queue: str = BULK) -> Job:
+        """Enqueue ``func(*args)`` as job ``jid`` unless a job of that id is queued or running."""
+        with self.locks.hold(f"enqueue:{jid}", timeout=10):
+            try:
+                job = Job.fetch(jid, connection=self.client)
+                if job.get_status() in ALIVE:
+                    return job
+            except NoSuchJobError:
+                pass
+            return self.queues[queue].enqueue(
+                func, *args, job_id=jid, job_timeout=self.timeout, result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL,
+                retry=Retry(max=self.retries) if self.retries else None, description=jid,
+            )
+
+    def statuses(self, ids: list[str]) -> dict[str, str | None]:
+        """Each job's status (None: unknown to Redis), in one round trip per 500 ids."""
+        out: dict[str, str | None] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for jid, job in zip(chunk, Job.fetch_many(chunk, connection=self.client)):
+                out[jid] = None if job is None else job.get_status(refresh=False)
+        return out
+
+    def error(self, jid: str) -> str:
+        """The last line of a failed job's error."""
+        try:
+            job = Job.fetch(jid, connection=self.client)
+        except NoSuchJobError:
+            return "the job disappeared"
+        text = (job.latest_result().exc_string if job.latest_result() else None) or "failed"
+        return text.strip().splitlines()[-1]
+
+    def wait(self, ids: Iterable[str], progress: Callable[[int], None] | None = None, poll: float = 0.2,
+             timeout: float | None = None) -> dict[str, str]:
+        """Wait until every job finished or failed; return the failed ones with their error.
+
+        ``progress(n)`` is called with how many more are done; abandoned jobs are recovered meanwhile.
+        """
+        pending = list(dict.fromkeys(ids))
+        failed: dict[str, str] = {}
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last_recover = 0.0
+        while pending:
+            states = self.statuses(pending)
+            done = [jid for jid, state in states.items() if state not in ALIVE]  # finished, failed, stopped, gone
+            for jid in done:
+                if states[jid] != JobStatus.FINISHED:
+                    failed[jid] = self.error(jid) if states[jid] else "the job disappeared"
+            if done:
+                pending = [jid for jid in pending if jid not in done]
+                if progress:
+                    progress(len(done))
+            if not pending:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                for jid in pending:
+                    failed[jid] = "not finished in time"
+                break
+            if time.monotonic() - last_recover > WORKER_POLL:
+                self.recover()
+                last_recover = time.monotonic()
+            time.sleep(poll)
+        return failed
+
+    def workers(self) -> int:
+        """How many workers listen on the queues now."""
+        return Worker.count(connection=self.client)
+
+    # -- leases and recovery --------------------------------------------------------------
+    @staticmethod
+    def lease_name(jid: str) -> str:
+        """The lock a running job holds."""
+        return f"job:{jid}"
+
+    def recover(self) -> list[str]:
+        """Put back in their queue the started jobs whose worker died (lease gone); return their ids."""
+        grace = self.locks.ttl + 2.0
+        recovered = []
+        for name, queue in self.queues.items():
+            registry = StartedJobRegistry(name, connection=self.client)
+            for jid in registry.get_job_ids(cleanup=False):
+                if self._abandoned(jid, grace):
+                    with self.locks.hold(f"enqueue:{jid}", timeout=10):
+                        if self._abandoned(jid, grace):  # a second look under the submission lock
+                            job = Job.fetch(jid, connection=self.client)
+                            remove = getattr(registry, "remove_executions", None)
+                            remove(job) if remove else registry.remove(job)
+                            queue.enqueue_job(job, at_front=True)
+                            recovered.append(jid)
+                            log.warning("job %s lost its worker: queued again", jid)
+        return recovered
+
+    def _abandoned(self, jid: str, grace: float) -> bool:
+        """A job is abandoned when it is marked started, for longer than ``grace`` s, and nobody holds its lease."""
+        try:
+            job = Job.fetch(jid, connection=self.client)
+        except NoSuchJobError:
+            return False
+        if job.get_status(refresh=False) != JobStatus.STARTED or job.started_at is None:
+            return False
+        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=timezone.utc)
+        if (datetime.now(timezone.utc) - started).total_seconds() < grace:
+            return False
+        return not self.locks.is_held(self.lease_name(jid))
+
+
+def get_jobs() -> Jobs | None:
+    """The app's job queues, or None in the embedded mode (no REDIS_URL)."""
+    return current_app.extensions.get("jobs")
+
+
+@contextlib.contextmanager
+def _lease() -> Iterator[None]:
+    """Hold the running job's lease (no job: nothing to hold)."""
+    job = get_current_job()
+    jobs = get_jobs()
+    if job is None or jobs is None:
+        yield
+        return
+    with jobs.locks.hold(Jobs.lease_name(job.id), timeout=jobs.locks.ttl * 2):
+        yield
+
+
+# -- the jobs (run by `flask worker`, inside the app context) ----------------------------
+def synthesize_job(locale: str, segments: list[Segment], key: str) -> str:
+    """Synthesize one audio entry into the shared cache (once: under its lock, after a second look)."""
+    with _lease():
+        tts = get_tts()
+        cache: AudioCache = current_app.extensions["audio_cache"]
+        backend, voices = tts.backend_for(locale), tts.voices(locale)
+        actual = canonical_key(cache.spec(backend, voices, segments, tts.speed))
+        if actual != key:
+            raise JobFailed(f"this worker's speech settings give {actual}, not {key}: configure it like the app")
+        cache.get_or_create(locale, backend, voices, segments, tts.speed, key=key)
+    return key
+
+
+def translate_job(locale: str, texts: list[str]) -> int:
+    """Machine-translate texts into the shared MT cache; return how many were translated."""
+    with _lease():
+        service = current_app.extensions["mt"]
+        with service.locks.hold(f"mt:{locale}"):
+            service.translate_now(texts, locale)  # re-reads the cache: another job may have done them
+    return len(texts)
+
+
+# -- what callers use ---------------------------------------------------------------------
+def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
+    """The audio of a published id: from the cache, else made by a worker (or in-process when embedded)."""
+    jobs = get_jobs()
+    if jobs is None:
+        return ensure_entry(locale, slug, audio_id)
+    segments = page_segments(locale, slug, audio_id)
+    key = audio_key(locale, segments)
+    cache: AudioCache = current_app.extensions["audio_cache"]
+    entry = cache.lookup(locale, key)
+    if entry:
+        return entry
+    jid = job_id("audio", locale, key)
+    try:
+        jobs.submit(jid, synthesize_job, (locale, segments, key), INTERACTIVE)
+        failed = jobs.wait([jid], poll=0.05, timeout=float(current_app.config["AUDIO_JOB_WAIT"]))
+    except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
+        raise AudioUnavailable(f"job queue unreachable: {exc}") from exc
+    entry = cache.lookup(locale, key)
+    if entry is None:
+        raise AudioUnavailable(failed.get(jid) or "no audio file after the job")
+    return entry
+
+
+def submit_audio(locale: str, slug: str, audio_id: str) -> str:
+    """Queue the synthesis of one published audio id for `flask audio build`; return its job id."""
+    jobs = get_jobs()
+    segments = page_segments(locale, slug, audio_id)
+    key = audio_key(locale, segments)
+    jid = job_id("audio", locale, key)
+    jobs.submit(jid, synthesize_job, (locale, segments, key), BULK)
+    return jid
+
+
+def translate_batches(texts: list[str], locale: str, batch_size: int, queue: str = BULK,
+                      progress: Callable[[int], None] | None = None) -> dict[str, str]:
+    """Machine-translate texts on the workers in batches and wait; return failed job ids with their error."""
+    jobs = get_jobs()
+    ids = []
+    for i in range(0, len(texts), batch_size):
+        batch = texts[i:i + batch_size]
+        digest = hashlib.sha256("\x00".join(batch).encode()).hexdigest()[:32]
+        jid = job_id("mt", locale, digest)
+        jobs.submit(jid, translate_job, (locale, batch), queue)
+        ids.append(jid)
+    return jobs.wait(ids, progress=progress, timeout=float(jobs.timeout) * max(1, len(ids)))
+
+
+def _mt_runner(app: Flask) -> Callable[[list[str], str], None]:
+    """What the MT service's background thread calls for a batch: a job on a worker, waited for."""
+
+    def run(texts: list[str], locale: str) -> None:
+        """Translate one batch through RQ; raise when it failed."""
+        with app.app_context():
+            failed = translate_batches(texts, locale, len(texts) or 1, queue=INTERACTIVE)
+        if failed:
+            raise JobFailed("; ".join(failed.values()))
+
+    return run
+
+
+def make_worker(name: str | None = None) -> Worker:
+    """An RQ worker on the app's queues (interactive first) whose maintenance also recovers abandoned jobs."""
+    jobs = get_jobs()
+
+    class ServiceWorker(Worker):
+        """RQ's forking worker; maintenance every few seconds also runs Jobs.recover."""
+
+        def run_maintenance_tasks(self) -> None:
+            """RQ's own maintenance, then the recovery of jobs whose lease is gone."""
+            super().run_maintenance_tasks()
+            try:
+                jobs.recover()
+            except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
+                log.warning("recovery skipped: %s", exc)
+
+    return ServiceWorker(list(jobs.queues.values()), name=name, connection=jobs.client,
+                         maintenance_interval=WORKER_POLL, worker_ttl=WORKER_POLL + 15)
+
+
+def init_app(app: Flask) -> None:
+    """With REDIS_URL, create the queues and send background MT through them; else keep in-process work."""
+    if not app.config.get("REDIS_URL"):
+        return
+    app.extensions["jobs"] = Jobs(app.extensions["redis"], app.extensions["locks"],
+                                  timeout=int(app.config["JOB_TIMEOUT"]), retries=int(app.config["JOB_RETRIES"]))
+    mt = app.extensions.get("mt")
+    if mt is not None:
+        mt.runner = _mt_runner(app)
