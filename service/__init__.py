@@ -9,7 +9,7 @@ from flask import Flask
 from . import config
 from .core.files import atomic_write
 from .core.locks import FileLocks
-from . import audio, content, db, i18n, machine, pagecache, tts, workbench
+from . import audio, content, db, i18n, machine, notices, operator, pagecache, tts, workbench
 from .cli import audio as audio_cli
 from .cli import db as db_cli
 from .cli import i18n as i18n_cli
@@ -46,7 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     db.init_app(app)
     content.init_app(app)
+    operator.init_app(app)
     i18n.init_app(app)
+    notices.init_app(app)
     pagecache.init_app(app)
     tts.init_app(app)
     audio.init_app(app)
