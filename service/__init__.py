@@ -9,11 +9,13 @@ from flask import Flask
 from . import config
 from .core.files import atomic_write
 from .core.locks import FileLocks
-from . import audio, content, db, i18n, machine, notices, operator, pagecache, tts, workbench
+from . import audio, content, db, i18n, machine, maintenance, notices, operator, pagecache, tts, workbench
 from .cli import audio as audio_cli
 from .cli import db as db_cli
+from .cli import feedback as feedback_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
+from .cli import privacy as privacy_cli
 from .cli import users as users_cli
 from .web import audio as audio_views
 from .web import errors, feedback, pages
@@ -57,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
-    for group in (audio_cli.audio_cli, db_cli.db_cli, i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli):
+    maintenance.init_app(app)
+    for group in (audio_cli.audio_cli, db_cli.db_cli, feedback_cli.feedback_cli, i18n_cli.i18n_cli, mt_cli.mt_cli,
+                  privacy_cli.privacy_cli, users_cli.users_cli):
         app.cli.add_command(group)
     return app
