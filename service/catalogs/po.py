@@ -165,6 +165,7 @@ def project_header(catalog: Catalog, locale: str) -> None:
                               "# Distributed under the same licence as herne-talente (EUPL-1.2).\n#")
     catalog.language_team = f"{name} <{TEAM_ADDRESS}>"
     catalog.last_translator = f"Übersetzungsteam Stadt Herne <{TEAM_ADDRESS}>"
+    catalog.msgid_bugs_address = TEAM_ADDRESS
 
 
 def new_catalog(template: Catalog, locale: str, domain: str = "messages") -> Catalog:
