@@ -11,9 +11,9 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, current_app
 
-from .content import Page, get_content, now
+from .content import Page
 from .i18n import format_value, get_i18n
 from .localized import LocalizedBlock, localize_page, render_inline
 
@@ -34,14 +34,15 @@ def _dom_id(notice: Page) -> str:
     return slug if slug.startswith("notice") else f"notice-{slug}"
 
 
-def live() -> list[Page]:
-    """The notices live at this moment, in order."""
-    return get_content().live_notices(now())
+def live(app: Flask | None = None) -> list[Page]:
+    """The notices live at this moment by the app's clock, in order (the current app unless given)."""
+    app = app or current_app
+    return app.extensions["content"].live_notices(app.extensions["clock"]())
 
 
-def token() -> str:
+def token(app: Flask | None = None) -> str:
     """A short token naming the live notices (empty when none is live)."""
-    slugs = [n.slug for n in live()]
+    slugs = [n.slug for n in live(app)]
     return hashlib.sha1("|".join(slugs).encode()).hexdigest()[:12] if slugs else ""
 
 
@@ -72,4 +73,5 @@ def spoken(locale: str) -> list[tuple[str, str, str, str | None]]:
 
 def init_app(app: Flask) -> None:
     """Fold the live notices into every locale's revision (page cache key, audio memo, ETag)."""
-    app.extensions["i18n"].revision_providers.append(lambda locale: token())
+    # Bound to the app: a revision may be asked for outside a request or app context.
+    app.extensions["i18n"].revision_providers.append(lambda locale: token(app))
