@@ -92,7 +92,7 @@ def test_feedback_inbox_has_no_violations(browser, city):
         page.fill("#login-username", "barriere")
         page.fill("#login-password", PASSWORD)
         with page.expect_navigation():
-            page.click("form button[type=submit]")
+            page.click("main form button[type=submit]")
         page.goto(city + "/translate/feedback/")
         assert page.locator("tr.wb-feedback").count() == 1
         assert violations(page) == []
