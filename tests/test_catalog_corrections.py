@@ -6,6 +6,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from flask_babel import force_locale, ngettext
 
 from service import create_app
 from service.catalogs import load_po
@@ -120,8 +121,6 @@ def test_counted_messages_have_every_plural_form(locale):
 def test_arabic_counts_take_the_right_form(app, n, expected):
     """All six Arabic plural forms are reached through the compiled catalog."""
     with app.test_request_context("/ar/"):
-        from flask_babel import force_locale, ngettext
-
         with force_locale("ar"):
             text = ngettext("Der Name ist zu lang (höchstens %(num)s Zeichen).",
                             "Der Name ist zu lang (höchstens %(num)s Zeichen).", n)

@@ -1,6 +1,7 @@
 """axe-core in Chromium on what a city runs: a live notice, the legal pages with settings, the feedback inbox."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import socket
 import threading
@@ -28,10 +29,8 @@ OPERATOR = {
 }
 
 
-def _clock():
+def _clock() -> dt.datetime:
     """A moment inside the year-end notice's window."""
-    import datetime as dt
-
     return dt.datetime(2026, 12, 27, 9, tzinfo=dt.timezone.utc)
 
 
