@@ -11,11 +11,13 @@ from .core import redislocks
 from .core.files import atomic_write
 from .core.locks import FileLocks
 from .core.revisions import RedisRevisions
-from . import audio, content, datadir, db, i18n, jobs, machine, pagecache, tts, workbench
+from . import audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator, pagecache, tts, workbench
 from .cli import audio as audio_cli
 from .cli import db as db_cli
+from .cli import feedback as feedback_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
+from .cli import privacy as privacy_cli
 from .cli import users as users_cli
 from .cli import worker as worker_cli
 from .web import audio as audio_views
@@ -66,7 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     db.init_app(app)
     content.init_app(app)
+    operator.init_app(app)
     i18n.init_app(app)
+    notices.init_app(app)
     pagecache.init_app(app)
     tts.init_app(app)
     audio.init_app(app)
@@ -76,7 +80,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     audio_views.init_app(app)
     feedback.init_app(app)
     jobs.init_app(app)
-    for group in (audio_cli.audio_cli, db_cli.db_cli, i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli):
+    maintenance.init_app(app)
+    for group in (audio_cli.audio_cli, db_cli.db_cli, feedback_cli.feedback_cli, i18n_cli.i18n_cli, mt_cli.mt_cli,
+                  privacy_cli.privacy_cli, users_cli.users_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
     return app

@@ -87,6 +87,66 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MT_BATCH_SIZE": 16,
         "MT_RETRY_AFTER": 60.0,
         "MT_THREADS": 0,  # 0: CTranslate2's default
+        # -- the operator: who runs the site (rendered into the legal pages in every locale)
+        # None: not set yet; the pages show a marked placeholder and production start-up warns.
+        # Override one field with e.g. FLASK_OPERATOR__controller_name="Stadt Herne".
+        "OPERATOR": {
+            "controller_name": None,  # the public body responsible (Verantwortlicher)
+            "controller_address": None,  # postal address, one line
+            "controller_email": None,
+            "controller_phone": None,
+            "dpo_name": None,  # data protection officer (Datenschutzbeauftragte)
+            "dpo_address": None,
+            "dpo_email": None,
+            "accessibility_email": None,  # the accessibility contact of the statement
+            "accessibility_phone": None,
+            "responsible_office": None,  # the office that answers for the pages (Fachbereich)
+            "hosting_provider": None,  # who runs the server (a recipient under GDPR Art. 13)
+            "site_url": None,  # canonical address of the site, e.g. https://bildung.herne.de
+            "statement_prepared": None,  # ISO date the accessibility statement was prepared
+            "statement_reviewed": None,  # ISO date it was last reviewed
+            # NRW's enforcement body for accessibility and the data protection authority: real defaults.
+            "enforcement_name": "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen",
+            "enforcement_email": "ombudsstelle-barrierefreie-it@mags.nrw.de",
+            "enforcement_url": "https://www.lbbp.nrw.de/ombudsstelle",
+            "authority_name": "Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen (LDI NRW)",
+            "authority_address": "Kavalleriestraße 2-4, 40213 Düsseldorf",
+            "authority_email": "poststelle@ldi.nrw.de",
+            "authority_url": "https://www.ldi.nrw.de",
+        },
+        # -- retention of personal data, in days (stated on the privacy page; `flask privacy purge`)
+        "RETENTION": {
+            "feedback": 365,  # feedback and its handling notes, after handling (unhandled: after receipt)
+            "suggestions": 180,  # readers' suggestions, after they are handled
+            "audit": 730,  # the workbench audit log
+            "accounts": 90,  # workbench accounts, after they are removed
+            "mail": 30,  # notification e-mails in the outbox, after they are sent
+            "server_logs": 7,  # stated only: the web server's log rotation keeps to it, not this service
+        },
+        # Rate-limit records are kept at most this long (seconds); every limit's window is shorter.
+        "RATE_LIMIT_RETENTION": 3600,
+        # The service purges by itself: a background thread per process checks every
+        # BACKGROUND_INTERVAL seconds, and one process purges when the last purge is this old.
+        "PURGE_EVERY": 86400,
+        # -- background work (mail outbox, purges): None: on, except under TESTING
+        "BACKGROUND_TASKS": None,
+        "BACKGROUND_INTERVAL": 60.0,
+        # -- e-mail notifications (off while MAIL_HOST is None); messages are stored first, sent from an outbox
+        "MAIL_HOST": None,
+        "MAIL_PORT": 587,
+        "MAIL_STARTTLS": True,  # refuse to send when the server does not offer STARTTLS
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_SENDER": "bildung-noreply@herne.invalid",
+        "MAIL_TIMEOUT": 20.0,
+        "MAIL_CA_FILE": None,  # a CA bundle to verify the server with; None: the system's
+        "MAIL_FEEDBACK_TO": [],  # addresses told about new accessibility feedback
+        "MAIL_SUGGESTIONS_TO": {},  # locale -> addresses of its translators, told about readers' suggestions
+        "MAIL_RETRY_MAX_DELAY": 3600.0,  # a failing send is retried with growing delays up to this
+        # -- time: a callable returning an aware datetime (tests move it); None: the system clock
+        "CLOCK": None,
+        # Locales whose numbers and dates Babel formats as another locale's (British English).
+        "FORMAT_LOCALES": {"en": "en_GB"},
     }
 
 
@@ -104,5 +164,8 @@ def resolve(config: dict[str, Any]) -> None:
         config["MT_CACHE_PATH"] = str(folder / "mt_cache.sqlite")
     if not config.get("MT_GLOSSARY_DIR"):
         config["MT_GLOSSARY_DIR"] = config["BABEL_TRANSLATION_DIRECTORIES"]
+    for name in ("OPERATOR", "RETENTION"):  # a partial override keeps the other fields' defaults
+        base = defaults("")[name]
+        config[name] = {**base, **(config.get(name) or {})}
     if isinstance(config.get("TTS_BACKENDS"), str):  # FLASK_TTS_BACKENDS="espeak": one backend for all
         config["TTS_BACKENDS"] = {"default": config["TTS_BACKENDS"]}

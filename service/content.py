@@ -9,6 +9,7 @@ from typing import IO, Iterator
 
 from flask import Flask, current_app
 
+from .core.clock import local_moment, utc_now
 from .core.syntax import LINK_RE
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -37,6 +38,13 @@ class Page:
     blocks: tuple[Block, ...]
     published: dt.date | None = None
     values: dict[str, str] = field(default_factory=dict)
+    #: A notice is live from ``show_from`` (inclusive) until ``show_until`` (exclusive); None: open-ended.
+    show_from: dt.datetime | None = None
+    show_until: dt.datetime | None = None
+
+    def live(self, now: dt.datetime) -> bool:
+        """Tell whether a notice is shown at a moment (an aware datetime)."""
+        return (self.show_from is None or self.show_from <= now) and (self.show_until is None or now < self.show_until)
 
     @property
     def title(self) -> str:
@@ -130,6 +138,14 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         raise ValueError(f"{name}: a page needs exactly one '# heading'")
     published = dt.date.fromisoformat(meta["published"]) if meta.get("published") else None
     values = {k.removeprefix("value."): v for k, v in meta.items() if k.startswith("value.")}
+    try:
+        window = [local_moment(meta[k]) if meta.get(k) else None for k in ("show_from", "show_until")]
+    except ValueError as exc:
+        raise ValueError(f"{name}: show_from/show_until must look like 2026-12-24 00:00 ({exc})") from None
+    if kind != "notice" and any(window):
+        raise ValueError(f"{name}: only notices have show_from/show_until")
+    if all(window) and window[0] >= window[1]:
+        raise ValueError(f"{name}: show_until must come after show_from")
     return Page(
         slug=slug,
         kind=kind,
@@ -138,6 +154,8 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         blocks=tuple(blocks),
         published=published,
         values=values,
+        show_from=window[0],
+        show_until=window[1],
     )
 
 
@@ -147,21 +165,26 @@ class Content:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self.pages: dict[str, Page] = {}
-        self.notice: Page | None = None
+        #: Every notice, live or not, in file order (several may be live at once).
+        self.notices: list[Page] = []
         self.reload()
 
     def reload(self) -> None:
         """Read every ``*.md`` file again."""
         pages: dict[str, Page] = {}
-        notice = None
+        notices: list[Page] = []
         for path in sorted(self.folder.glob("*.md")):
             page = parse_page(path.read_text(encoding="utf-8"), path.name)
             if page.kind == "notice":
-                notice = page
+                notices.append(page)
             else:
                 pages[page.slug] = page
         self.pages = dict(sorted(pages.items(), key=lambda kv: (kv[1].order, kv[0])))
-        self.notice = notice
+        self.notices = notices
+
+    def live_notices(self, now: dt.datetime) -> list[Page]:
+        """The notices shown at a moment, in order."""
+        return [n for n in self.notices if n.live(now)]
 
     def get(self, url_slug: str) -> Page | None:
         """The page for a URL slug ('' is the overview), or None for an unknown or malformed one."""
@@ -173,7 +196,7 @@ class Content:
     def all_messages(self) -> list[str]:
         """Every content message of the site, without duplicates."""
         seen: dict[str, None] = {}
-        for page in [*self.pages.values(), *([self.notice] if self.notice else [])]:
+        for page in [*self.pages.values(), *self.notices]:
             for text in page.messages():
                 seen.setdefault(text, None)
         return list(seen)
@@ -198,8 +221,14 @@ def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iter
 
 
 def init_app(app: Flask) -> None:
-    """Load the content folder into ``app.extensions['content']``."""
+    """Load the content folder into ``app.extensions['content']``; the app's clock into ``['clock']``."""
     app.extensions["content"] = Content(app.config["CONTENT_DIR"])
+    app.extensions["clock"] = app.config.get("CLOCK") or utc_now
+
+
+def now() -> dt.datetime:
+    """The current moment by the app's clock (tests move it)."""
+    return current_app.extensions["clock"]()
 
 
 def get_content() -> Content:

@@ -14,11 +14,13 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_compact_decimal, get_currency_name
 from babel.support import Translations
-from flask import Flask, current_app, g, has_request_context, request
+from babel.numbers import format_decimal
+from babel.units import format_unit
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_domain
 from markupsafe import Markup, escape
 
-from . import catalogs
+from . import catalogs, operator
 from .core.revisions import RedisRevisions
 from .core.syntax import LANGUAGE_TAG_RE
 
@@ -187,6 +189,16 @@ class I18n:
                 return answer
         return Localized(msgid, self.source, "source")
 
+    def localize_plural(self, singular: str, plural: str, n: int, locale: str) -> Localized:
+        """A counted message in a locale: the catalog's plural form for ``n``, else German."""
+        german = singular if n == 1 else plural
+        if locale == self.source:
+            return Localized(german, self.source, "human")
+        text = self.translations(locale).ungettext(singular, plural, n)
+        if text in (singular, plural):
+            return Localized(german, self.source, "source")
+        return Localized(text, locale, "human")
+
     def speech(self, msgid: str, locale: str) -> str | None:
         """The text to speak for a message where the speech catalog gives one."""
         text = self.translations(locale, "speech").ugettext(msgid)
@@ -217,20 +229,60 @@ def display_name(locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def formatting_locale(locale: str) -> str:
+    """The Babel locale that formats numbers and dates of a locale (FORMAT_LOCALES: 'en' as British English)."""
+    if has_app_context():
+        return current_app.config.get("FORMAT_LOCALES", {}).get(locale, locale)
+    return locale
+
+
+def _operator_value(key: str, locale: str) -> str:
+    """An operator setting as configured, or its placeholder in the locale."""
+    config = current_app.config
+    if key in operator.DATES:
+        day = operator.date_setting(config, key)
+        value = format_date(day, format="long", locale=formatting_locale(locale)) if day else None
+    else:
+        value = operator.setting(config, key)
+    if value is not None:
+        return value
+    return current_app.extensions["i18n"].localize(operator.PLACEHOLDERS[key], locale).text
+
+
 def format_value(spec: str, locale: str) -> str:
-    """Render a content value ('money 150000000 EUR', 'date 2020-07-24', 'daymonth 12-24') for a locale."""
+    """Render a content value for a locale.
+
+    Kinds: 'money 150000000 EUR', 'date 2020-07-24', 'daymonth 12-24', 'setting controller_name'
+    (an operator setting, or its placeholder), 'retention feedback' (a period of RETENTION, in days)
+    and 'ratelimit' (how long rate-limit records are kept).
+    """
     kind, _, arg = spec.partition(" ")
+    fmt = formatting_locale(locale)
     if kind == "money":
         amount, _, currency = arg.partition(" ")
         number = int(amount)
-        words = format_compact_decimal(number, format_type="long", locale=locale)
-        return f"{words} {get_currency_name(currency, count=number, locale=locale)}"
+        words = format_compact_decimal(number, format_type="long", locale=fmt)
+        return f"{words} {get_currency_name(currency, count=number, locale=fmt)}"
     if kind == "date":
-        return format_date(dt.date.fromisoformat(arg), format="long", locale=locale)
+        return format_date(dt.date.fromisoformat(arg), format="long", locale=fmt)
     if kind == "daymonth":
         month, day = (int(x) for x in arg.split("-"))
-        return format_skeleton("MMMMd", dt.date(2000, month, day), locale=locale)
+        return format_skeleton("MMMMd", dt.date(2000, month, day), locale=fmt)
+    if kind == "setting":
+        return _operator_value(arg, locale)
+    if kind == "retention":
+        return format_unit(int(current_app.config["RETENTION"][arg]), "duration-day", locale=fmt)
+    if kind == "ratelimit":
+        seconds = int(current_app.config["RATE_LIMIT_RETENTION"])
+        if seconds % 3600 == 0:
+            return format_unit(seconds // 3600, "duration-hour", locale=fmt)
+        return format_unit(max(1, round(seconds / 60)), "duration-minute", locale=fmt)
     raise ValueError(f"unknown value kind {kind!r}")
+
+
+def format_number(value: float | str, locale: str | None = None) -> str:
+    """A number with the locale's decimal separator (the player's 0,75× in German)."""
+    return format_decimal(value, locale=formatting_locale(locale or current_locale()))
 
 
 def get_i18n() -> I18n:
@@ -274,6 +326,16 @@ def ui_gettext(msgid: str, **variables) -> Markup:
     return Markup(text)
 
 
+def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
+    """Template `ngettext()`: a counted UI string in the page's locale (``%(num)s`` is the count)."""
+    locale = current_locale()
+    found = get_i18n().localize_plural(singular, plural, num, locale)
+    text = escape(found.text) % {"num": format_decimal(num, locale=formatting_locale(found.lang)), **variables}
+    if found.lang != locale:
+        return Markup(f'<span lang="{found.lang}">{text}</span>')
+    return Markup(text)
+
+
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel, the catalog store, template helpers and the `flask i18n` commands."""
     i18n = I18n(app, app.extensions.get("revisions"))
@@ -282,6 +344,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=ui_gettext,
         gettext=ui_gettext,
+        ngettext=ui_ngettext,
+        format_number=format_number,
         display_name=display_name,
         text_direction=text_direction,
     )

@@ -113,12 +113,24 @@ def make_legacy_database(path: Path, schema_sql: str = LEGACY_SCHEMA) -> None:
         conn.close()
 
 
+def _legacy_columns() -> dict[str, list[str]]:
+    """The columns each table had before Alembic (later revisions add columns, never change these)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(LEGACY_SCHEMA)
+        return {t: [row[1] for row in conn.execute(f"PRAGMA table_info({t})")] for t in TABLES}
+    finally:
+        conn.close()
+
+
 def dump(path: str | Path) -> dict[str, list[tuple]]:
-    """Every row of every table of the service, read with the plain driver."""
+    """Every row of every table of the service (its columns from before Alembic), read with the plain driver."""
+    columns = _legacy_columns()
     conn = sqlite3.connect(path)
     try:
         names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in TABLES if t in names}
+        return {t: conn.execute(f"SELECT {', '.join(columns[t])} FROM {t} ORDER BY rowid").fetchall()
+                for t in TABLES if t in names}
     finally:
         conn.close()
 

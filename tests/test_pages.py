@@ -11,6 +11,9 @@ from service.config import SHIPPED_LOCALES
 from service.content import Content
 from service.config import ROOT
 
+from service import create_app
+
+from .clock_support import MovableClock, utc
 from .html import find, parse
 
 SLUGS = [p.url_slug for p in Content(ROOT / "content").pages.values()]
@@ -59,14 +62,15 @@ def test_no_untranslated_message_in_shipped_locales(client, locale, slug):
     assert "status-pending" not in html
 
 
-def test_overview_in_german_has_the_source_content(client):
-    """The German overview shows the seed's title, text, amount, date and examples."""
+def test_overview_in_german_has_the_source_content(app_config):
+    """The German overview shows the seed's title, text, amount, date, examples and (at year's end) the notice."""
+    client = create_app({**app_config, "CLOCK": MovableClock(utc(2026, 12, 20, 12))}).test_client()
     html = get_ok(client, "/de/")
     assert find(html, "h1")[0].text.strip() == "Stadt der Talente"
     assert "rund 150 Millionen Euro in den Gebäudebestand" in html
     assert "Veröffentlicht am 24. Juli 2020" in html
-    notice = find(html, "aside", class_="service-notice")[0]
-    assert "24. Dezember bis einschließlich 1. Januar" in notice.text
+    notice = find(html, "div", class_="service-notice")[0]
+    assert "24. Dezember 2026 bis einschließlich 1. Januar 2027" in notice.text
     for label in ("Herner Bildungsnetzwerk", "Herner Talentschulen", "TalentKolleg Ruhr", "Herner Schulmodernisierungsgesellschaft"):
         assert label in html
 
@@ -75,7 +79,7 @@ def test_numbers_and_dates_follow_the_locale(client):
     """The amount and the publication date are formatted by Babel for each locale."""
     en = get_ok(client, "/en/")
     assert "150 million euros" in en
-    assert "July 24, 2020" in en
+    assert "24 July 2020" in en  # British English
     pl = get_ok(client, "/pl/schulmodernisierung")
     assert "150 milionów euro" in pl
     assert "24 lipca 2020" in pl

@@ -5,10 +5,11 @@ import re
 
 import pytest
 
-from service import catalogs, db
+from service import catalogs, create_app, db
 from service.db.schema import wb_audit
 from service.workbench import audit
 
+from .clock_support import MovableClock, utc
 from .workbench_support import count, entry_key, login, make_user, open_editor, save, token, unescape
 from .workbench_support import rows as table_rows
 
@@ -49,7 +50,7 @@ def test_edit_and_approve(anna, translations_dir):
     page = anna.get(f"/translate/en/entry/{key}")
     assert "Gespeichert und freigegeben." in page.text
     # The notice is on no page of its own: the editor names the source line instead of a page link.
-    assert "<dt>Verwendet in</dt>" in page.text and "<code>content/_notice.md</code>" in page.text
+    assert "<dt>Verwendet in</dt>" in page.text and "<code>content/_notice-jahreswechsel-2026.md</code>" in page.text
     assert "<dt>Erscheint auf</dt>" not in page.text
 
 
@@ -64,7 +65,7 @@ def test_invalid_translation_is_shown_inline_and_not_saved(anna, translations_di
     """A missing placeholder is reported next to the field; the file stays as it was."""
     po = po_of(translations_dir)
     before = po.read_bytes()
-    key = entry_key(anna, "en", "Städtische Dienststellen")
+    key = entry_key(anna, "en", "Die städtischen Dienststellen")
     response = save(anna, "en", key, "Offices are closed.", action="approve")
     assert response.status_code == 400
     text = unescape(response.text)
@@ -82,7 +83,7 @@ def test_findings_are_shown_in_the_translators_language(anna, translations_dir):
     po = po_of(translations_dir)
     before = po.read_bytes()
     anna.get("/translate/?lang=en")
-    key = entry_key(anna, "en", "Städtische Dienststellen")
+    key = entry_key(anna, "en", "Die städtischen Dienststellen")
     response = save(anna, "en", key, "Offices are closed.", action="approve")
     assert response.status_code == 400
     errors = re.search(r'<div class="form-errors" role="alert" id="form-errors">(.*?)</div>', response.text, re.S)
@@ -218,7 +219,7 @@ def _upload(client, data: bytes, name: str = "messages.po"):
                        content_type="multipart/form-data")
 
 
-def test_upload_accepted_and_merged(app, anna, translations_dir):
+def test_upload_accepted_and_merged(app, app_config, anna, translations_dir):
     """A valid .po merges: changed entries updated and audited, unknown ones skipped, .mo rebuilt."""
     po = po_of(translations_dir)
     text = po.read_text(encoding="utf-8")
@@ -227,10 +228,12 @@ def test_upload_accepted_and_merged(app, anna, translations_dir):
     response = _upload(anna, text.encode("utf-8"))
     assert response.status_code == 303, unescape(response.text)
     page = anna.get(response.headers["Location"]).text
-    assert "1 Einträge geändert, 1 unbekannte Einträge übersprungen" in unescape(page)
+    assert "Datei übernommen. 1 Eintrag geändert. 1 unbekannter Eintrag übersprungen." in unescape(page)
     assert message(translations_dir, "Hinweis").string == "Important"
     assert message(translations_dir, "Gibt es nicht") is None
-    assert "Important" in app.test_client().get("/en/").text
+    # The notice is live at year's end: a reader then sees the uploaded text.
+    at_year_end = create_app({**app_config, "CLOCK": MovableClock(utc(2026, 12, 27, 9))})
+    assert "Important" in at_year_end.test_client().get("/en/").text
     assert [(r.action, r.old, r.new) for r in table_rows(app, wb_audit)] == [("upload", "Notice", "Important")]
 
 

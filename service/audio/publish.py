@@ -6,6 +6,7 @@ import re
 
 from flask import current_app, url_for
 
+from .. import notices
 from ..content import get_content
 from ..i18n import format_value, get_i18n
 from ..localized import LocalizedPage, localize_page, render_inline
@@ -74,6 +75,9 @@ def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
             values = {k: format_value(v, b.lang) for k, v in page.values.items()}
             speech = render_inline(speech, values)[0]
         segments.append(Segment(b.id, b.lang, b.text, speech))
+    if audio_id == "page":  # live notices are read with the page, right after its title (as shown)
+        at = next((i + 1 for i, b in enumerate(blocks) if b.tag == "h1"), 0)
+        segments[at:at] = [Segment(*parts) for parts in notices.spoken(locale)]
     return segments
 
 

@@ -16,7 +16,7 @@ SOURCES = [
     ("service/**/*.py", "python"),
     ("service/templates/**/*.html", "jinja2.ext:babel_extract"),
 ]
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "N_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "N_": None, "Np_": (1, 2)}
 COMMENT_TAGS = ["TRANSLATORS:"]
 
 

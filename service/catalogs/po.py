@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, denormalize, normalize, read_po, write_po
 
@@ -151,10 +153,27 @@ def save_po(path: Path, catalog: Catalog) -> None:
     atomic_write(path, dump_po(catalog))
 
 
+#: Who translates, for the headers of new catalogs (a workbench save names the account instead).
+TEAM_ADDRESS = "translators@herne.invalid"
+
+
+def project_header(catalog: Catalog, locale: str) -> None:
+    """Give a catalog the project's header: comment, team and translator (never Babel's FULL NAME placeholders)."""
+    name = Locale.parse(locale).get_display_name("en") or locale
+    catalog.header_comment = (f"# {name} catalog of herne-talente: the education pages of the city of Herne.\n"
+                              f"# Copyright (C) {datetime.now(timezone.utc).year} Stadt Herne\n"
+                              "# Distributed under the same licence as herne-talente (EUPL-1.2).\n#")
+    catalog.language_team = f"{name} <{TEAM_ADDRESS}>"
+    catalog.last_translator = f"Übersetzungsteam Stadt Herne <{TEAM_ADDRESS}>"
+    catalog.msgid_bugs_address = TEAM_ADDRESS
+
+
 def new_catalog(template: Catalog, locale: str, domain: str = "messages") -> Catalog:
-    """A locale's empty catalog with every message of a template."""
+    """A locale's empty catalog with every message of a template, and the project's header."""
     catalog = Catalog(locale=locale, domain=domain, project=template.project, version=template.version,
-                      msgid_bugs_address=template.msgid_bugs_address, copyright_holder=template.copyright_holder)
+                      msgid_bugs_address=template.msgid_bugs_address, copyright_holder=template.copyright_holder,
+                      revision_date=datetime.now(timezone.utc))
+    project_header(catalog, locale)
     for message in template:
         if message.id:
             catalog.add(message.id, None, message.locations, auto_comments=message.auto_comments,

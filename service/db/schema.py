@@ -47,6 +47,9 @@ def _created(name: str) -> Column:
 
 metadata = MetaData()
 
+#: The roles a workbench account can have, as SQL for the CHECK constraint.
+ROLES_SQL = "('admin', 'translator', 'accessibility')"
+
 #: Accessibility feedback from the public form (holds e-mail addresses).
 feedback = Table(
     "feedback", metadata,
@@ -57,6 +60,12 @@ feedback = Table(
     Column("name", Text, nullable=False),
     Column("email", Text, nullable=False),
     Column("message", Text, nullable=False),
+    # The inbox: open until someone marks it handled, with a note (revision 0003).
+    Column("state", Text, nullable=False, server_default="open"),
+    Column("note", Text, nullable=False, server_default=EMPTY),
+    Column("handled_by", Text),
+    Column("handled_at", Text),
+    Index("feedback_state", "state", "created"),
 )
 
 #: One row per counted attempt; ``bucket`` is a hash, ``at`` seconds since the epoch.
@@ -74,9 +83,11 @@ wb_users = Table(
     Column("id", Integer, primary_key=True),
     Column("username", Text, nullable=False, unique=True),
     Column("password", Text, nullable=False),
-    Column("role", Text, CheckConstraint("role IN ('admin', 'translator')"), nullable=False),
+    Column("role", Text, CheckConstraint(f"role IN {ROLES_SQL}", name="wb_users_role"), nullable=False),
     Column("locales", Text, nullable=False, server_default=EMPTY),
     _created("created"),
+    # A removed account is kept (without its password) until the retention period ends (revision 0003).
+    Column("removed_at", Text),
 )
 
 #: Every change of a catalog entry made through the workbench.
@@ -111,4 +122,29 @@ wb_suggestions = Table(
     Column("handled_by", Text),
     Column("handled_at", Text),
     Index("wb_suggestions_queue", "locale", "state", "msgid"),
+)
+
+#: Notification e-mails, written in the transaction that stores what they tell about, sent and retried from here.
+mail_outbox = Table(
+    "mail_outbox", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("created"),
+    Column("topic", Text, nullable=False),  # feedback, suggestion
+    Column("ref_id", Integer, nullable=False),  # the row it tells about
+    Column("recipients", Text, nullable=False),  # comma-separated addresses
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("reply_to", Text, nullable=False, server_default=EMPTY),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt", Text, nullable=False),  # not before this moment (also a lease while sending)
+    Column("last_error", Text, nullable=False, server_default=EMPTY),
+    Column("sent_at", Text),
+    Index("mail_outbox_due", "sent_at", "next_attempt"),
+)
+
+#: When periodic work (the retention purge) last ran, shared by every worker and host.
+maintenance = Table(
+    "maintenance", metadata,
+    Column("name", Text, primary_key=True),
+    Column("last_run", Text, nullable=False),
 )

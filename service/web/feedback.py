@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import insert
 
-from .. import db, ratelimit
+from .. import db, inbox, maintenance, ratelimit
+from ..content import now
 from ..db.schema import feedback as feedback_table
 from ..core.text import clean_text, has_control
 from ..i18n import get_i18n
@@ -30,11 +31,16 @@ def validate(form: dict, max_length: int) -> tuple[dict, dict]:
     if not message:
         errors["message"] = gettext("Bitte schreiben Sie Ihre Nachricht.")
     elif len(message) < MIN_MESSAGE:
-        errors["message"] = gettext("Die Nachricht ist zu kurz. Bitte schreiben Sie mindestens %(n)s Zeichen.", n=MIN_MESSAGE)
+        errors["message"] = ngettext("Die Nachricht ist zu kurz. Bitte schreiben Sie mindestens %(num)s Zeichen.",
+                                     "Die Nachricht ist zu kurz. Bitte schreiben Sie mindestens %(num)s Zeichen.",
+                                     MIN_MESSAGE)
     elif len(message) > max_length:
-        errors["message"] = gettext("Die Nachricht ist zu lang. Bitte kürzen Sie sie auf höchstens %(n)s Zeichen.", n=max_length)
+        errors["message"] = ngettext("Die Nachricht ist zu lang. Bitte kürzen Sie sie auf höchstens %(num)s Zeichen.",
+                                     "Die Nachricht ist zu lang. Bitte kürzen Sie sie auf höchstens %(num)s Zeichen.",
+                                     max_length)
     if len(values["name"]) > MAX_NAME:
-        errors["name"] = gettext("Der Name ist zu lang (höchstens %(n)s Zeichen).", n=MAX_NAME)
+        errors["name"] = ngettext("Der Name ist zu lang (höchstens %(num)s Zeichen).",
+                                  "Der Name ist zu lang (höchstens %(num)s Zeichen).", MAX_NAME)
     if values["email"] and (len(values["email"]) > MAX_EMAIL or not EMAIL_RE.match(values["email"])):
         errors["email"] = gettext("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.org, "
                                    "oder lassen Sie das Feld leer.")
@@ -62,11 +68,15 @@ def submit(locale: str):
         status = 429 if "form" in errors else 400
         return html, status
     conn = db.get_db()
+    page = request.form.get("page", FEEDBACK_SLUG)[:80]
     with db.transaction(conn):
-        conn.execute(insert(feedback_table).values(
-            locale=locale, page=request.form.get("page", FEEDBACK_SLUG)[:80], name=values["name"],
-            email=values["email"], message=values["message"],
+        result = conn.execute(insert(feedback_table).values(
+            locale=locale, page=page, name=values["name"], email=values["email"], message=values["message"],
         ))
+        # The notification is stored with the message: both are kept, or neither (service.mail).
+        inbox.notify(conn, current_app.config, now(), int(result.inserted_primary_key[0]), locale, page,
+                     values["name"], values["email"], values["message"])
+    maintenance.wake()
     return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
 
+from .. import notices
 from ..content import Page, get_content
 from ..i18n import best_locale, display_name, format_value, get_i18n, text_direction
 from ..pagecache import cached_response
@@ -53,7 +54,6 @@ def render_page(locale: str, slug: str, **extra) -> str:
     content = get_content()
     page = find_page(slug)
     localized = localize_page(page, locale)
-    notice = localize_page(content.notice, locale) if content.notice else None
     nav = [(p, get_i18n().localize(p.nav, locale)) for p in content.pages.values()]
     published = format_value(f"date {page.published.isoformat()}", locale) if page.published else None
     return render_template(
@@ -62,7 +62,7 @@ def render_page(locale: str, slug: str, **extra) -> str:
         dir=text_direction(locale),
         page=page,
         lp=localized,
-        notice=notice,
+        notices=notices.localized(locale),
         nav=nav,
         published=published,
         alternates=alternates(page.url_slug),
@@ -89,6 +89,7 @@ def page(locale: str, slug: str) -> Response:
     find_page(slug)  # 404 before rendering anything
     if request.args.get("sent") and slug == "barrierefreiheit":
         return cached_response((), lambda: render_page(locale, slug, form_sent=True), cacheable=False)
+    # The revision names the live notices too (service.notices): one appears and goes on time.
     key = (locale, slug, get_i18n().revision(locale))
     return cached_response(key, lambda: render_page(locale, slug))
 

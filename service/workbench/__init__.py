@@ -1,9 +1,9 @@
-"""The translator workbench: accounts, catalog editing with safe saves, upload, audit log and readers' suggestions."""
+"""The workbench: accounts, catalog editing with safe saves, upload, audit log, readers' suggestions, feedback inbox."""
 from __future__ import annotations
 
 from flask import Flask
 
-from . import suggestions
+from . import inbox_views, suggestions  # inbox_views adds the feedback inbox's routes to bp
 from .store import Store
 from .views import bp
 

@@ -9,15 +9,18 @@ from functools import wraps
 from typing import Callable
 
 from flask import g, redirect, request, session, url_for
+from flask_babel import gettext, ngettext
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db, ratelimit
-from ..db.schema import rate_events, wb_users
+from ..db.schema import rate_events, utc_now, wb_users
+from ..core.messages import Np_
 from ..web.errors import Forbidden, N_
 
-ROLES = ("admin", "translator")
+#: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
+ROLES = ("admin", "translator", "accessibility")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -32,16 +35,16 @@ _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message is a German source string."""
 
-    def __init__(self, message: str, **params):
-        """Keep the source message and its parameters for translation later."""
-        super().__init__(message % params if params else message)
-        self.message = message
+    def __init__(self, message: str | tuple[str, str], **params):
+        """Keep the source message (or a singular and plural pair counted by ``num``) for translation later."""
+        self.message, self.plural = message if isinstance(message, tuple) else (message, None)
         self.params = params
+        super().__init__(self.message % params if params else self.message)
 
     def translated(self) -> str:
         """The message in the current language."""
-        from flask_babel import gettext
-
+        if self.plural is not None:
+            return ngettext(self.message, self.plural, self.params["num"])
         return gettext(self.message, **self.params)
 
 
@@ -71,8 +74,8 @@ class User:
 
 
 def _row_to_user(row: Row | None) -> User | None:
-    """Build a User from a row."""
-    if row is None:
+    """Build a User from a row (a removed account is no user)."""
+    if row is None or row.removed_at is not None:
         return None
     locales = tuple(x for x in row.locales.split(",") if x)
     return User(row.id, row.username, row.role, locales, row.password)
@@ -96,7 +99,8 @@ def parse_locales(value: str | None, allowed: list[str]) -> tuple[str, ...]:
 def check_password_rules(password: str) -> None:
     """Refuse passwords that are too short or too long."""
     if len(password) < MIN_PASSWORD:
-        raise AccountError(N_("Das Passwort braucht mindestens %(n)s Zeichen."), n=MIN_PASSWORD)
+        raise AccountError(Np_("Das Passwort braucht mindestens %(num)s Zeichen.",
+                               "Das Passwort braucht mindestens %(num)s Zeichen."), num=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise AccountError(N_("Das Passwort ist zu lang."))
 
@@ -113,7 +117,8 @@ def get_user_by_id(conn: Connection, user_id: int) -> User | None:
 
 def list_users(conn: Connection) -> list[User]:
     """Every user, by name."""
-    return [_row_to_user(r) for r in conn.execute(select(wb_users).order_by(wb_users.c.username))]
+    rows = conn.execute(select(wb_users).where(wb_users.c.removed_at.is_(None)).order_by(wb_users.c.username))
+    return [_row_to_user(r) for r in rows]
 
 
 def add_user(conn: Connection, username: str, password: str, role: str, locales: tuple[str, ...]) -> User:
@@ -121,10 +126,12 @@ def add_user(conn: Connection, username: str, password: str, role: str, locales:
     if not USERNAME_RE.match(username):
         raise AccountError(N_("Benutzernamen haben 2 bis 64 Zeichen: Buchstaben, Ziffern und ._@-"))
     if role not in ROLES:
-        raise AccountError(N_("Die Rolle muss admin oder translator sein."))
+        raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
     check_password_rules(password)
     try:
         with db.transaction(conn):
+            # A removed account of the same name, kept for the retention period, makes way for the new one.
+            conn.execute(delete(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_not(None)))
             conn.execute(insert(wb_users).values(
                 username=username, password=generate_password_hash(password, method="scrypt"), role=role,
                 locales=",".join(locales),
@@ -135,9 +142,10 @@ def add_user(conn: Connection, username: str, password: str, role: str, locales:
 
 
 def remove_user(conn: Connection, username: str) -> bool:
-    """Delete a user; return False if there was none."""
+    """Remove a user at once (no login, no session); the row without its password is purged after retention."""
     with db.transaction(conn):
-        result = conn.execute(delete(wb_users).where(wb_users.c.username == username))
+        result = conn.execute(update(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_(None))
+                              .values(removed_at=utc_now(), password=""))
     return result.rowcount > 0
 
 
@@ -145,7 +153,7 @@ def set_password(conn: Connection, username: str, password: str) -> bool:
     """Give a user a new password (which ends their sessions)."""
     check_password_rules(password)
     with db.transaction(conn):
-        result = conn.execute(update(wb_users).where(wb_users.c.username == username)
+        result = conn.execute(update(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_(None))
                               .values(password=generate_password_hash(password, method="scrypt")))
     return result.rowcount > 0
 
@@ -153,7 +161,7 @@ def set_password(conn: Connection, username: str, password: str) -> bool:
 def set_access(conn: Connection, username: str, role: str | None, locales: tuple[str, ...] | None) -> bool:
     """Change a user's role and/or locales."""
     if role is not None and role not in ROLES:
-        raise AccountError(N_("Die Rolle muss admin oder translator sein."))
+        raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
     with db.transaction(conn):  # read and write together: a concurrent change is not half overwritten
         user = get_user_by_name(conn, username)
         if user is None:

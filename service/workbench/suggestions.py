@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from ..core.text import clean_text, has_control
-from .. import db, ratelimit
-from ..content import get_content
+from .. import db, mail, maintenance, ratelimit
+from ..content import get_content, now
 from ..i18n import get_i18n, text_direction
 from ..db.schema import utc_now, wb_suggestions
 from ..localized import localize_block
@@ -28,20 +28,36 @@ def validate(text: str) -> str | None:
     if len(text) < MIN_LENGTH:
         return str(lazy_gettext("Bitte schreiben Sie Ihren Vorschlag."))
     if len(text) > MAX_LENGTH:
-        return str(lazy_gettext("Der Vorschlag ist zu lang. Bitte kürzen Sie ihn auf höchstens %(n)s Zeichen.",
-                                n=MAX_LENGTH))
+        return ngettext("Der Vorschlag ist zu lang. Bitte kürzen Sie ihn auf höchstens %(num)s Zeichen.",
+                        "Der Vorschlag ist zu lang. Bitte kürzen Sie ihn auf höchstens %(num)s Zeichen.", MAX_LENGTH)
     if has_control(text):
         return str(lazy_gettext("Der Text enthält unzulässige Steuerzeichen."))
     return None
 
 
 def store(conn: Connection, locale: str, slug: str, block_id: str, msgid: str, shown: str, text: str) -> int:
-    """Save one suggestion in the queue of its locale."""
+    """Save one suggestion in the queue of its locale (and, in the same transaction, the e-mail to its translators)."""
     with db.transaction(conn):
         result = conn.execute(insert(wb_suggestions).values(
             locale=locale, slug=slug, block_id=block_id, msgid=msgid, shown=shown, text=text,
         ))
-    return int(result.inserted_primary_key[0])
+        sid = int(result.inserted_primary_key[0])
+        _notify(conn, sid, locale, slug, msgid, shown, text)
+    return sid
+
+
+def _notify(conn: Connection, sid: int, locale: str, slug: str, msgid: str, shown: str, text: str) -> None:
+    """Queue the e-mail to the locale's translators (MAIL_SUGGESTIONS_TO) about a new suggestion."""
+    config = current_app.config
+    site = ((config.get("OPERATOR") or {}).get("site_url") or "").rstrip("/")
+    body = "\n".join([
+        f"Eine Leserin oder ein Leser schlägt eine bessere Übersetzung vor (Sprache {locale}, Seite {slug}).",
+        "", "Deutsches Original:", msgid, "", "Angezeigt:", shown, "", "Vorschlag:", text, "",
+        f"Warteschlange: {site}/translate/{locale}/suggestions",
+    ])
+    recipients = list((config.get("MAIL_SUGGESTIONS_TO") or {}).get(locale) or [])
+    mail.enqueue(conn, config, now(), "suggestion", sid, recipients, f"Übersetzungsvorschlag ({locale}, Nr. {sid})",
+                 body)
 
 
 def queue(conn: Connection, locale: str, msgid: str | None = None, state: str = "open") -> list[Row]:
@@ -106,6 +122,7 @@ def suggest(locale: str, slug: str, block_id: str):
             status = 429
         if error is None:
             store(db.get_db(), locale, page.slug, block.id, block.msgid, localized.text, text)
+            maintenance.wake()
             return redirect(url_for("suggest.suggest", locale=locale, slug=slug, block_id=block_id, sent=1), 303)
     html = render_template(
         "workbench/suggest_public.html", locale=locale, dir=text_direction(locale), page=page, block=block,

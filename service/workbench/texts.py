@@ -1,11 +1,11 @@
 """What the workbench tells translators about refused edits and uploads: German sources, translated when shown."""
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from .. import catalogs
 from ..catalogs import Finding
-from ..core.messages import N_
+from ..core.messages import N_, Np_
 from .store import UploadRejected
 
 #: The German source message for each check's finding (%(expected)s lists what the source has).
@@ -17,7 +17,8 @@ FINDINGS = {
                         "Falsch oder überzählig: %(extra)s"),
     "whitespace": N_("Die Übersetzung darf nicht mit einem Leerzeichen oder Zeilenumbruch beginnen oder enden."),
     "control": N_("Die Übersetzung enthält unzulässige Steuerzeichen."),
-    "length": N_("Die Übersetzung ist zu lang (höchstens %(n)s Zeichen)."),
+    "length": Np_("Die Übersetzung ist zu lang (höchstens %(num)s Zeichen).",
+                  "Die Übersetzung ist zu lang (höchstens %(num)s Zeichen)."),
     "plurals": N_("Bitte füllen Sie jede Pluralform aus."),
     "empty": N_("Bitte geben Sie eine Übersetzung ein."),
 }
@@ -49,6 +50,8 @@ def finding_text(finding: Finding) -> str:
     source = FINDINGS.get(finding.check)
     if source is None:
         return gettext(OTHER_FINDING, problem=catalogs.describe(finding))
+    if isinstance(source, tuple):  # counted: the number is what the source allows
+        return ngettext(*source, int(finding.expected[0]) if finding.expected else 0)
     return gettext(source, expected=_listing(finding.expected), missing=_listing(finding.missing),
                    extra=_listing(finding.extra), n=finding.expected[0] if finding.expected else "")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from .. import db
 from ..content import get_content
@@ -328,8 +328,12 @@ def upload(locale: str):
         return render_template("workbench/upload.html", loc=loc, limit_kb=_upload_limit() // 1024,
                                error=texts.upload_reason(exc), details=texts.upload_details(exc)), \
             413 if exc.reason == "too-large" else 400
-    flash(gettext("Datei übernommen: %(changed)s Einträge geändert, %(unknown)s unbekannte Einträge übersprungen.",
-                  changed=result["changed"], unknown=result["unknown"]), "ok")
+    flash(" ".join([
+        gettext("Datei übernommen."),
+        ngettext("%(num)s Eintrag geändert.", "%(num)s Einträge geändert.", result["changed"]),
+        ngettext("%(num)s unbekannter Eintrag übersprungen.", "%(num)s unbekannte Einträge übersprungen.",
+                 result["unknown"]),
+    ]), "ok")
     if result["conflicts"]:
         flash(gettext("Nicht übernommen, weil sie nach Ihrem Download hier geändert wurden: %(entries)s. "
                       "Bitte prüfen Sie diese Einträge im Editor.",
@@ -412,4 +416,4 @@ def users():
         if not errors:
             return redirect(url_for("workbench.users"), 303)
     return render_template("workbench/users.html", users=auth.list_users(conn), locales=target_locales(),
-                           errors=errors, roles=auth.ROLES), (400 if errors else 200)
+                           errors=errors, roles=auth.ROLES, min_password=auth.MIN_PASSWORD), (400 if errors else 200)

@@ -1,0 +1,130 @@
+"""The accessibility feedback inbox: list and filter, show, mark handled with a note, export as CSV, erase, notify."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import Connection, Row, delete, func, or_, select, update
+
+from . import db, mail
+from .db.schema import feedback
+
+#: The filters of the inbox: state -> rows it shows.
+STATES = ("open", "handled", "all")
+#: Roles that may read feedback (it holds names and e-mail addresses).
+READER_ROLES = ("admin", "accessibility")
+#: The CSV columns, in order.
+CSV_FIELDS = ("id", "created", "state", "locale", "page", "name", "email", "message", "note", "handled_by",
+              "handled_at")
+#: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+MAX_NOTE = 5000
+
+
+class InvalidNote(ValueError):
+    """A handling note is too long."""
+
+
+def can_read(role: str | None) -> bool:
+    """Tell whether an account of this role may see the inbox."""
+    return role in READER_ROLES
+
+
+def _filtered(state: str, locale: str | None, text: str | None):
+    """The WHERE conditions of a filter."""
+    where = []
+    if state in ("open", "handled"):
+        where.append(feedback.c.state == state)
+    if locale:
+        where.append(feedback.c.locale == locale)
+    if text:
+        needle = f"%{text.lower()}%"
+        where.append(or_(func.lower(feedback.c.message).like(needle), func.lower(feedback.c.name).like(needle),
+                         func.lower(feedback.c.email).like(needle), func.lower(feedback.c.note).like(needle)))
+    return where
+
+
+def search(conn: Connection, state: str = "open", locale: str | None = None, text: str | None = None,
+           limit: int | None = None, offset: int = 0) -> list[Row]:
+    """Feedback matching a filter, newest first."""
+    query = select(feedback).where(*_filtered(state, locale, text)).order_by(feedback.c.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(conn.execute(query))
+
+
+def count(conn: Connection, state: str = "open", locale: str | None = None, text: str | None = None) -> int:
+    """How many messages match a filter."""
+    return int(conn.scalar(select(func.count()).select_from(feedback).where(*_filtered(state, locale, text))) or 0)
+
+
+def get(conn: Connection, feedback_id: int) -> Row | None:
+    """One message, or None."""
+    return conn.execute(select(feedback).where(feedback.c.id == feedback_id)).first()
+
+
+def locales(conn: Connection) -> list[str]:
+    """The locales that feedback arrived in."""
+    return [loc for (loc,) in conn.execute(select(feedback.c.locale).distinct().order_by(feedback.c.locale))]
+
+
+def mark(conn: Connection, feedback_id: int, handled: bool, username: str, note: str, now: dt.datetime) -> bool:
+    """Mark a message handled (or open again) and keep the note; False when there is no such message."""
+    if len(note) > MAX_NOTE:
+        raise InvalidNote(note[:40])
+    values: dict[str, Any] = {"note": note, "state": "open", "handled_by": None, "handled_at": None}
+    if handled:
+        values.update(state="handled", handled_by=username, handled_at=mail.stamp(now))
+    with db.transaction(conn):
+        result = conn.execute(update(feedback).where(feedback.c.id == feedback_id).values(**values))
+    return result.rowcount > 0
+
+
+def erase(conn: Connection, feedback_ids: list[int]) -> int:
+    """Delete messages and the notifications about them (a request for erasure, or the purge)."""
+    if not feedback_ids:
+        return 0
+    with db.transaction(conn):
+        mail.forget(conn, "feedback", feedback_ids)
+        return conn.execute(delete(feedback).where(feedback.c.id.in_(feedback_ids))).rowcount
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading formula character is escaped with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(rows: Iterable[Row]) -> str:
+    """Messages as CSV (RFC 4180 quoting, every cell formula-safe), with a header row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    for row in rows:
+        writer.writerow([safe_cell(getattr(row, name)) for name in CSV_FIELDS])
+    return buffer.getvalue()
+
+
+def notify(conn: Connection, config: Mapping[str, Any], now: dt.datetime, feedback_id: int, locale: str, page: str,
+           name: str, email: str, message: str) -> int | None:
+    """Queue the e-mail to the accessibility contact about a new message (inside the caller's transaction)."""
+    site = ((config.get("OPERATOR") or {}).get("site_url") or "").rstrip("/")
+    link = f"{site}/translate/feedback/{feedback_id}" if site else f"/translate/feedback/{feedback_id}"
+    body = "\n".join([
+        "Über das Formular der Erklärung zur Barrierefreiheit ist eine Rückmeldung eingegangen.",
+        "",
+        f"Nummer: {feedback_id}",
+        f"Sprache der Seite: {locale}",
+        f"Seite: {page}",
+        f"Name: {name or '(nicht angegeben)'}",
+        f"E-Mail: {email or '(nicht angegeben)'}",
+        "",
+        "Nachricht:",
+        message,
+        "",
+        f"Im Posteingang bearbeiten: {link}",
+    ])
+    return mail.enqueue(conn, config, now, "feedback", feedback_id, list(config.get("MAIL_FEEDBACK_TO") or []),
+                        f"Barriere gemeldet (Nr. {feedback_id}, {locale})", body, reply_to=email)

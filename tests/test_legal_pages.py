@@ -1,0 +1,162 @@
+"""The accessibility statement, the privacy page and Leichte Sprache: the operator's settings in all eight locales."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from babel.dates import format_date
+
+from service import create_app
+from service.config import SHIPPED_LOCALES
+
+from .html import find
+
+OPERATOR = {
+    "controller_name": "Stadt Herne – Der Oberbürgermeister",
+    "controller_address": "Friedrich-Ebert-Platz 2, 44623 Herne",
+    "controller_email": "stadtverwaltung@herne.invalid",
+    "controller_phone": "+49 2323 16-0",
+    "dpo_name": "Behördliche Datenschutzbeauftragte der Stadt Herne",
+    "dpo_address": "Rathaus, 44623 Herne",
+    "dpo_email": "datenschutz@herne.invalid",
+    "accessibility_email": "barrierefreiheit@herne.invalid",
+    "accessibility_phone": "+49 2323 16-4711",
+    "responsible_office": "Fachbereich Schule und Weiterbildung",
+    "hosting_provider": "Kommunales Rechenzentrum Herne-Ruhr",
+    "site_url": "https://bildung.herne.invalid",
+    "statement_prepared": "2026-11-26",
+    "statement_reviewed": "2026-11-30",
+}
+#: What each locale calls the first placeholder of the statement.
+CONTROLLER_PLACEHOLDER = {
+    "de": "[Name der Behörde eintragen]", "en": "[Enter the name of the authority]", "tr": "[Kurumun adını girin]",
+    "ar": "[أدخلوا اسم الجهة]", "pl": "[Wpisać nazwę urzędu]", "uk": "[Вкажіть назву установи]",
+    "ro": "[Introduceți numele instituției]", "ru": "[Укажите название учреждения]",
+}
+
+
+@pytest.fixture
+def configured(app_config):
+    """The app with every operator setting filled in (as FLASK_OPERATOR__* would)."""
+    return create_app({**app_config, "OPERATOR": OPERATOR})
+
+
+def text_of(html: str) -> str:
+    """The main content's text, whitespace collapsed."""
+    return " ".join(find(html, "main")[0].text.split())
+
+
+def long_date(iso: str, locale: str) -> str:
+    """A date as the pages format it (British English for en)."""
+    text = format_date(dt.date.fromisoformat(iso), format="long", locale={"en": "en_GB"}.get(locale, locale))
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_statement_names_the_operator_in_every_locale(configured, locale):
+    """Controller, site, office, contacts, both dates in the locale's format, the Ombudsstelle and its link."""
+    response = configured.test_client().get(f"/{locale}/barrierefreiheit")
+    assert response.status_code == 200
+    html, text = response.text, text_of(response.text)
+    for key in ("controller_name", "site_url", "responsible_office", "accessibility_email", "accessibility_phone"):
+        assert OPERATOR[key] in text, (locale, key)
+    assert long_date("2026-11-26", locale) in text and long_date("2026-11-30", locale) in text
+    assert "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen" in text
+    assert "ombudsstelle-barrierefreie-it@mags.nrw.de" in text
+    assert find(html, "a", href="https://www.lbbp.nrw.de/ombudsstelle")
+    assert "EN 301 549" in text and "(WCAG) 2.1" in text and "2.4.6" in text and "3.3.2" in text
+    assert "BGG NRW" in text and "BITV NRW" in text
+    easy = find(html, "a", href=f"/{locale}/leichte-sprache")
+    assert any("easy-link" in p.attrs.get("class", "") for e in easy for p in e.parents)
+    assert "[" not in text.replace("[%", "")  # no placeholder left
+    assert find(html, "form", action=f"/{locale}/barrierefreiheit#feedback")
+
+
+def test_statement_uses_the_model_statement_wording_in_german(configured):
+    """The compliance status, the headings and the method in the words of Implementing Decision (EU) 2018/1523."""
+    text = text_of(configured.test_client().get("/de/barrierefreiheit").text)
+    for words in ("Stand der Vereinbarkeit mit den Anforderungen", "teilweise mit der BITV NRW vereinbar",
+                  "Nicht barrierefreie Inhalte", "Erstellung dieser Erklärung", "Selbstbewertung",
+                  "Feedback und Kontakt", "Durchsetzungsverfahren", "§§ 10d und 10e BGG NRW"):
+        assert words in text, words
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_privacy_page_names_controller_dpo_recipients_periods_and_authority(configured, locale):
+    """Every Art. 13 item with the configured names; the retention periods come from the configuration."""
+    html = configured.test_client().get(f"/{locale}/datenschutz").text
+    text = text_of(html)
+    for key in ("controller_name", "controller_address", "controller_email", "controller_phone", "dpo_name",
+                "dpo_address", "dpo_email", "hosting_provider"):
+        assert OPERATOR[key] in text, (locale, key)
+    assert "Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen (LDI NRW)" in text
+    assert "poststelle@ldi.nrw.de" in text and find(html, "a", href="https://www.ldi.nrw.de")
+    for number in ("365", "180", "730", "90", "30", "7"):  # the default periods, in days
+        assert f"{number}\u00a0" in text or f"{number} " in text, (locale, number)
+    for article in ("13", "15", "16", "17", "18", "21", "28", "77"):
+        assert article in text
+    assert "HMAC" in text and "localStorage" in text and "gTTS" in text and "TDDDG" in text
+
+
+def test_privacy_page_states_configured_periods(app_config):
+    """Changed periods are what the page says (German: 200 Tage, 2 Stunden)."""
+    app = create_app({**app_config, "RETENTION": {"feedback": 200}, "RATE_LIMIT_RETENTION": 7200})
+    text = text_of(app.test_client().get("/de/datenschutz").text)
+    assert "200 Tage nach dem Abschluss der Bearbeitung" in text
+    assert "nach höchstens 2 Stunden" in text
+    assert "nach 730 Tage" in text or "nach 730 Tagen" in text
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_unset_settings_show_marked_placeholders_in_the_locale(client, locale):
+    """Without configuration the pages show bracketed placeholders, translated, never an empty gap."""
+    text = text_of(client.get(f"/{locale}/barrierefreiheit").text)
+    assert CONTROLLER_PLACEHOLDER[locale] in text
+
+
+def test_production_start_warns_about_unset_settings(app_config, caplog):
+    """Outside TESTING and debug, start-up logs which settings are missing; with all set, it does not."""
+    with caplog.at_level(logging.WARNING, logger="service.operator"):
+        create_app({**app_config, "TESTING": False})
+    warned = [r.getMessage() for r in caplog.records if r.name == "service.operator"]
+    assert len(warned) == 1 and "controller_name" in warned[0] and "statement_reviewed" in warned[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="service.operator"):
+        create_app({**app_config, "TESTING": False, "OPERATOR": OPERATOR})
+        create_app(app_config)  # under TESTING: no warning either
+    assert [r for r in caplog.records if r.name == "service.operator"] == []
+
+
+def test_a_statement_date_that_is_no_date_stops_the_start(app_config):
+    """A typo in a date fails loudly at start, naming the setting."""
+    with pytest.raises(ValueError, match="statement_prepared"):
+        create_app({**app_config, "OPERATOR": {"statement_prepared": "26.11.2026"}})
+
+
+def test_leichte_sprache_page(configured):
+    """Larger text, explains Website, Cookie and Daten, says how to report a barrier and whom to contact."""
+    html = configured.test_client().get("/de/leichte-sprache").text
+    article = find(html, "article")[0]
+    assert article.attrs["data-kind"] == "easy"
+    assert find(html, "link", href="/static/city.css")
+    text = text_of(html)
+    for words in ("Ein anderes Wort dafür ist: Website.", "Ein Cookie ist eine kleine Datei.",
+                  "Daten sind Angaben über Sie.", "Eine Barriere melden", "barrierefreiheit@herne.invalid",
+                  "+49 2323 16-4711", "Fachbereich Schule und Weiterbildung", "ombudsstelle-barrierefreie-it@mags.nrw.de"):
+        assert words in text, words
+
+
+def test_leichte_sprache_sentences_are_short(configured):
+    """Netzwerk Leichte Sprache: one statement per item, short sentences (at most 15 words each)."""
+    html = configured.test_client().get("/de/leichte-sprache").text
+    for item in find(html, "li", class_="block"):
+        sentences = [s for s in item.text.replace("?", ".").split(".") if s.strip()]
+        assert all(len(s.split()) <= 15 for s in sentences), item.text
+
+
+def test_feedback_form_points_to_the_privacy_page(client):
+    """Art. 13 at the moment of collection: the form links to the privacy page in the visitor's language."""
+    html = client.get("/en/barrierefreiheit").text
+    link = find(html, "a", href="/en/datenschutz")
+    assert any("privacy notice" in a.text for a in link)
