@@ -15,6 +15,7 @@ from .cli import db as db_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import users as users_cli
+from .cli import voices as voices_cli
 from .web import audio as audio_views
 from .web import errors, feedback, pages
 
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     app.extensions["locks"] = FileLocks(app.config["LOCK_DIR"])
+    app.extensions["app_factory"] = create_app  # `flask audio build` workers make their own app with it
 
     # Bottom to top: each subsystem's init_app sets up only itself.
     errors.init_app(app)
@@ -55,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
-    for group in (audio_cli.audio_cli, db_cli.db_cli, i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli):
+    for group in (audio_cli.audio_cli, db_cli.db_cli, i18n_cli.i18n_cli, mt_cli.mt_cli, users_cli.users_cli,
+                  voices_cli.voices_cli):
         app.cli.add_command(group)
     return app

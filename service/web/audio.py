@@ -6,6 +6,7 @@ import re
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_file
 
 from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, ensure_entry, page_segments
+from ..audio.warm import warm_after
 from ..i18n import get_i18n
 from ..tts import get_tts
 from .errors import N_, NotFound, Unavailable
@@ -46,6 +47,8 @@ def serve(locale: str, slug: str, name: str) -> Response:
         if audio_key(locale, page_segments(locale, slug, audio_id)) != key:
             raise NotFound()  # tampered or outdated hash: only published text is ever spoken
         entry = ensure_entry(locale, slug, audio_id)
+        if ext == "mp3":
+            warm_after(locale, slug, audio_id)  # the rest of the page is synthesized in the background
     except AudioNotPublished:
         raise NotFound() from None
     except AudioUnavailable as exc:
@@ -69,13 +72,10 @@ def serve(locale: str, slug: str, name: str) -> Response:
 
 @bp.route("/healthz")
 def health() -> tuple[Response, int]:
-    """Each speech backend's state, and which locale uses which, as JSON."""
+    """Each speech backend's state, and which locale uses which (and why espeak-ng stands in), as JSON."""
     tts = get_tts()
-    locales = {
-        loc: {"backend": tts.backend_name(loc), "available": tts.available(loc)}
-        for loc in current_app.config["SHIPPED_LOCALES"]
-    }
-    ok = all(v["available"] for v in locales.values())
+    locales = {loc: tts.locale_state(loc) for loc in current_app.config["SHIPPED_LOCALES"]}
+    ok = all(v["available"] and "fallback" not in v for v in locales.values())  # a voice standing in is degraded
     body = {"status": "ok" if ok else "degraded", "backends": tts.states(), "locales": locales}
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
