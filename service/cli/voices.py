@@ -90,5 +90,5 @@ def remove_command(name: str) -> None:
     except (VoiceError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     users = sorted(loc for loc, v in _backend().voices.items() if v == voice.name)
-    note = f"; {', '.join(users)} now fall back to espeak-ng unless a package ships it" if users else ""
+    note = f"; espeak-ng now reads {', '.join(users)} (unless a package ships {voice.name})" if users else ""
     click.echo(f"removed {voice.name}{note}")
