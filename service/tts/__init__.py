@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis
+from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis, VoicedBackend
 
-__all__ = ["Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "get_tts", "init_app"]
+__all__ = [
+    "Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "VoicedBackend", "get_tts", "init_app",
+]
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +78,10 @@ class TTS:
         """Why the locale is spoken by espeak-ng instead of its configured backend (a voice's state), or None."""
         name = self.backend_name(locale)
         backend = self.backends[name]
-        usable = getattr(backend, "usable", None)
-        if name == FALLBACK or usable is None or usable(locale):
+        if name == FALLBACK or not isinstance(backend, VoicedBackend) or backend.usable(locale):
             return None
-        status = getattr(backend, "status", None)
-        voice = getattr(backend, "voices", {}).get(locale)
-        return status(voice)[0] if status and voice else "unavailable"
+        voice = backend.voices.get(locale)
+        return backend.status(voice)[0] if voice else "unavailable"
 
     def backend_for(self, locale: str) -> Backend:
         """The backend that speaks a page of this locale now (espeak-ng when the configured voice cannot)."""
@@ -117,9 +117,9 @@ class TTS:
     def locale_state(self, locale: str) -> dict[str, Any]:
         """What speaks a locale: configured backend and voice, the one serving now, and why it differs."""
         info: dict[str, Any] = {"backend": self.backend_name(locale), "available": self.available(locale)}
-        voice = getattr(self.backends[self.backend_name(locale)], "voices", {})
-        if isinstance(voice, dict) and info["backend"] in VOICED and locale in voice:
-            info["voice"] = voice[locale]
+        backend = self.backends[info["backend"]]
+        if isinstance(backend, VoicedBackend) and locale in backend.voices:
+            info["voice"] = backend.voices[locale]
         reason = self.fallback_reason(locale)
         info["serving"] = FALLBACK if reason else info["backend"]
         if reason:
