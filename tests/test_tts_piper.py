@@ -139,10 +139,10 @@ def test_espeak_and_piper_alternate_in_one_process(piper, espeak):
     for _ in range(2):
         en = piper.synthesize("Everyone should develop their talents.", piper.languages()["en"])
         de = espeak.synthesize("Die Stadt Herne investiert in ihre Schulen.", "de")
-        # espeak-ng varies by a few samples from run to run; its German voice and words stay the same
-        assert abs(de.duration_ms - de_before.duration_ms) < 5
+        # espeak-ng varies by some milliseconds from run to run; its German voice and words stay the same
+        assert abs(de.duration_ms - de_before.duration_ms) < 0.02 * de_before.duration_ms
         assert [w.text_start for w in de.words] == [w.text_start for w in de_before.words]
-        assert all(abs(a.start - b.start) < 5 for a, b in zip(de.words, de_before.words))
+        assert all(abs(a.start - b.start) < 40 for a, b in zip(de.words, de_before.words))
         assert [w.text_start for w in en.words] == [0, 9, 16, 24, 30]
         assert 1500 < en.duration_ms < 4500
         ru = espeak.synthesize("Город Херне.", "ru")
