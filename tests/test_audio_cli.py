@@ -36,14 +36,13 @@ def test_cli_build_stats_prune(app, runner):
 
 def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
     """Two worker processes build every file; a second run finds them all and synthesizes nothing."""
-    args = ["audio", "build", "--locale", "de", "--locale", "en", "--page", "datenschutz", "--jobs", "2"]
+    args = ["audio", "build", "--locale", "en", "--page", "datenschutz", "--jobs", "2"]
     r = runner.invoke(args=args)
     assert r.exit_code == 0, r.output
-    assert "12 audio files: 0 already cached, 12 to synthesize" in r.output and "12 synthesized" in r.output
-    cache = app.extensions["audio_cache"]
-    assert len(cache.entries("de")) == 6 and len(cache.entries("en")) == 6
+    assert "6 audio files: 0 already cached, 6 to synthesize" in r.output and "6 synthesized" in r.output
+    assert len(app.extensions["audio_cache"].entries("en")) == 6
     r = runner.invoke(args=args)
-    assert r.exit_code == 0 and "12 audio files: 12 already cached, 0 to synthesize" in r.output
+    assert r.exit_code == 0 and "6 audio files: 6 already cached, 0 to synthesize" in r.output
 
 
 def test_cli_build_reports_each_failure_then_fails(app, runner):

@@ -5,6 +5,8 @@ import pytest
 
 from service import create_app
 from service.audio.publish import audio_urls, page_segments
+from service.tts import piper as piper_module
+from service.tts.base import BackendUnavailable
 from service.tts.text import word_starts
 from service.tts.voices import VoiceStore
 
@@ -145,3 +147,17 @@ def test_piper_needs_a_voice_per_locale(app_config):
     with pytest.raises(ValueError, match="only piper takes a voice"):
         create_app({**app_config, "TTS_BACKENDS": {"de": "espeak:de"}})
 
+
+
+def test_without_piper_installed_english_falls_back(app, client, monkeypatch):
+    """Without the optional extra, the Piper locale is spoken by espeak-ng and health says "unavailable"."""
+    def missing():
+        """What the backend meets when piper-tts is not installed."""
+        raise BackendUnavailable("piper-tts is not installed (pip install -e .[piper])")
+
+    monkeypatch.setattr(piper_module, "_engine", missing)
+    assert client.get(f"/en/{SLUG}").status_code == 200
+    _, timings = fetch(client, app)
+    assert timings["backend"] == "espeak"
+    body = client.get("/healthz").get_json()
+    assert body["locales"]["en"]["fallback"] == "unavailable" and body["backends"]["piper"]["available"] is False

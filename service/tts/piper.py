@@ -11,20 +11,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from importlib.metadata import version as dist_version
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from .align import ALIGN_VERSION, label_stream, word_spans
 from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis
 from .voices import VoiceError, VoiceFiles, VoiceStore, read_config
 
-try:
-    import numpy as np
-    import onnx
-    import onnxruntime
-    from piper import PiperConfig, PiperVoice, SynthesisConfig
-    from piper.patch_voice_with_alignment import add_alignment_output
-except ImportError:  # the optional extra is not installed: the backend says so in its state
-    np = onnx = onnxruntime = PiperConfig = PiperVoice = SynthesisConfig = add_alignment_output = None
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +36,32 @@ WORD_MEMO = 20000
 #: What a voice says once after loading: proves that it speaks and gives alignments, and warms
 #: onnxruntime up (its first run of a sentence-sized input is slow), so a listener never waits for that.
 PROBE_TEXT = "Herne, 2024: Stadt der Talente, Schulen und Menschen in Herne."
+
+
+#: piper-tts and its helpers, imported on first use (onnxruntime alone costs ~50 MB in every process).
+_ENGINE: dict[str, Any] = {}
+
+
+def _engine() -> SimpleNamespace:
+    """Import piper-tts, onnx, onnxruntime and numpy once; raise BackendUnavailable when the extra is missing."""
+    if "ns" in _ENGINE:
+        return _ENGINE["ns"]
+    if "error" in _ENGINE:
+        raise BackendUnavailable(_ENGINE["error"])
+    try:
+        import numpy
+        import onnx
+        import onnxruntime
+        from piper import PiperConfig, PiperVoice, SynthesisConfig
+        from piper.patch_voice_with_alignment import add_alignment_output
+    except ImportError as exc:  # the optional extra is not installed: the backend says so in its state
+        _ENGINE["error"] = f"piper-tts is not installed (pip install -e .[piper]): {exc}"
+        raise BackendUnavailable(_ENGINE["error"]) from exc
+    _ENGINE["ns"] = SimpleNamespace(
+        np=numpy, onnx=onnx, onnxruntime=onnxruntime, PiperConfig=PiperConfig, PiperVoice=PiperVoice,
+        SynthesisConfig=SynthesisConfig, add_alignment_output=add_alignment_output,
+    )
+    return _ENGINE["ns"]
 
 
 @dataclass
@@ -92,7 +111,11 @@ class PiperBackend:
 
     def available(self) -> bool:
         """Whether piper-tts is installed (each voice is checked on its own)."""
-        return PiperVoice is not None
+        try:
+            _engine()
+            return True
+        except BackendUnavailable:
+            return False
 
     def languages(self) -> dict[str, str]:
         """Locale -> voice id: a Piper voice ``name@content-hash`` where one is usable, else ``espeak:<voice>``."""
@@ -215,7 +238,7 @@ class PiperBackend:
         started = time.perf_counter()
         try:
             voice = _open_voice(files, self.threads)
-            probe = next(iter(voice.synthesize(PROBE_TEXT, SynthesisConfig(), include_alignments=True)))
+            probe = next(iter(voice.synthesize(PROBE_TEXT, _engine().SynthesisConfig(), include_alignments=True)))
             if probe.phoneme_id_samples is None:
                 raise BackendError("the model gives no phoneme alignments (is the onnx package installed?)")
         except (VoiceError, BackendError) as exc:
@@ -245,7 +268,7 @@ class PiperBackend:
         """Synthesize sentence by sentence; time each word by the samples of the phonemes it was aligned with."""
         voice = loaded.voice
         speed = min(MAX_SPEED, max(MIN_SPEED, float(speed)))
-        config = SynthesisConfig(length_scale=voice.config.length_scale / speed, volume=VOLUME)
+        config = _engine().SynthesisConfig(length_scale=voice.config.length_scale / speed, volume=VOLUME)
         rate = voice.config.sample_rate
         pcm: list[bytes] = []
         stream: list[str] = []
@@ -307,20 +330,21 @@ def _open_voice(files: VoiceFiles, threads: int) -> Any:
     Piper's loader takes no session options; onnxruntime's default (a spinning thread per core)
     made two busy processes on two cores twice as slow, one thread each kept both at full speed.
     """
-    config = PiperConfig.from_dict(read_config(files.config))
-    model = onnx.load(str(files.model))
+    eng = _engine()
+    config = eng.PiperConfig.from_dict(read_config(files.config))
+    model = eng.onnx.load(str(files.model))
     try:
-        add_alignment_output(model)  # expose the samples per phoneme id, in memory only
+        eng.add_alignment_output(model)  # expose the samples per phoneme id, in memory only
     except ValueError:  # already exported with alignments
         pass
-    options = onnxruntime.SessionOptions()
+    options = eng.onnxruntime.SessionOptions()
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
-                                           providers=["CPUExecutionProvider"])
-    return PiperVoice(session=session, config=config)
+    session = eng.onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+    return eng.PiperVoice(session=session, config=config)
 
 
 def _samples_per_phoneme(voice: Any, chunk: Any) -> list[int]:
@@ -363,6 +387,7 @@ def _resampled(syn: Synthesis) -> Synthesis:
     """The same synthesis at OUTPUT_RATE (times in ms do not change)."""
     if syn.pcm is None or syn.sample_rate == OUTPUT_RATE:
         return syn
+    np = _engine().np
     src = np.frombuffer(syn.pcm, dtype=np.int16).astype(np.float32)
     n = int(round(len(src) * OUTPUT_RATE / syn.sample_rate))
     out = np.interp(np.linspace(0, len(src) - 1, n), np.arange(len(src)), src) if len(src) else src
