@@ -108,6 +108,13 @@ def test_speed_changes_duration(piper, spoken):
     assert len(fast.words) == len(SHOWN)
 
 
+def test_text_without_sounds_is_silence_not_a_failure(piper):
+    """Only signs ("…") give a short silence without words, and the voice stays in service."""
+    syn = piper.synthesize("… —", piper.languages()["en"])
+    assert syn.words == [] and 0 < syn.duration_ms <= 200 and set(syn.pcm) == {0}
+    assert piper.status(JOE)[0] == "ok"
+
+
 def test_mp3_through_the_cache_decodes_to_the_timed_length(piper, tmp_path):
     """The cache encodes Piper's PCM as MP3: it decodes to the timed length; a hit does not speak again."""
     cache = AudioCache(tmp_path)

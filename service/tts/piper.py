@@ -287,10 +287,10 @@ class PiperBackend:
             sentence_bounds.append((at, at + len(audio), first_token, len(stream)))
             pcm.append(audio.tobytes())
             at += len(audio)
-        if not pcm:
-            raise BackendError("Piper produced no audio")
+        if not pcm:  # nothing sayable (only signs): a short silence, not a failure of the voice
+            pcm, at = [b"\0\0" * (rate // 10)], rate // 10
         spans = word_spans(text)
-        labels = label_stream([self._phonemes_of(voice, text[s:e]) for s, e in spans], stream)
+        labels = label_stream([self._phonemes_of(loaded, text[s:e]) for s, e in spans], stream)
         words = _word_events(spans, labels, bounds, rate)
         sentences = []
         for i, (s0, s1, t0, t1) in enumerate(sentence_bounds):
@@ -304,12 +304,12 @@ class PiperBackend:
         return _resampled(Synthesis(sample_rate=rate, duration_ms=at * 1000 / rate, pcm=b"".join(pcm),
                                     words=words, sentences=sentences))
 
-    def _phonemes_of(self, voice: Any, word: str) -> list[str]:
-        """The phoneme tokens of one word said alone (remembered per espeak voice)."""
-        key = (voice.config.espeak_voice, word)
+    def _phonemes_of(self, loaded: _Loaded, word: str) -> list[str]:
+        """The phoneme tokens of one word said alone (remembered per voice)."""
+        key = (loaded.files.name, word)
         tokens = self._words.get(key)
         if tokens is None:
-            tokens = [p for sentence in voice.phonemize(word) for p in sentence]
+            tokens = [p for sentence in loaded.voice.phonemize(word) for p in sentence]
             if len(self._words) > WORD_MEMO:
                 self._words.clear()
             self._words[key] = tokens
