@@ -48,7 +48,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Piper voices (NAME.onnx + NAME.onnx.json) managed by `flask voices`; chosen per locale as
         # TTS_BACKENDS {"de": "piper:de_DE-thorsten-medium"}. Voices of installed *-piper-voice packages count too.
         "VOICES_DIR": str(instance / "voices"),
-        "PIPER_MAX_VOICES": 3,  # Piper voices kept loaded per process (a medium voice costs about 190 MB)
+        "PIPER_MAX_VOICES": 3,  # Piper voices kept loaded per process (a medium voice costs about 265 MB)
         "PIPER_THREADS": 1,  # onnxruntime threads per synthesis (0: one per core); processes share the cores
         # When a page's first audio is asked for, synthesize the rest of the page in one background thread.
         "AUDIO_WARM": True,
