@@ -120,10 +120,10 @@ def playlist(locale: str, slug: str) -> list[str]:
     return found
 
 
-def warm_after(locale: str, slug: str, audio_id: str) -> None:
-    """Queue the page's audio ids after ``audio_id`` (the hook the audio view calls); never raises."""
+def warm_after(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
+    """Queue the page's audio ids after ``audio_id`` once its MP3 is served (the audio view's hook); never raises."""
     warmer: Warmer | None = current_app.extensions.get("audio_warm")
-    if warmer is None or not warmer.enabled or audio_id == "page":  # the whole page holds every part
+    if warmer is None or not warmer.enabled or ext != "mp3" or audio_id == "page":  # the page holds every part
         return
     try:
         ids = playlist(locale, slug)

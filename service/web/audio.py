@@ -47,8 +47,7 @@ def serve(locale: str, slug: str, name: str) -> Response:
         if audio_key(locale, page_segments(locale, slug, audio_id)) != key:
             raise NotFound()  # tampered or outdated hash: only published text is ever spoken
         entry = ensure_entry(locale, slug, audio_id)
-        if ext == "mp3":
-            warm_after(locale, slug, audio_id)  # the rest of the page is synthesized in the background
+        warm_after(locale, slug, audio_id, ext)  # the rest of the page is synthesized in the background
     except AudioNotPublished:
         raise NotFound() from None
     except AudioUnavailable as exc:
