@@ -85,6 +85,17 @@ def test_every_shown_word_gets_one_timing_in_order(spoken):
     assert spoken.sentences[0].start == 0 and spoken.sentences[1].end == pytest.approx(spoken.duration_ms)
 
 
+def test_abbreviations_dates_and_dashes_map_to_their_words(piper):
+    """Abbreviations that end a phonemizer sentence, dates and times read as several words, a silent dash."""
+    text = "Dr. Smith went to the U.S. on 3 May 2024 — at 10:30 a.m., it's an e-mail!"
+    syn = piper.synthesize(text, piper.languages()["en"])
+    said = [text[w.text_start:w.text_start + w.text_len] for w in syn.words]
+    assert said == ["Dr", "Smith", "went", "to", "the", "U.S", "on", "3", "May", "2024", "at", "10:30", "a.m",
+                    "it's", "an", "e-mail"]
+    assert all(a.end <= b.start for a, b in zip(syn.words, syn.words[1:]))
+    assert syn.sentences[0].text_start == 0 and syn.sentences[-1].text_start + syn.sentences[-1].text_len == len(text)
+
+
 def test_word_timings_sit_on_the_sound(spoken):
     """The timed words hold most of the sound, each is voiced, and the pause after "schools," lies between words."""
     loud = rms(spoken.pcm, 0, spoken.duration_ms)
