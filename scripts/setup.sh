@@ -40,7 +40,7 @@ if [ "$mode" = "--test" ]; then
     .venv/bin/pip install -q torch==2.13.0 \
       || .venv/bin/pip install -q torch --index-url https://download.pytorch.org/whl/cpu
   fi
-  .venv/bin/pip install -q -e ".[mt,gtts,scale,test]"
+  .venv/bin/pip install -q -e ".[mt,gtts,piper,scale,test]"
 else
   .venv/bin/pip install -q -e .
 fi

@@ -19,6 +19,7 @@ from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import privacy as privacy_cli
 from .cli import users as users_cli
+from .cli import voices as voices_cli
 from .cli import worker as worker_cli
 from .web import audio as audio_views
 from .web import errors, feedback, pages
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = (datadir.shared_secret(Path(data_dir), app.extensions["locks"]) if data_dir
                                     else _secret_key(Path(app.instance_path)))
+    app.extensions["app_factory"] = create_app  # `flask audio build` workers make their own app with it
 
     # Bottom to top: each subsystem's init_app sets up only itself.
     errors.init_app(app)
@@ -82,7 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     jobs.init_app(app)
     maintenance.init_app(app)
     for group in (audio_cli.audio_cli, db_cli.db_cli, feedback_cli.feedback_cli, i18n_cli.i18n_cli, mt_cli.mt_cli,
-                  privacy_cli.privacy_cli, users_cli.users_cli):
+                  privacy_cli.privacy_cli, users_cli.users_cli, voices_cli.voices_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
     return app

@@ -71,6 +71,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TTS_BACKENDS": {"default": "espeak"},  # locale (or "default") -> backend name
         "TTS_BACKEND_OPTIONS": {},  # backend name -> keyword arguments of its constructor
         "TTS_SPEED": 1.0,
+        # Piper voices (NAME.onnx + NAME.onnx.json) managed by `flask voices`; chosen per locale as
+        # TTS_BACKENDS {"de": "piper:de_DE-thorsten-medium"}. Voices of installed *-piper-voice packages count too.
+        "VOICES_DIR": str(instance / "voices"),
+        "PIPER_MAX_VOICES": 3,  # Piper voices kept loaded per process (a medium voice costs about 265 MB)
+        "PIPER_THREADS": 1,  # onnxruntime threads per synthesis (0: one per core); processes share the cores
+        # When a page's first audio is asked for, synthesize the rest of the page in one background thread.
+        "AUDIO_WARM": True,
+        "AUDIO_WARM_QUEUE": 64,  # audio ids waiting to be warmed at most, per process
         "AUDIO_CACHE_DIR": None,  # None: DATA_DIR/audio_cache, else audio_cache/ in the checkout
         "AUDIO_CACHE_MAX_BYTES": 512 * 1024 * 1024,
         "AUDIO_BITRATE": 48,  # kbit/s, mono MP3: plenty for speech

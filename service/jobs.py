@@ -29,6 +29,7 @@ from rq.registry import StartedJobRegistry
 from .audio.cache import AudioCache, CachedAudio, canonical_key
 from .audio.publish import AudioUnavailable, audio_key, ensure_entry, page_segments
 from .audio.render import Segment
+from .audio.warm import playlist, warm_after
 from .core.locks import LockTimeout, LockUnavailable
 from .core.redislocks import UNREACHABLE, RedisLocks
 from .tts import get_tts
@@ -248,6 +249,22 @@ def submit_audio(locale: str, slug: str, audio_id: str) -> str:
     jid = job_id("audio", locale, key)
     jobs.submit(jid, synthesize_job, (locale, segments, key), BULK)
     return jid
+
+
+def warm_rest(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
+    """Have the parts of a page after ``audio_id`` made ahead: as bulk jobs when scaled, else in this process."""
+    jobs = get_jobs()
+    if jobs is None:
+        warm_after(locale, slug, audio_id, ext)
+        return
+    if ext != "mp3" or audio_id == "page" or not current_app.config["AUDIO_WARM"]:
+        return
+    try:
+        ids = playlist(locale, slug)
+        for later in ids[ids.index(audio_id) + 1:] if audio_id in ids else []:
+            submit_audio(locale, slug, later)
+    except Exception:  # warming is a bonus: the served audio must not fail because of it
+        log.exception("warming after %s/%s/%s could not be queued", locale, slug, audio_id)
 
 
 def translate_batches(texts: list[str], locale: str, batch_size: int, queue: str = BULK,

@@ -5,6 +5,7 @@ from flask import Flask
 
 from .cache import AudioCache
 from .publish import player_context
+from .warm import init_app as init_warm
 
 
 def init_app(app: Flask) -> None:
@@ -17,3 +18,4 @@ def init_app(app: Flask) -> None:
         locks=app.extensions["locks"],
     )
     app.jinja_env.globals["audio_player"] = player_context
+    init_warm(app)

@@ -1,14 +1,19 @@
 """`flask audio`: pre-generate, trim and report the read-aloud audio cache."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Callable
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..audio.cache import AudioCache
-from ..audio.publish import AudioNotPublished, AudioUnavailable, ensure_entry
+from ..audio.publish import AudioNotPublished, AudioUnavailable, audio_key, ensure_entry, page_segments
 from ..content import get_content
 from ..i18n import get_i18n
 from ..jobs import get_jobs, submit_audio
@@ -16,47 +21,161 @@ from ..localized import localize_page
 
 audio_cli = AppGroup("audio", help="Pre-generate, trim and report the read-aloud audio cache.")
 
+#: One audio file to build: locale, page slug, audio id.
+Item = tuple[str, str, str]
+#: The app of a build worker process (made once per process by _start_worker).
+_WORKER_APP: Flask | None = None
+
 
 def _cache() -> AudioCache:
     """The app's audio cache."""
     return current_app.extensions["audio_cache"]
 
 
+def _items(locales: tuple[str, ...], pages: tuple[str, ...]) -> list[Item]:
+    """Every page and h2 section of the chosen locales and pages, in reading order."""
+    out: list[Item] = []
+    content = get_content()
+    for locale in locales:
+        for slug, page in content.pages.items():
+            if pages and slug not in pages:
+                continue
+            out.append((locale, slug, "page"))
+            out.extend((locale, slug, b.id) for b in localize_page(page, locale).blocks if b.tag == "h2")
+    return out
+
+
+def _is_cached(item: Item) -> bool:
+    """Whether the item's audio is in the cache already (under today's text, voice and settings)."""
+    locale, slug, audio_id = item
+    try:
+        return _cache().lookup(locale, audio_key(locale, page_segments(locale, slug, audio_id))) is not None
+    except AudioNotPublished:
+        return False
+
+
+def _build(item: Item) -> tuple[Item, str | None, float]:
+    """Build one item in the current app: (item, error or None, seconds)."""
+    started = time.perf_counter()
+    try:
+        ensure_entry(*item)
+        error = None
+    except (AudioNotPublished, AudioUnavailable) as exc:
+        error = str(exc) or type(exc).__name__
+    return item, error, time.perf_counter() - started
+
+
+def _start_worker(factory: Callable[[dict[str, Any]], Flask], config: dict[str, Any]) -> None:
+    """Make the worker's own app (speech engines keep one state per process) and leave Ctrl-C to the parent."""
+    global _WORKER_APP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_APP = factory(config)
+
+
+def _build_in_worker(item: Item) -> tuple[Item, str | None, float]:
+    """Build one item in a worker process."""
+    assert _WORKER_APP is not None
+    with _WORKER_APP.app_context():
+        return _build(item)
+
+
+def _weight(item: Item) -> int:
+    """How much text an item speaks (the progress bar's unit, so that its estimate follows the work)."""
+    try:
+        return max(1, sum(len(s.speech or s.text) for s in page_segments(*item)))
+    except AudioNotPublished:
+        return 1
+
+
 @audio_cli.command("build")
 @click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
 @click.option("--page", "pages", multiple=True, help="Only this page slug (repeatable).")
-def build_command(locales: tuple[str, ...], pages: tuple[str, ...]) -> None:
-    """Synthesize every page and section of every (or the given) locale."""
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("--verbose", "-v", is_flag=True, help="List every file as it is done.")
+def build_command(locales: tuple[str, ...], pages: tuple[str, ...], jobs: int | None, verbose: bool) -> None:
+    """Synthesize every page and section of every (or the given) locale, on every core.
+
+    Interrupt with Ctrl-C at any time: finished files are kept (each is written atomically), and
+    running the same command again builds only what is still missing.
+    """
     i18n = get_i18n()
     unknown = [loc for loc in locales if not i18n.serves(loc)]
     if unknown:
         raise click.BadParameter(f"not served: {', '.join(unknown)}", param_hint="--locale")
-    content = get_content()
-    items = []
-    for locale in locales or i18n.available_locales():
-        for slug, page in content.pages.items():
-            if pages and slug not in pages:
-                continue
-            ids = ["page", *(b.id for b in localize_page(page, locale).blocks if b.tag == "h2")]
-            items += [(locale, slug, audio_id) for audio_id in ids]
-    failed = _build_on_workers(items) if get_jobs() is not None else _build_here(items)
-    if failed:
-        raise click.ClickException(f"{failed} audio file(s) could not be built")
+    items = _items(tuple(locales or i18n.available_locales()), pages)
+    todo = [item for item in items if not _is_cached(item)]
+    cached = len(items) - len(todo)
+    if get_jobs() is not None:  # servers share an RQ queue: its workers build, this command watches
+        failed = _build_on_workers(todo)
+        if failed:
+            raise click.ClickException(f"{failed} audio file(s) could not be built")
+        return
+    click.echo(f"{len(items)} audio files: {cached} already cached, {len(todo)} to synthesize")
+    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    failures: list[tuple[Item, str]] = []
+    built = 0
+    weights = {item: _weight(item) for item in todo}
+    with click.progressbar(length=sum(weights.values()) or 1, label="Synthesizing", show_eta=True,
+                           show_percent=True, item_show_func=lambda i: "/".join(i) if i else None) as bar:
+        def done(item: Item, error: str | None, seconds: float) -> None:
+            """Count one finished item, report it and move the bar."""
+            nonlocal built
+            if error is None:
+                built += 1
+                if verbose:
+                    click.echo(f"\n{'/'.join(item)} ({seconds:.2f}s)")
+            else:
+                failures.append((item, error))
+                click.echo(f"\nFAILED {'/'.join(item)}: {error}", err=True)
+            bar.update(weights[item], item)
 
-
-def _build_here(items: list[tuple[str, str, str]]) -> int:
-    """Synthesize each item in this process; return how many failed."""
-    failed = 0
-    for locale, slug, audio_id in items:
-        started = time.perf_counter()
         try:
-            entry = ensure_entry(locale, slug, audio_id)
-        except (AudioNotPublished, AudioUnavailable) as exc:  # report and go on with the next item
-            click.echo(f"FAILED {locale}/{slug}/{audio_id}: {exc}", err=True)
-            failed += 1
-            continue
-        click.echo(f"{locale}/{slug}/{audio_id}: {entry.mp3.name} ({time.perf_counter() - started:.2f}s)")
-    return failed
+            if workers <= 1:
+                for item in todo:
+                    done(*_build(item))
+            else:
+                _build_in_pool(todo, workers, done)
+        except KeyboardInterrupt:
+            left = len(todo) - built - len(failures)
+            click.echo(f"\nInterrupted: {built} built, {left} left; run the command again to go on.", err=True)
+            raise SystemExit(130) from None
+    click.echo(f"{built} synthesized, {cached} already cached, {len(failures)} failed")
+    if failures:
+        raise click.ClickException(f"{len(failures)} audio file(s) could not be built")
+
+
+def _build_in_pool(todo: list[Item], workers: int, done: Any) -> None:
+    """Build items in ``workers`` fresh processes; on Ctrl-C let the running items finish, start no more."""
+    config = dict(current_app.config)
+    factory = current_app.extensions["app_factory"]  # pickled by name: each worker imports it itself
+    # spawn, not fork: a forked copy of loaded speech engines (onnxruntime's threads) can hang.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(factory, config))
+    pending: set[Future] = set()
+    try:
+        queue = list(reversed(todo))
+        while queue or pending:
+            while queue and len(pending) < workers * 2:  # a short queue: an interrupt drops the rest at once
+                pending.add(pool.submit(_build_in_worker, queue.pop()))
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done(*future.result())
+    except KeyboardInterrupt:
+        for future in pending:
+            future.cancel()
+        click.echo("\nStopping: waiting for the files being synthesized now (Ctrl-C again to drop them)...", err=True)
+        try:
+            for future in pending:
+                if not future.cancelled():
+                    done(*future.result())
+        except KeyboardInterrupt:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()  # their files are written atomically: nothing half-written stays
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _build_on_workers(items: list[tuple[str, str, str]]) -> int:

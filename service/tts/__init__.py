@@ -7,14 +7,24 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis
+from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis, VoicedBackend
 
-__all__ = ["Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "get_tts", "init_app"]
+__all__ = [
+    "Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "VoicedBackend", "get_tts", "init_app",
+]
 
 log = logging.getLogger(__name__)
 
 #: Short backend names; anything else is a dotted path "package.module:Class".
-BUILTIN = {"espeak": "service.tts.espeak:EspeakBackend", "gtts": "service.tts.gtts:GttsBackend"}
+BUILTIN = {
+    "espeak": "service.tts.espeak:EspeakBackend",
+    "gtts": "service.tts.gtts:GttsBackend",
+    "piper": "service.tts.piper:PiperBackend",
+}
+#: The offline engine every locale falls back to when its own backend cannot speak it now.
+FALLBACK = "espeak"
+#: Backends whose specification names a voice: "piper:de_DE-thorsten-medium".
+VOICED = {"piper"}
 
 
 def load_backend(spec: str, options: dict[str, Any] | None = None) -> Backend:
@@ -24,25 +34,59 @@ def load_backend(spec: str, options: dict[str, Any] | None = None) -> Backend:
     return cls(**(options or {}))
 
 
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """Split "piper:<voice>" into backend and voice; other specifications have no voice."""
+    head, sep, voice = spec.partition(":")
+    if sep and head in BUILTIN:
+        if head not in VOICED or not voice:
+            raise ValueError(f"TTS_BACKENDS: {spec!r}: only piper takes a voice, as piper:<voice name>")
+        return head, voice
+    if spec in VOICED:
+        raise ValueError(f"TTS_BACKENDS: {spec!r} needs a voice, e.g. piper:de_DE-thorsten-medium")
+    return spec, None
+
+
 class TTS:
-    """The configured backends and which locale uses which."""
+    """The configured backends, which locale uses which, and the fallback to espeak-ng."""
 
     def __init__(self, choice: dict[str, str], options: dict[str, dict[str, Any]] | None = None,
-                 speed: float = 1.0):
-        """``choice`` maps a locale (or "default") to a backend name."""
-        self.choice = dict(choice)
-        self.choice.setdefault("default", "espeak")
+                 speed: float = 1.0, voices_dir: str | None = None, max_voices: int = 3, threads: int = 1):
+        """``choice`` maps a locale (or "default") to a backend name or "piper:<voice>"."""
+        parsed = {loc: parse_spec(spec) for loc, spec in choice.items()}
+        parsed.setdefault("default", (FALLBACK, None))
+        if parsed["default"][1]:
+            raise ValueError("TTS_BACKENDS: a Piper voice speaks one language: choose it per locale, not as default")
+        self.choice = {loc: name for loc, (name, _) in parsed.items()}
         self.speed = speed
-        self.backends: dict[str, Backend] = {}
-        for name in sorted(set(self.choice.values())):
-            self.backends[name] = load_backend(name, (options or {}).get(name))
+        options = options or {}
+        self.backends: dict[str, Backend] = {FALLBACK: load_backend(FALLBACK, options.get(FALLBACK))}
+        for name in sorted(set(self.choice.values()) - {FALLBACK}):
+            opts = dict(options.get(name) or {})
+            if name in VOICED:
+                opts.setdefault("voices", {loc: v for loc, (n, v) in parsed.items() if n == name})
+                opts.setdefault("folder", voices_dir or "voices")
+                opts.setdefault("max_loaded", max_voices)
+                opts.setdefault("threads", threads)
+                opts.setdefault("fallback", self.backends[FALLBACK])
+            self.backends[name] = load_backend(name, opts)
 
     def backend_name(self, locale: str) -> str:
         """The backend name configured for a locale."""
         return self.choice.get(locale, self.choice["default"])
 
+    def fallback_reason(self, locale: str) -> str | None:
+        """Why the locale is spoken by espeak-ng instead of its configured backend (a voice's state), or None."""
+        name = self.backend_name(locale)
+        backend = self.backends[name]
+        if name == FALLBACK or not isinstance(backend, VoicedBackend) or backend.usable(locale):
+            return None
+        voice = backend.voices.get(locale)
+        return backend.status(voice)[0] if voice else "unavailable"
+
     def backend_for(self, locale: str) -> Backend:
-        """The backend that speaks a page of this locale."""
+        """The backend that speaks a page of this locale now (espeak-ng when the configured voice cannot)."""
+        if self.fallback_reason(locale):
+            return self.backends[FALLBACK]
         return self.backends[self.backend_name(locale)]
 
     def voices(self, locale: str) -> dict[str, str]:
@@ -70,6 +114,18 @@ class TTS:
                 out[name] = {"available": False, "error": str(exc)}
         return out
 
+    def locale_state(self, locale: str) -> dict[str, Any]:
+        """What speaks a locale: configured backend and voice, the one serving now, and why it differs."""
+        info: dict[str, Any] = {"backend": self.backend_name(locale), "available": self.available(locale)}
+        backend = self.backends[info["backend"]]
+        if isinstance(backend, VoicedBackend) and locale in backend.voices:
+            info["voice"] = backend.voices[locale]
+        reason = self.fallback_reason(locale)
+        info["serving"] = FALLBACK if reason else info["backend"]
+        if reason:
+            info["fallback"] = reason
+        return info
+
 
 def get_tts() -> TTS:
     """The TTS of the current app."""
@@ -78,4 +134,11 @@ def get_tts() -> TTS:
 
 def init_app(app: Flask) -> None:
     """Read the TTS_* settings and build the backends (each probes its engine lazily)."""
-    app.extensions["tts"] = TTS(app.config["TTS_BACKENDS"], app.config["TTS_BACKEND_OPTIONS"], float(app.config["TTS_SPEED"]))
+    app.extensions["tts"] = TTS(
+        app.config["TTS_BACKENDS"],
+        app.config["TTS_BACKEND_OPTIONS"],
+        float(app.config["TTS_SPEED"]),
+        voices_dir=app.config["VOICES_DIR"],
+        max_voices=int(app.config["PIPER_MAX_VOICES"]),
+        threads=int(app.config["PIPER_THREADS"]),
+    )

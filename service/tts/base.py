@@ -56,3 +56,16 @@ class Backend(Protocol):
 
     def synthesize(self, text: str, voice: str, speed: float = 1.0) -> Synthesis:
         """Speak one text; raise BackendError on failure."""
+
+
+@runtime_checkable
+class VoicedBackend(Backend, Protocol):
+    """A backend whose voices are files chosen per locale, each of which can be missing or broken."""
+
+    voices: dict[str, str]  # locale -> voice name
+
+    def usable(self, locale: str) -> bool:
+        """Whether the locale's voice can speak now (when not, the locale falls back to espeak-ng)."""
+
+    def status(self, name: str) -> tuple[str, str]:
+        """A voice's state ("ok", "missing", "broken", "failed", ...) and, for operators, why."""

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, 
 from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, page_segments
 from ..i18n import get_i18n
 from ..pagecache import shared_cache_control
-from ..jobs import ensure_audio
+from ..jobs import ensure_audio, warm_rest
 from ..tts import get_tts
 from .errors import N_, NotFound, Unavailable
 
@@ -50,6 +50,7 @@ def serve(locale: str, slug: str, name: str) -> Response:
         if audio_key(locale, page_segments(locale, slug, audio_id)) != key:
             raise NotFound()  # tampered or outdated hash: only published text is ever spoken
         entry = ensure_audio(locale, slug, audio_id)  # a worker makes it when several servers share one queue
+        warm_rest(locale, slug, audio_id, ext)  # the rest of the page is made ahead, in the background
     except AudioNotPublished:
         raise NotFound() from None
     except AudioUnavailable as exc:
@@ -87,13 +88,10 @@ def _accel_redirect(sent: Response, path: Path, content_type: str) -> Response:
 
 @bp.route("/healthz")
 def health() -> tuple[Response, int]:
-    """Each speech backend's state, and which locale uses which, as JSON."""
+    """Each speech backend's state, and which locale uses which (and why espeak-ng stands in), as JSON."""
     tts = get_tts()
-    locales = {
-        loc: {"backend": tts.backend_name(loc), "available": tts.available(loc)}
-        for loc in current_app.config["SHIPPED_LOCALES"]
-    }
-    ok = all(v["available"] for v in locales.values())
+    locales = {loc: tts.locale_state(loc) for loc in current_app.config["SHIPPED_LOCALES"]}
+    ok = all(v["available"] and "fallback" not in v for v in locales.values())  # a voice standing in is degraded
     body = {"status": "ok" if ok else "degraded", "backends": tts.states(), "locales": locales}
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

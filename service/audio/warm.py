@@ -1,0 +1,138 @@
+"""Warming: once a page's first audio is asked for, the rest of its audio is synthesized in the background.
+
+One low-priority thread per process works through a bounded queue, so pages keep being served
+while it runs (speech engines use the cores; a second synthesis thread would only compete).
+The thread starts when there is work and ends when the queue is empty. Each item goes through
+the audio cache's lock, so a listener who asks for an item being warmed simply gets it when done.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections import deque
+from typing import Any
+
+from flask import Flask, current_app
+
+from ..content import get_content
+from ..localized import localize_page
+from .publish import AudioNotPublished, AudioUnavailable, ensure_entry, player_context
+
+log = logging.getLogger(__name__)
+
+#: The audio id in the URL of a published MP3 (``/audio/<locale>/<slug>/<id>-<key>.mp3``).
+MP3_URL_RE = re.compile(r"/([a-z0-9]+)-[0-9a-f]{32}\.mp3$")
+#: Nice value of the warming thread (Linux applies it per thread): request threads come first.
+NICENESS = 10
+
+
+class Warmer:
+    """A bounded queue of audio ids to synthesize, served by at most one thread per process."""
+
+    def __init__(self, app: Flask, max_queue: int = 64, enabled: bool = True):
+        """Warm audio of ``app``; drop requests beyond ``max_queue`` waiting items."""
+        self.app = app
+        self.max_queue = max_queue
+        self.enabled = enabled
+        self._queue: deque[tuple[str, str, str]] = deque()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
+        self.done = 0
+        self.failed = 0
+
+    def submit(self, locale: str, slug: str, audio_ids: list[str]) -> int:
+        """Queue these audio ids (those not queued already, as room allows); return how many were added."""
+        if not self.enabled:
+            return 0
+        added = 0
+        with self._lock:
+            if self._pid != os.getpid():  # a forked worker does not inherit the parent's thread
+                self._queue.clear()
+                self._thread, self._pid = None, os.getpid()
+            for audio_id in audio_ids:
+                item = (locale, slug, audio_id)
+                if item in self._queue or len(self._queue) >= self.max_queue:
+                    continue
+                self._queue.append(item)
+                added += 1
+            if self._queue and (self._thread is None or not self._thread.is_alive()):
+                self._thread = threading.Thread(target=self._run, name="audio-warm", daemon=True)
+                self._thread.start()
+        return added
+
+    def pending(self) -> int:
+        """Items waiting (the one being synthesized not counted)."""
+        with self._lock:
+            return len(self._queue)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the queue is worked off; return whether it is."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.pending() == 0 and (self._thread is None or not self._thread.is_alive())
+
+    def _run(self) -> None:
+        """Synthesize queued items one after another at low priority; end when the queue is empty."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+        except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
+            pass
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._thread = None
+                    return
+                locale, slug, audio_id = self._queue.popleft()
+            try:
+                with self.app.app_context():
+                    ensure_entry(locale, slug, audio_id)
+                self.done += 1
+            except (AudioNotPublished, AudioUnavailable) as exc:  # logged by ensure_entry; nobody waits for it
+                self.failed += 1
+                log.info("warming %s/%s/%s skipped: %s", locale, slug, audio_id, exc)
+            except Exception:  # the thread must live on for the next item
+                self.failed += 1
+                log.exception("warming %s/%s/%s failed", locale, slug, audio_id)
+
+
+def playlist(locale: str, slug: str) -> list[str]:
+    """The audio ids whose MP3 the page's player offers, in the order it lists them (the whole page left out)."""
+    page = get_content().pages.get(slug)
+    if page is None:
+        return []
+    # Read from the URLs in the player's context, whatever its layout (sections today, chunks tomorrow).
+    found: list[str] = []
+    todo: list[Any] = [player_context(localize_page(page, locale))]
+    while todo:
+        item = todo.pop(0)
+        if isinstance(item, dict):
+            todo[0:0] = list(item.values())
+        elif isinstance(item, (list, tuple)):
+            todo[0:0] = list(item)
+        elif isinstance(item, str):
+            m = MP3_URL_RE.search(item)
+            if m and m.group(1) != "page" and m.group(1) not in found:
+                found.append(m.group(1))
+    return found
+
+
+def warm_after(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
+    """Queue the page's audio ids after ``audio_id`` once its MP3 is served (the audio view's hook); never raises."""
+    warmer: Warmer | None = current_app.extensions.get("audio_warm")
+    if warmer is None or not warmer.enabled or ext != "mp3" or audio_id == "page":  # the page holds every part
+        return
+    try:
+        ids = playlist(locale, slug)
+        if audio_id in ids:
+            warmer.submit(locale, slug, ids[ids.index(audio_id) + 1:])
+    except Exception:  # warming is a bonus: the served audio must not fail because of it
+        log.exception("warming after %s/%s/%s could not be queued", locale, slug, audio_id)
+
+
+def init_app(app: Flask) -> None:
+    """Create the process's Warmer in ``app.extensions['audio_warm']``."""
+    app.extensions["audio_warm"] = Warmer(app, int(app.config["AUDIO_WARM_QUEUE"]), bool(app.config["AUDIO_WARM"]))

@@ -1,0 +1,94 @@
+"""`flask voices`: the Piper voices of this instance: list them with their state, add and remove them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..tts import get_tts
+from ..tts.piper import PiperBackend
+from ..tts.voices import VoiceError, VoiceFiles, VoiceStore, language_of, read_config
+
+voices_cli = AppGroup("voices", help="List, add and remove Piper voices (NAME.onnx + NAME.onnx.json).")
+
+
+def _store() -> VoiceStore:
+    """The voices folder of this instance (and the voices of installed packages)."""
+    return VoiceStore(current_app.config["VOICES_DIR"])
+
+
+def _backend() -> PiperBackend:
+    """The app's Piper backend, or one for listing when no locale uses Piper."""
+    backend = get_tts().backends.get("piper")
+    if isinstance(backend, PiperBackend):
+        return backend
+    return PiperBackend({}, current_app.config["VOICES_DIR"], max_loaded=1)
+
+
+def _describe(voice: VoiceFiles) -> str:
+    """Language, size and origin of a voice."""
+    try:
+        lang = language_of(read_config(voice.config))
+    except VoiceError:
+        lang = "?"
+    size = voice.model.stat().st_size / 1e6
+    origin = "voices folder" if voice.source == "instance" else f"package {voice.source}"
+    return f"{lang:7} {size:6.1f} MB  {origin}"
+
+
+@voices_cli.command("list")
+def list_command() -> None:
+    """Every voice found, then each locale's speech: its Piper voice and whether espeak-ng stands in."""
+    store = _store()
+    voices = store.all()
+    backend = _backend()
+    tts = get_tts()
+    click.echo(f"Voices ({store.folder} and installed *-piper-voice packages):")
+    if not voices:
+        click.echo("  none")
+    for name, voice in sorted(voices.items()):
+        users = sorted(loc for loc, v in backend.voices.items() if v == name)
+        click.echo(f"  {name:32} {_describe(voice)}" + (f"  used by {', '.join(users)}" if users else ""))
+    click.echo("Locales:")
+    for locale in current_app.config["SHIPPED_LOCALES"]:
+        info = tts.locale_state(locale)
+        line = f"  {locale:4} {info['backend']}"
+        if "voice" in info:
+            line += f":{info['voice']}"
+        if "fallback" in info:
+            state, why = backend.status(info["voice"]) if "voice" in info else (info["fallback"], "")
+            line += f"  -> espeak-ng stands in: voice {state}" + (f" ({why})" if why else "")
+        elif "voice" in info:
+            line += "  ok"
+        click.echo(line)
+    if not backend.available():
+        click.echo("piper-tts is not installed: pip install -e .[piper] (GPL-3.0)")
+
+
+@voices_cli.command("add")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default=None, help="Install under this name (default: the file's name without .onnx).")
+@click.option("--replace", is_flag=True, help="Replace an installed voice of the same name.")
+def add_command(path: Path, name: str | None, replace: bool) -> None:
+    """Copy PATH (a .onnx voice) and PATH.json into the voices folder."""
+    try:
+        voice = _store().add(path, name, replace)
+    except (VoiceError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {voice.name} ({_describe(voice)}); use it with "
+               f"FLASK_TTS_BACKENDS='{{\"<locale>\": \"piper:{voice.name}\"}}'")
+
+
+@voices_cli.command("remove")
+@click.argument("name")
+def remove_command(name: str) -> None:
+    """Delete the voice NAME from the voices folder (its locales fall back to espeak-ng)."""
+    try:
+        voice = _store().remove(name)
+    except (VoiceError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    users = sorted(loc for loc, v in _backend().voices.items() if v == voice.name)
+    note = f"; espeak-ng now reads {', '.join(users)} (unless a package ships {voice.name})" if users else ""
+    click.echo(f"removed {voice.name}{note}")
