@@ -37,6 +37,8 @@ class Page:
     blocks: tuple[Block, ...]
     published: dt.date | None = None
     values: dict[str, str] = field(default_factory=dict)
+    #: One or two sentences for search results and shared links (``<meta name="description">``).
+    description: str = ""
 
     @property
     def title(self) -> str:
@@ -51,7 +53,7 @@ class Page:
     def messages(self) -> list[str]:
         """Every message of the page, in order, without duplicates."""
         seen: dict[str, None] = {}
-        for text in [self.nav, *(b.msgid for b in self.blocks)]:
+        for text in [self.nav, self.description, *(b.msgid for b in self.blocks)]:
             if text:
                 seen.setdefault(text, None)
         return list(seen)
@@ -138,6 +140,7 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         blocks=tuple(blocks),
         published=published,
         values=values,
+        description=meta.get("description", ""),
     )
 
 
@@ -190,6 +193,8 @@ def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iter
     page = parse_page(text, str(name))
     if page.nav:
         yield 1, None, page.nav, [f"navigation label of page '{page.slug}'"]
+    if page.description:
+        yield 1, None, page.description, [f"description of page '{page.slug}' for search results and shared links"]
     for block in page.blocks:
         comment = f"page '{page.slug}', {block.tag}"
         if block.href:
