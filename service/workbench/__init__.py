@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import suggestions
+from . import lexicon, suggestions  # noqa: F401  (lexicon adds its pages to the workbench blueprint)
 from .store import Store
 from .views import bp
 
@@ -13,5 +13,6 @@ def init_app(app: Flask) -> None:
     suggestions.init_app(app)
     app.extensions["workbench"] = {
         "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=app.extensions["locks"]),
+        "lexicon": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="lexicon", locks=app.extensions["locks"]),
     }
     app.register_blueprint(bp)
