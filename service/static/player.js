@@ -56,6 +56,8 @@
   controls.hidden = false;
   audio.controls = false;
   audio.hidden = true;
+  audio.removeAttribute("src");  // the whole page's file is for visitors without JavaScript: never fetched here
+  audio.load();                  // forget it, so that a changed preload cannot start fetching it
   audio.preload = "auto";
 
   function announce(text) {
@@ -153,7 +155,7 @@
     slider.setAttribute("aria-valuetext", S.of.replace("{elapsed}", fmt(e)).replace("{total}", fmt(t)));
   }
 
-  function active() { return cur >= 0 && (!audio.paused || audio.currentTime > 0 || cur > span.first); }
+  function active() { return cur >= 0; }  // something is loaded: playing, paused or placed by the timeline
 
   function setPlaying(playing) {
     playLabel.textContent = playing ? S.pause : (active() && !audio.ended ? S.resume : S.listen);
@@ -173,7 +175,9 @@
   }
 
   // -- loading and playing chunks -------------------------------------------------------------------
-  function loadChunk(i, atMs, autoplay) {
+  var switching = false;  // a chunk follows another: no "paused" / "playing" announcements for that
+  function loadChunk(i, atMs, autoplay, quiet) {
+    switching = !!(autoplay && quiet);
     cur = i;
     clearHighlight();
     seekAfterLoad = atMs > 0 ? atMs : null;
@@ -186,7 +190,6 @@
       }
     }
     loadTimings(i).then(function () { if (cur === i) { highlight(); } }, function () { /* plays without highlighting */ });
-    warm(i + 1);
     updateTime();
   }
 
@@ -197,7 +200,7 @@
                  : {first: 0, last: chunks.length - 1, section: null};
       offerDownload();
     }
-    loadChunk(i, atMs || 0, true);
+    loadChunk(i, atMs || 0, true, !audio.paused || announceIt);
     if (announceIt) { announce(S.paragraph.replace("{n}", String(i - span.first + 1)).replace("{total}", String(span.last - span.first + 1))); }
   }
 
@@ -238,7 +241,7 @@
       audio.currentTime = local / 1000;
       highlight();
     } else {
-      loadChunk(i, local, !audio.paused);
+      loadChunk(i, local, !audio.paused, true);
     }
     updateTime();
   }
@@ -367,7 +370,7 @@
     if (step < 0 && audio.currentTime > 1.5) { target = cur; }  // first back to this paragraph's start
     target = Math.max(span.first, Math.min(span.last, target));
     var wasPlaying = !audio.paused;
-    loadChunk(target, 0, wasPlaying);
+    loadChunk(target, 0, wasPlaying, true);
     announce(S.paragraph.replace("{n}", String(target - span.first + 1)).replace("{total}", String(span.last - span.first + 1)));
   }
 
@@ -462,15 +465,22 @@
     if (seekAfterLoad !== null) { audio.currentTime = seekAfterLoad / 1000; seekAfterLoad = null; }
     updateTime();
   });
-  audio.addEventListener("play", function () { setPlaying(true); announce(S.playing); loop(); });
+  audio.addEventListener("play", function () {
+    setPlaying(true);
+    if (!switching) { announce(S.playing); }
+    switching = false;
+    loop();
+  });
+  // Once sound runs, the following chunks are asked for: a cold page waits for one chunk only.
+  audio.addEventListener("playing", function () { if (cur >= 0) { warm(cur + 1); } });
   audio.addEventListener("pause", function () {
     window.cancelAnimationFrame(frame);
     setPlaying(false);
     updateTime();
-    if (!audio.ended && cur >= 0) { announce(S.paused); }
+    if (!audio.ended && cur >= 0 && !switching) { announce(S.paused); }
   });
   audio.addEventListener("ended", function () {
-    if (cur >= 0 && cur < span.last) { loadChunk(cur + 1, 0, true); return; }  // the next paragraph, seamlessly
+    if (cur >= 0 && cur < span.last) { loadChunk(cur + 1, 0, true, true); return; }  // the next paragraph, seamlessly
     clearHighlight();
     setPlaying(false);
     announce(S.ended);
@@ -571,7 +581,9 @@
       else if (selBtn.previousElementSibling !== block) { block.insertAdjacentElement("afterend", selBtn); }
       var host = selBtn.offsetParent || document.body;
       var hostRect = host.getBoundingClientRect();
-      selBtn.style.top = (last.bottom - hostRect.top + 6) + "px";
+      var below = last.bottom + 6 + 48 <= window.innerHeight - barHeight();  // else above the selection
+      var first = rects[0] || last;
+      selBtn.style.top = (below ? last.bottom - hostRect.top + 6 : first.top - hostRect.top - 52) + "px";
       selBtn.style.left = Math.max(0, Math.min(last.left - hostRect.left, hostRect.width - 200)) + "px";
       selBtn.hidden = false;
     }, 150);
