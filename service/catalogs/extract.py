@@ -54,6 +54,8 @@ def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
                 method, str(path), keywords=KEYWORDS, comment_tags=COMMENT_TAGS, options=options,
                 strip_comment_tags=True,
             ):
+                if domain == "speech" and any(c.startswith("description of page") for c in comments):
+                    continue  # a page's description is never read aloud
                 catalog.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)
     return catalog
 
