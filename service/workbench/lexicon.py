@@ -15,6 +15,9 @@ from .views import bp, ui_locales
 
 #: The id the audio cache files a term's preview under (never a published block id).
 PREVIEW_BLOCK = "term"
+#: Messages the entry editor has already (extracted there, translated once): looked up, not extracted again.
+SAVED, UNCHANGED = "Gespeichert.", "Nichts geändert."
+CONFLICT = "Jemand hat diesen Eintrag in der Zwischenzeit geändert."
 
 
 def lexicon_store() -> Store:
@@ -48,10 +51,10 @@ def lexicon(locale: str):
         except InvalidTranslation as exc:
             errors[key], typed[key], status = texts.findings_texts(exc.findings), spoken, 400
         except EntryConflict:
-            errors[key] = [gettext("Jemand hat diesen Eintrag in der Zwischenzeit geändert.")]
+            errors[key] = [gettext(CONFLICT)]
             typed[key], status = spoken, 409
         else:
-            flash(gettext("Gespeichert.") if result.changed else gettext("Nichts geändert."), "ok")
+            flash(gettext(SAVED if result.changed else UNCHANGED), "ok")
             return redirect(url_for("workbench.lexicon", locale=loc, _anchor=f"term-{key}"), 303)
     return render_template("workbench/lexicon.html", loc=loc, items=store.entries(loc), errors=errors, typed=typed,
                            can_write=auth.current_user().can_write(loc)), status
