@@ -22,7 +22,7 @@ from .cli import users as users_cli
 from .cli import voices as voices_cli
 from .cli import worker as worker_cli
 from .web import audio as audio_views
-from .web import errors, feedback, pages
+from .web import assets, compression, errors, feedback, pages
 
 
 def _secret_key(instance: Path) -> str:
@@ -81,6 +81,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
+    assets.init_app(app)
+    compression.init_app(app)
     jobs.init_app(app)
     maintenance.init_app(app)
     for group in (audio_cli.audio_cli, db_cli.db_cli, feedback_cli.feedback_cli, i18n_cli.i18n_cli, mt_cli.mt_cli,

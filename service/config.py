@@ -85,6 +85,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "AUDIO_MP3_QUALITY": 5,  # lame's 0 (best, slowest) to 9
         # nginx sends the audio files: the internal location of deploy/nginx (e.g. "/_audio/"); None: the app does.
         "AUDIO_X_ACCEL_PREFIX": None,
+        # -- compression of text responses (Flask-Compress); MP3 is never compressed (it would only grow)
+        "COMPRESS_REGISTER": False,  # service/web/compression.py registers its own hook (it skips byte ranges)
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "text/vtt", "application/xml", "text/xml", "image/svg+xml",
+                               "text/plain"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],  # files sent from disk (CSS, JS, timings)
+        "COMPRESS_BR_LEVEL": 5,
+        "COMPRESS_MIN_SIZE": 500,
         # -- machine translation
         "MT_ENABLED": True,
         "MT_ENGINE": "argos",  # or a dotted path "package.module:Class"

@@ -45,6 +45,8 @@ class Page:
     def live(self, now: dt.datetime) -> bool:
         """Tell whether a notice is shown at a moment (an aware datetime)."""
         return (self.show_from is None or self.show_from <= now) and (self.show_until is None or now < self.show_until)
+    #: One or two sentences for search results and shared links (``<meta name="description">``).
+    description: str = ""
 
     @property
     def title(self) -> str:
@@ -59,7 +61,7 @@ class Page:
     def messages(self) -> list[str]:
         """Every message of the page, in order, without duplicates."""
         seen: dict[str, None] = {}
-        for text in [self.nav, *(b.msgid for b in self.blocks)]:
+        for text in [self.nav, self.description, *(b.msgid for b in self.blocks)]:
             if text:
                 seen.setdefault(text, None)
         return list(seen)
@@ -156,6 +158,7 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         values=values,
         show_from=window[0],
         show_until=window[1],
+        description=meta.get("description", ""),
     )
 
 
@@ -213,6 +216,8 @@ def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iter
     page = parse_page(text, str(name))
     if page.nav:
         yield 1, None, page.nav, [f"navigation label of page '{page.slug}'"]
+    if page.description:
+        yield 1, None, page.description, [f"description of page '{page.slug}' for search results and shared links"]
     for block in page.blocks:
         comment = f"page '{page.slug}', {block.tag}"
         if block.href:

@@ -48,7 +48,7 @@ class I18n:
         self.directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
         self.source = app.config["SOURCE_LOCALE"]
         self.shipped = list(app.config["SHIPPED_LOCALES"])
-        self.domains = ["messages", "speech"]
+        self.domains = ["messages", "speech", "lexicon"]
         #: Called as fallback(msgid, locale) when a catalog has no reviewed entry; first answer wins.
         self.fallbacks: list[Callable[[str, str], Localized | None]] = []
         #: Each returns further locale codes that can be served (e.g. reachable by MT).
@@ -203,6 +203,11 @@ class I18n:
         """The text to speak for a message where the speech catalog gives one."""
         text = self.translations(locale, "speech").ugettext(msgid)
         return text if text != msgid else None
+
+    def lexicon(self, locale: str) -> dict[str, str]:
+        """Shown term -> how to say it, for every term a locale's lexicon catalog respells."""
+        catalog = getattr(self.translations(locale, "lexicon"), "_catalog", {})
+        return {k: v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str) and v and v != k}
 
 
 def normalize_locale(tag: str) -> str | None:

@@ -33,6 +33,8 @@ class LocalizedPage:
     locale: str
     blocks: tuple[LocalizedBlock, ...]
     nav: str
+    #: The page's description in this locale (German where it is not translated yet), plain text.
+    description: str = ""
 
     @property
     def title(self) -> LocalizedBlock:
@@ -96,4 +98,5 @@ def localize_page(page: Page, locale: str) -> LocalizedPage:
     """Every block of a page in a locale."""
     blocks = tuple(localize_block(b, locale, page.values) for b in page.blocks)
     nav = get_i18n().localize(page.nav, locale).text if page.nav else ""
-    return LocalizedPage(page, locale, blocks, nav)
+    description = get_i18n().localize(page.description, locale).text if page.description else ""
+    return LocalizedPage(page, locale, blocks, nav, description)

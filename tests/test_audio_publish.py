@@ -29,12 +29,15 @@ def test_app_refuses_a_non_standard_bitrate(app_config):
 
 
 def test_a_section_is_its_heading_and_what_follows(app):
-    """A heading's audio id covers the blocks up to the next heading of its level; other ids one block."""
+    """s + a heading's number covers the blocks up to the next heading of its level; b + a number is one block."""
     with app.test_request_context("/"):
         page = [s.block for s in page_segments("de", "talentschulen", "page")]
         assert page == ["b1", "b2", "b3", "b4", "b5"]
-        assert [s.block for s in page_segments("de", "talentschulen", "b4")] == ["b4", "b5"]
+        assert [s.block for s in page_segments("de", "talentschulen", "s4")] == ["b4", "b5"]
+        assert [s.block for s in page_segments("de", "talentschulen", "b4")] == ["b4"]
         assert [s.block for s in page_segments("de", "talentschulen", "b2")] == ["b2"]
+        with pytest.raises(AudioNotPublished):  # a paragraph starts no section
+            page_segments("de", "talentschulen", "s2")
 
 
 def test_unpublished_ids_are_domain_errors(app):
@@ -112,6 +115,10 @@ def test_player_context(app):
         ctx = player_context(lp)
         assert ctx["available"] is True and set(ctx["page"]) == {"mp3", "json", "vtt"}
         assert list(ctx["sections"]) == ["b4"]
-        assert ctx["sections"]["b4"] == audio_urls("de", "talentschulen", "b4")
+        assert ctx["sections"]["b4"] == {"first": "b4", "last": "b5", "urls": audio_urls("de", "talentschulen", "s4")}
+        # the playlist: one chunk per spoken block, each with its own content-hashed MP3 and timings
+        assert [c["block"] for c in ctx["chunks"]] == ["b1", "b2", "b3", "b4", "b5"]
+        assert ctx["chunks"][1]["mp3"] == audio_urls("de", "talentschulen", "b2")["mp3"]
+        assert len({c["mp3"] for c in ctx["chunks"]}) == 5
         app.extensions["tts"].backends["espeak"] = DownBackend()
         assert player_context(lp) == {"available": False}

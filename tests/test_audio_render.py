@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.audio.render import GAP_MS, Segment, render, vtt_cue, vtt_timestamp
+from service.audio.render import FORMAT_VERSION, GAP_MS, Segment, join, render, vtt_cue, vtt_timestamp
 from service.tts.base import BackendError
 from service.tts.espeak import EspeakBackend
 from service.tts.mp3 import mp3_info
@@ -34,7 +34,7 @@ def test_mp3_decodes_and_timings_fit(rendered):
     info = mp3_info(mp3)
     assert info["channels"] == 1 and info["max_kbps"] <= 48
     assert len(mp3) * 8 / seconds <= 48_500
-    assert timings["backend"] == "espeak" and timings["version"] == 1
+    assert timings["backend"] == "espeak" and timings["version"] == FORMAT_VERSION
     # timings: monotonic, inside the audio, every block present in order, a pause between blocks
     assert [b["id"] for b in timings["blocks"]] == ["b1", "b2", "b3"]
     for kind in ("words", "sentences", "blocks"):
@@ -84,11 +84,44 @@ def test_speech_text_is_spoken_but_words_point_at_the_shown_text():
     _, with_speech, _ = render(EspeakBackend(), [shown], voice_for)
     _, without, _ = render(EspeakBackend(), [plain], voice_for)
     assert with_speech["duration"] > without["duration"]
-    assert {w["w"] for w in with_speech["words"]} <= {0, 1, 2}
-    assert [w["w"] for w in with_speech["words"]] == sorted(w["w"] for w in with_speech["words"])
+    # aligned word by word: "Die" and "baut." are themselves, the long name is one highlight on "HSM"
+    assert [w["w"] for w in with_speech["words"]] == [0, 1, 2]
+    assert [w["w"] for w in without["words"]][:1] == [0]
 
 
 def test_nothing_to_speak_is_an_error():
     """Segments without speakable text raise BackendError rather than giving an empty file."""
     with pytest.raises(BackendError, match="nothing to speak"):
         render(EspeakBackend(), [Segment("b1", "de", "★ → https://herne.de")], voice_for)
+
+
+def test_lexicon_terms_are_spoken_and_highlight_the_whole_term():
+    """A lexicon hit is said the lexicon's way; its spoken words are one highlight on exactly the shown term."""
+    seg = Segment("b1", "de", "Die TalentKolleg Ruhr gGmbH baut.", terms=(("TalentKolleg Ruhr", "Talent Kollek Ruhr"),))
+    _, timings, _ = render(EspeakBackend(), [seg], voice_for)
+    words = timings["words"]
+    term = [w for w in words if w["w"] == 1]
+    assert len(term) == 1 and term[0].get("w1") == 2  # "TalentKolleg Ruhr": shown words 1 and 2, one highlight
+    assert [w["w"] for w in words] == [0, 1, 3, 4]
+
+
+def test_chunks_join_into_one_file_with_shifted_timings():
+    """Block chunks joined without re-encoding: the MP3 is their concatenation, timings and cues move along."""
+    first = render(EspeakBackend(), PAGE[:1], voice_for)
+    second = render(EspeakBackend(), PAGE[2:], voice_for)
+    mp3, timings, vtt = join([first, second])
+    assert mp3 == first[0] + second[0]
+    offset = round(mp3_info(first[0])["duration_ms"])
+    assert [b["id"] for b in timings["blocks"]] == ["b1", "b3"]
+    assert timings["blocks"][1]["start"] == offset
+    assert timings["words"][-1]["end"] == second[1]["words"][-1]["end"] + offset
+    assert timings["duration"] == round(mp3_info(mp3)["duration_ms"])
+    assert abs(decode(mp3).num_frames / 22050 * 1000 - timings["duration"]) < 60
+    cues = vtt.removeprefix("WEBVTT\n\n").strip().split("\n\n")
+    assert len(cues) == len(timings["sentences"]) and cues[-1].splitlines()[2] == "This passage is in English."
+    assert cues[-1].splitlines()[1].startswith(render_ts(timings["sentences"][-1]["start"]))
+
+
+def render_ts(ms: int) -> str:
+    """A WebVTT timestamp (shortcut for the assertions above)."""
+    return vtt_timestamp(ms)

@@ -19,7 +19,7 @@ def player_data(html: str) -> dict:
 def section_url(client, locale: str = "de", slug: str = "talentschulen") -> dict:
     """The URLs of the first section's audio on a page."""
     data = player_data(client.get(f"/{locale}/{slug}").get_data(as_text=True))
-    return next(iter(data["sections"].values()))
+    return next(iter(data["sections"].values()))["urls"]
 
 
 def test_pages_carry_a_player_without_autoplay(client, locales):
@@ -73,7 +73,7 @@ def test_download_parameter_makes_an_attachment(client):
     url = section_url(client)["mp3"]
     r = client.get(url + "?download=1")
     assert r.status_code == 200
-    assert r.headers["Content-Disposition"] == 'attachment; filename="talentschulen-b4-de.mp3"'
+    assert r.headers["Content-Disposition"] == 'attachment; filename="talentschulen-s4-de.mp3"'
     assert "Content-Disposition" not in client.get(url).headers
 
 
@@ -109,7 +109,8 @@ def test_unknown_and_tampered_ids_are_404(client):
     for url in (
         tampered,
         good.replace("/talentschulen/", "/nosuchpage/"),
-        re.sub(r"/b\d+-", "/b999-", good),
+        re.sub(r"/s\d+-", "/s999-", good),
+        re.sub(r"/s\d+-", "/s2-", good),  # a paragraph starts no section
         good.replace(".mp3", ".wav"),
         good.replace("/de/", "/xx/"),
         good.replace("/de/", "/../"),

@@ -25,7 +25,9 @@ def test_extractor_yields_every_content_block():
     assert "Diese Seite gibt es nicht." in ids  # an error message from Python code
     entry = template["Stadt der Talente"]
     assert any("page 'index'" in c for c in entry.auto_comments)
-    assert ("content/index.md", 9) in entry.locations
+    assert ("content/index.md", 10) in entry.locations
+    description = next(m for m in template if m.id.startswith("Bildung in Herne: wie die Stadt"))
+    assert any("description of page 'index'" in c for c in description.auto_comments)
 
 
 def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translations_dir):

@@ -10,6 +10,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..core.files import atomic_write, sweep_temp
 from ..core.locks import FileLocks, Locks
@@ -82,7 +83,8 @@ class AudioCache:
             "engine": backend.version,
             "speed": round(float(speed), 3),
             "segments": [
-                {"block": s.block, "voice": voices.get(s.lang, ""), "text": s.text, "speech": s.speech or ""}
+                {"block": s.block, "voice": voices.get(s.lang, ""), "text": s.text, "speech": s.speech or "",
+                 **({"terms": [list(t) for t in s.terms]} if s.terms else {})}
                 for s in segments
             ],
         }
@@ -118,6 +120,13 @@ class AudioCache:
     ) -> CachedAudio:
         """Return the entry for these segments, synthesizing it once however many ask at a time."""
         key = key or canonical_key(self.spec(backend, voices, segments, speed))
+        default_voice = next(iter(voices.values()), "")
+        return self.get_or_build(locale, key, lambda: render(
+            backend, segments, lambda lang: voices.get(lang, default_voice), speed, self.bitrate, self.quality,
+        ))
+
+    def get_or_build(self, locale: str, key: str, build: Callable[[], tuple[bytes, dict, str]]) -> CachedAudio:
+        """Return the entry for ``key``, made once by ``build()`` (MP3, timings, WebVTT) under the key's lock."""
         entry = self.lookup(locale, key)
         if entry:
             return entry
@@ -126,10 +135,7 @@ class AudioCache:
             entry = self.lookup(locale, key)  # another thread or worker may have finished meanwhile
             if entry:
                 return entry
-            default_voice = next(iter(voices.values()), "")
-            mp3, timings, vtt = render(
-                backend, segments, lambda lang: voices.get(lang, default_voice), speed, self.bitrate, self.quality,
-            )
+            mp3, timings, vtt = build()
             entry = CachedAudio(locale, key, folder)
             # The MP3 is written last: its presence marks a complete entry.
             atomic_write(entry.timings, json.dumps(timings, ensure_ascii=False, separators=(",", ":")).encode())

@@ -1,24 +1,26 @@
-"""What a page publishes aloud: the segments of a page or section, their content-hashed URLs, their audio."""
+"""What a page publishes aloud: one MP3 chunk per block, pages and sections joined from them, content-hashed URLs."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 
 from flask import current_app, url_for
 
-from .. import notices
 from ..content import get_content
+from .. import notices
 from ..i18n import format_value, get_i18n
-from ..localized import LocalizedPage, localize_page, render_inline
+from ..localized import LocalizedBlock, LocalizedPage, localize_page, render_inline
 from ..tts import get_tts
 from ..tts.base import Backend, BackendError
 from .cache import AudioCache, CachedAudio, canonical_key
-from .render import Segment
+from .render import FORMAT_VERSION, Segment, join, speakable
 
 log = logging.getLogger(__name__)
 
-#: The audio ids a page publishes: the whole page, or one block (a heading stands for its section).
-AUDIO_ID_RE = re.compile(r"^(?:page|b[0-9]{1,4})$")
+#: The audio ids a page publishes: the whole page, one block (b), a section from its heading (s), or the
+#: n-th block of the live notices (n, read with the page right after its title).
+AUDIO_ID_RE = re.compile(r"^(?:page|[bsn][0-9]{1,4})$")
 #: The files of one audio id, by extension.
 MIMETYPES = {"mp3": "audio/mpeg", "json": "application/json", "vtt": "text/vtt; charset=utf-8"}
 #: Longest page slug looked at.
@@ -36,7 +38,7 @@ class AudioUnavailable(RuntimeError):
 
 
 def page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
-    """The segments of a published page, a section (from an h2/h3) or one block; AudioNotPublished otherwise."""
+    """The spoken blocks of a published page, a section (``s`` + its heading) or one block; else AudioNotPublished."""
     if not AUDIO_ID_RE.match(audio_id) or len(slug) > MAX_SLUG:
         raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
     # Memoized per catalog revision, like the page cache: the same page shows the same URLs.
@@ -49,24 +51,34 @@ def page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
     return memo[key]
 
 
+def section_blocks(blocks: list[LocalizedBlock], index: int) -> list[LocalizedBlock]:
+    """A heading and everything up to the next heading of its level or higher."""
+    first = blocks[index]
+    chosen = [first]
+    for b in blocks[index + 1:]:
+        if b.tag in ("h1", "h2") or (b.tag == "h3" and first.tag == "h3"):
+            break
+        chosen.append(b)
+    return chosen
+
+
 def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
     """Compute the segments of a published audio id (see page_segments)."""
     page = get_content().pages.get(slug)
     if page is None:
         raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
+    if audio_id[0] == "n":  # one block of the live notices
+        spoken = _notice_segments(locale)
+        index = int(audio_id[1:]) - 1
+        if not 0 <= index < len(spoken):
+            raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
+        return [spoken[index]]
     blocks = list(localize_page(page, locale).blocks)
     if audio_id != "page":
-        index = next((i for i, b in enumerate(blocks) if b.id == audio_id), None)
-        if index is None:
+        index = next((i for i, b in enumerate(blocks) if b.id == "b" + audio_id[1:]), None)
+        if index is None or (audio_id[0] == "s" and blocks[index].tag not in ("h2", "h3")):
             raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
-        first = blocks[index]
-        chosen = [first]
-        if first.tag in ("h2", "h3"):  # a section: the heading and everything up to the next such heading
-            for b in blocks[index + 1:]:
-                if b.tag in ("h1", "h2") or (b.tag == "h3" and first.tag == "h3"):
-                    break
-                chosen.append(b)
-        blocks = chosen
+        blocks = section_blocks(blocks, index) if audio_id[0] == "s" else [blocks[index]]
     i18n = get_i18n()
     segments = []
     for b in blocks:
@@ -74,11 +86,31 @@ def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
         if speech:
             values = {k: format_value(v, b.lang) for k, v in page.values.items()}
             speech = render_inline(speech, values)[0]
-        segments.append(Segment(b.id, b.lang, b.text, speech))
+        lexicon = i18n.lexicon(b.lang)
+        said = f"{b.text}\n{speech or ''}"
+        terms = tuple(sorted((t, v) for t, v in lexicon.items() if t in said))
+        segment = Segment(b.id, b.lang, b.text, speech, terms)
+        if speakable(segment):
+            segments.append(segment)
     if audio_id == "page":  # live notices are read with the page, right after its title (as shown)
-        at = next((i + 1 for i, b in enumerate(blocks) if b.tag == "h1"), 0)
-        segments[at:at] = [Segment(*parts) for parts in notices.spoken(locale)]
+        title = next((b.id for b in blocks if b.tag == "h1"), None)
+        at = next((i + 1 for i, s in enumerate(segments) if s.block == title), 0)
+        segments[at:at] = _notice_segments(locale)
+    if not segments:
+        raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
     return segments
+
+
+def _notice_segments(locale: str) -> list[Segment]:
+    """The spoken blocks of the live notices (their block ids are the ids they have on the page)."""
+    out = []
+    for block, lang, text, speech in notices.spoken(locale):
+        lexicon = get_i18n().lexicon(lang)
+        said = f"{text}\n{speech or ''}"
+        segment = Segment(block, lang, text, speech, tuple(sorted((t, v) for t, v in lexicon.items() if t in said)))
+        if speakable(segment):
+            out.append(segment)
+    return out
 
 
 def _audio_parts(locale: str) -> tuple[AudioCache, Backend, dict[str, str], float]:
@@ -88,9 +120,12 @@ def _audio_parts(locale: str) -> tuple[AudioCache, Backend, dict[str, str], floa
 
 
 def audio_key(locale: str, segments: list[Segment]) -> str:
-    """The content hash that names the audio of these segments in this locale."""
+    """The content hash that names the audio of these segments: a block's own, or that of its chunks joined."""
     cache, backend, voices, speed = _audio_parts(locale)
-    return canonical_key(cache.spec(backend, voices, segments, speed))
+    keys = [canonical_key(cache.spec(backend, voices, [s], speed)) for s in segments]
+    if len(keys) == 1:
+        return keys[0]
+    return canonical_key({"format": f"joined-v{FORMAT_VERSION}", "chunks": keys})
 
 
 def audio_urls(locale: str, slug: str, audio_id: str) -> dict[str, str]:
@@ -102,12 +137,30 @@ def audio_urls(locale: str, slug: str, audio_id: str) -> dict[str, str]:
     }
 
 
+def _chunk(locale: str, segment: Segment) -> CachedAudio:
+    """Find or synthesize the chunk of one block."""
+    cache, backend, voices, speed = _audio_parts(locale)
+    return cache.get_or_create(locale, backend, voices, [segment], speed)
+
+
+def _joined(locale: str, segments: list[Segment]) -> tuple[bytes, dict, str]:
+    """The chunks of these blocks (synthesized where missing) joined into one file."""
+    parts = []
+    for segment in segments:
+        entry = _chunk(locale, segment)
+        parts.append((entry.mp3.read_bytes(), json.loads(entry.timings.read_bytes()),
+                      entry.vtt.read_text(encoding="utf-8")))
+    return join(parts)
+
+
 def ensure_entry(locale: str, slug: str, audio_id: str) -> CachedAudio:
     """Find or build the audio of a published id; engine or disk failures become AudioUnavailable."""
     segments = page_segments(locale, slug, audio_id)
-    cache, backend, voices, speed = _audio_parts(locale)
+    cache = current_app.extensions["audio_cache"]
     try:
-        return cache.get_or_create(locale, backend, voices, segments, speed)
+        if len(segments) == 1:
+            return _chunk(locale, segments[0])
+        return cache.get_or_build(locale, audio_key(locale, segments), lambda: _joined(locale, segments))
     except BackendError as exc:
         log.warning("speech synthesis failed for %s/%s/%s: %s", locale, slug, audio_id, exc)
         raise AudioUnavailable(str(exc)) from exc
@@ -117,14 +170,28 @@ def ensure_entry(locale: str, slug: str, audio_id: str) -> CachedAudio:
 
 
 def player_context(lp: LocalizedPage) -> dict:
-    """What the player partial needs for a localized page: availability, URLs, section URLs."""
+    """What the player needs: the page's file, its playlist of block chunks, and the sections."""
     locale, slug = lp.locale, lp.page.slug
     if not get_tts().available(locale):
         return {"available": False}
     try:
         page = audio_urls(locale, slug, "page")
-        sections = {b.id: audio_urls(locale, slug, b.id) for b in lp.blocks if b.tag == "h2"}
+        chunks = []
+        notice_blocks = [segment.block for segment in _notice_segments(locale)]
+        for segment in page_segments(locale, slug, "page"):
+            audio_id = (f"n{notice_blocks.index(segment.block) + 1}" if segment.block in notice_blocks
+                        else segment.block)
+            urls = audio_urls(locale, slug, audio_id)
+            chunks.append({"block": segment.block, "mp3": urls["mp3"], "json": urls["json"],
+                           "chars": len(segment.speech or segment.text)})
+        spoken = {c["block"] for c in chunks}
+        blocks = list(lp.blocks)
+        sections = {}
+        for i, b in enumerate(blocks):
+            if b.tag == "h2" and b.id in spoken:
+                members = [m.id for m in section_blocks(blocks, i) if m.id in spoken]
+                sections[b.id] = {"first": members[0], "last": members[-1], "urls": audio_urls(locale, slug, "s" + b.id[1:])}
     except Exception:  # the page must render even when audio cannot be described
         log.exception("audio URLs for %s/%s failed", locale, slug)
         return {"available": False}
-    return {"available": True, "page": page, "sections": sections}
+    return {"available": True, "page": page, "chunks": chunks, "sections": sections}

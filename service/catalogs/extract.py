@@ -16,14 +16,33 @@ SOURCES = [
     ("service/**/*.py", "python"),
     ("service/templates/**/*.html", "jinja2.ext:babel_extract"),
 ]
+#: The committed list of terms whose pronunciation translators give in the "lexicon" domain.
+LEXICON_TERMS = "translations/lexicon.txt"
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "N_": None, "Np_": (1, 2)}
 COMMENT_TAGS = ["TRANSLATORS:"]
 
 
+def read_terms(path: Path) -> list[tuple[str, str, int]]:
+    """The terms of a lexicon list: (term, note for translators, line); ``#`` starts a note or a comment line."""
+    out = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        term, _, note = line.partition(" #")
+        term = term.strip()
+        if term and not term.startswith("#"):
+            out.append((term, note.strip(), lineno))
+    return out
+
+
 def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
-    """Extract a fresh template: every message for 'messages', content blocks only for 'speech'."""
+    """Extract a fresh template: every message for 'messages', content blocks for 'speech', listed terms for 'lexicon'."""
     catalog = Catalog(project="herne-talente", version="1.0", msgid_bugs_address="translators@herne.invalid",
                       copyright_holder="Stadt Herne", charset="utf-8")
+    if domain == "lexicon":
+        for term, note, _ in read_terms(root / LEXICON_TERMS):
+            comments = ["TRANSLATORS: how to say this term, spelled so that the voice gets it right; empty if it "
+                        "already does", *([note] if note else [])]
+            catalog.add(term, None, [(LEXICON_TERMS, None)], auto_comments=comments)
+        return catalog
     sources = SOURCES if domain == "messages" else SOURCES[:1]
     for pattern, method in sources:
         for path in sorted(root.glob(pattern)):
@@ -35,6 +54,8 @@ def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
                 method, str(path), keywords=KEYWORDS, comment_tags=COMMENT_TAGS, options=options,
                 strip_comment_tags=True,
             ):
+                if domain == "speech" and any(c.startswith("description of page") for c in comments):
+                    continue  # a page's description is never read aloud
                 catalog.add(message, None, [(relative, lineno)], auto_comments=comments, context=context)
     return catalog
 

@@ -181,12 +181,13 @@ def new_catalog(template: Catalog, locale: str, domain: str = "messages") -> Cat
     return catalog
 
 
-def update_po(path: Path, template: Catalog, locale: str, locks: Locks, domain: str = "messages") -> Catalog:
+def update_po(path: Path, template: Catalog, locale: str, locks: Locks, domain: str = "messages",
+              fuzzy: bool = True) -> Catalog:
     """Merge a template into a .po under its lock: new messages added, changed ones kept as fuzzy (outdated)."""
     with locks.hold(lock_name(locale, domain)):
         catalog = load_po(path, locale)
         created = catalog.creation_date
-        catalog.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        catalog.update(template, no_fuzzy_matching=not fuzzy, update_header_comment=False)
         catalog.creation_date = created  # the template carries no date: keep the file stable
         save_po(path, catalog)
     return catalog

@@ -14,7 +14,7 @@ from ..core.files import atomic_write
 from ..core.locks import Locks
 from ..i18n import get_i18n
 
-DOMAINS = ("messages", "speech")
+DOMAINS = ("messages", "speech", "lexicon")
 
 i18n_cli = AppGroup("i18n", help="Catalog workflow (gettext, through Babel).")
 
@@ -103,7 +103,8 @@ def update_command(locale: str | None, domain: str | None) -> None:
         for loc in _locales(locale, include_source=True):
             path = catalogs.po_path(_translations_dir(), loc, dom)
             if path.exists():
-                catalogs.update_po(path, template, loc, _locks(), dom)
+                # A term is not a sentence: a similar one's pronunciation would be a wrong guess.
+                catalogs.update_po(path, template, loc, _locks(), dom, fuzzy=dom != "lexicon")
                 get_i18n().announce(loc)  # several servers: each reloads it
                 click.echo(f"updated {path}")
 
@@ -178,7 +179,7 @@ def check_command(locale: str | None, complete: bool) -> None:
                 click.echo(f"{path}: syntax error: {exc}", err=True)
                 failed += 1
                 continue
-            # The speech domain is sparse by design: only entries that differ from the shown text.
+            # Speech and lexicon are sparse by design: only entries that differ from the shown text.
             findings = catalogs.check_catalog(catalog, template, complete=complete and dom == "messages")
             for finding in findings:
                 click.echo(f"{path}: {finding.msgid[:60]!r}: {catalogs.describe(finding)}", err=True)

@@ -1,5 +1,7 @@
-/* Read-aloud player: plays the page's (or a section's) MP3, highlights the sentence and word being read.
-   Plain JavaScript, no third-party code; it never starts playing by itself. */
+/* Read-aloud player: plays the page as a playlist of per-block MP3 chunks (the first one is all a cold page
+   needs before sound starts), highlights the sentence and word being read, reads from any block or from a
+   selection, and offers a timeline, volume, speed and highlighting switch. Settings are kept in localStorage
+   only after the visitor changes one. Plain JavaScript, no third-party code; it never starts by itself. */
 (function () {
   "use strict";
 
@@ -11,8 +13,11 @@
   if (!dataEl || !audio || !controls) { return; }
   var data = JSON.parse(dataEl.textContent);
   var S = data.strings;
+  var chunks = data.chunks || [];
+  if (!chunks.length) { return; }
   var status = root.querySelector(".player-status");
   var unavailable = root.querySelector(".player-unavailable");
+  var dock = root.querySelector(".player-dock");
   var playBtn = controls.querySelector('[data-action="toggle"]');
   var playLabel = playBtn.querySelector(".player-play-label");
   var playIcon = playBtn.querySelector(".player-icon");
@@ -20,26 +25,204 @@
   var prevBtn = controls.querySelector('[data-action="prev"]');
   var nextBtn = controls.querySelector('[data-action="next"]');
   var speedSel = controls.querySelector('[data-action="speed"]');
+  var volume = controls.querySelector('[data-action="volume"]');
+  var highlightBox = controls.querySelector('[data-action="highlight"]');
   var download = controls.querySelector(".player-download");
-  var article = document.querySelector("article.page") || document;
+  var slider = controls.querySelector(".player-slider");
+  var fill = controls.querySelector(".player-fill");
+  var thumb = controls.querySelector(".player-thumb");
+  var elapsedEl = controls.querySelector(".player-elapsed");
+  var totalEl = controls.querySelector(".player-total");
+  var article = document.querySelector("article.page") || document.body;
+  var rtl = (document.documentElement.getAttribute("dir") || "").toLowerCase() === "rtl";
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var canHighlight = !!(window.CSS && CSS.highlights && window.Highlight);
+  var STORE_KEY = "herne-read-aloud";
+  var MS_PER_CHAR = 68;  // a first guess of a chunk's length until its timings arrive
 
-  var track = null;          // {urls, timings}
-  var timingsCache = {};
+  var index = {};  // block id -> chunk index
+  chunks.forEach(function (c, i) { index[c.block] = i; });
+  var durations = chunks.map(function (c) { return c.chars * MS_PER_CHAR; });
+  var timings = chunks.map(function () { return null; });
+  var pending = {};
+  var cur = -1;            // chunk loaded in the audio element (-1: none, the player is at its start)
+  var span = {first: 0, last: chunks.length - 1, section: null};
   var wordCache = {};
-  var current = {word: null, sentence: null};
+  var current = {word: null, sentence: null, block: null};
   var frame = 0;
+  var seekAfterLoad = null;
 
-  // Enhance: our controls replace the native ones (which stay for visitors without JavaScript).
+  // -- set-up: our controls replace the native ones (which stay for visitors without JavaScript) ----------
   controls.hidden = false;
   audio.controls = false;
   audio.hidden = true;
+  audio.removeAttribute("src");  // the whole page's file is for visitors without JavaScript: never fetched here
+  audio.load();                  // forget it, so that a changed preload cannot start fetching it
+  audio.preload = "auto";
 
   function announce(text) {
-    // Only state changes go to the live region, never every word.
+    // Only state changes and paragraph jumps go to the live region, never every word.
     status.textContent = "";
     window.setTimeout(function () { status.textContent = text; }, 50);
+  }
+
+  function fmt(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    var m = Math.floor(s / 60);
+    s = s % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  // -- settings: read if the visitor saved some; written only when the visitor changes one ---------------
+  function loadSettings() {
+    var saved = null;
+    try { saved = JSON.parse(window.localStorage.getItem(STORE_KEY) || "null"); } catch (e) { saved = null; }
+    if (!saved || typeof saved !== "object") { return; }
+    if (saved.speed && speedSel.querySelector('option[value="' + saved.speed + '"]')) { speedSel.value = saved.speed; }
+    if (typeof saved.volume === "number" && saved.volume >= 0 && saved.volume <= 100) { volume.value = String(saved.volume); }
+    if (typeof saved.highlight === "boolean") { highlightBox.checked = saved.highlight; }
+  }
+
+  function saveSettings() {
+    try {
+      window.localStorage.setItem(STORE_KEY, JSON.stringify({
+        speed: speedSel.value, volume: parseInt(volume.value, 10), highlight: highlightBox.checked
+      }));
+    } catch (e) { /* storage refused (private mode, quota): the setting still applies to this page */ }
+  }
+
+  function applySettings() {
+    var rate = parseFloat(speedSel.value);
+    audio.defaultPlaybackRate = rate;
+    audio.playbackRate = rate;
+    audio.volume = parseInt(volume.value, 10) / 100;
+    document.documentElement.classList.toggle("no-highlight", !highlightBox.checked);
+    if (!highlightBox.checked) { clearHighlight(); }
+  }
+
+  // -- timings of the chunks ------------------------------------------------------------------------
+  function loadTimings(i) {
+    if (timings[i]) { return Promise.resolve(timings[i]); }
+    if (!pending[i]) {
+      pending[i] = fetch(chunks[i].json, {credentials: "same-origin"}).then(function (r) {
+        if (!r.ok) { throw new Error("timings " + r.status); }
+        return r.json();
+      }).then(function (t) {
+        timings[i] = t;
+        durations[i] = t.duration;
+        updateTime();
+        return t;
+      }, function (e) { delete pending[i]; throw e; });
+    }
+    return pending[i];
+  }
+
+  function warm(from) {
+    // Ask for the following chunks one after the other: each is synthesized once, before it is needed.
+    var i = from;
+    function step() {
+      while (i <= span.last && timings[i]) { i++; }
+      if (i > span.last) { return; }
+      loadTimings(i).then(function () { i++; step(); }, function () { /* played when reached, or fails then */ });
+    }
+    step();
+  }
+
+  // -- position on the timeline of what is playing (the page, or a section) ---------------------------
+  function offsetOf(i) {
+    var ms = 0;
+    for (var k = span.first; k < i; k++) { ms += durations[k]; }
+    return ms;
+  }
+
+  function total() { return offsetOf(span.last + 1); }
+
+  function elapsed() {
+    if (cur < 0) { return 0; }
+    return offsetOf(cur) + audio.currentTime * 1000;
+  }
+
+  function updateTime() {
+    var t = total();
+    var e = Math.min(elapsed(), t);
+    var pct = t > 0 ? (100 * e / t) : 0;
+    fill.style.inlineSize = pct + "%";
+    thumb.style.insetInlineStart = pct + "%";
+    elapsedEl.textContent = fmt(e);
+    totalEl.textContent = fmt(t);
+    slider.setAttribute("aria-valuemax", String(Math.round(t / 1000)));
+    slider.setAttribute("aria-valuenow", String(Math.round(e / 1000)));
+    slider.setAttribute("aria-valuetext", S.of.replace("{elapsed}", fmt(e)).replace("{total}", fmt(t)));
+  }
+
+  function active() { return cur >= 0; }  // something is loaded: playing, paused or placed by the timeline
+
+  function setPlaying(playing) {
+    playLabel.textContent = playing ? S.pause : (active() && !audio.ended ? S.resume : S.listen);
+    playIcon.className = "player-icon " + (playing ? "icon-pause" : "icon-play");
+    var on = active();
+    stopBtn.disabled = !on;
+    prevBtn.disabled = !on;
+    nextBtn.disabled = !on;
+    updateDock();
+  }
+
+  function offerDownload() {
+    // The download link always offers what is playing, and its label says whether that is the page or a section.
+    var section = span.section && data.sections[span.section];
+    download.href = (section ? section.urls.mp3 : data.page.mp3) + "?download=1";
+    download.textContent = section ? S.download_section : S.download_page;
+  }
+
+  // -- loading and playing chunks -------------------------------------------------------------------
+  var switching = false;  // a chunk follows another: no "paused" / "playing" announcements for that
+  function loadChunk(i, atMs, autoplay, quiet) {
+    switching = !!(autoplay && quiet);
+    cur = i;
+    clearHighlight();
+    seekAfterLoad = atMs > 0 ? atMs : null;
+    audio.src = chunks[i].mp3;
+    applySettings();
+    if (autoplay) {
+      var started = audio.play();
+      if (started && started.catch) {
+        started.catch(function (e) { if (e && e.name !== "AbortError" && e.name !== "NotAllowedError") { showUnavailable(); } });
+      }
+    }
+    loadTimings(i).then(function () { if (cur === i) { highlight(); } }, function () { /* plays without highlighting */ });
+    updateTime();
+  }
+
+  function startAt(i, section, atMs, announceIt) {
+    if (section !== undefined) {
+      var sec = section && data.sections[section];
+      span = sec ? {first: index[sec.first], last: index[sec.last], section: section}
+                 : {first: 0, last: chunks.length - 1, section: null};
+      offerDownload();
+    }
+    loadChunk(i, atMs || 0, true, !audio.paused || announceIt);
+    if (announceIt) { announce(S.paragraph.replace("{n}", String(i - span.first + 1)).replace("{total}", String(span.last - span.first + 1))); }
+  }
+
+  function play() {
+    if (cur < 0 || audio.ended && cur >= span.last) { startAt(span.first); return; }
+    applySettings();
+    var started = audio.play();
+    if (started && started.catch) { started.catch(function (e) { if (e && e.name !== "AbortError") { showUnavailable(); } }); }
+  }
+
+  function stop() {
+    var hadFocus = controls.contains(document.activeElement);
+    audio.pause();
+    window.cancelAnimationFrame(frame);  // a frame already queued would highlight again
+    cur = -1;
+    audio.removeAttribute("src");
+    audio.load();
+    clearHighlight();
+    setPlaying(false);
+    updateTime();
+    announce(S.stopped);
+    if (hadFocus) { playBtn.focus(); }  // Stop disables itself: the focus goes to Play, not to the page
   }
 
   function showUnavailable() {
@@ -48,64 +231,22 @@
     setPlaying(false);
   }
 
-  function setPlaying(playing) {
-    playLabel.textContent = playing ? S.pause : (audio.currentTime > 0 && !audio.ended ? S.resume : S.listen);
-    playIcon.textContent = playing ? "⏸" : "▶";
-    var active = !!track && (playing || audio.currentTime > 0);
-    stopBtn.disabled = !active;
-    prevBtn.disabled = !active;
-    nextBtn.disabled = !active;
+  function seekTo(ms) {
+    var t = total();
+    ms = Math.max(0, Math.min(ms, Math.max(0, t - 50)));
+    var i = span.first;
+    while (i < span.last && offsetOf(i + 1) <= ms) { i++; }
+    var local = ms - offsetOf(i);
+    if (i === cur && audio.readyState > 0) {
+      audio.currentTime = local / 1000;
+      highlight();
+    } else {
+      loadChunk(i, local, !audio.paused, true);
+    }
+    updateTime();
   }
 
-  function loadTimings(url) {
-    if (timingsCache[url]) { return timingsCache[url]; }
-    timingsCache[url] = fetch(url, {credentials: "same-origin"}).then(function (r) {
-      if (!r.ok) { throw new Error("timings " + r.status); }
-      return r.json();
-    });
-    return timingsCache[url];
-  }
-
-  function offerDownload(urls) {
-    // The download link always offers what is playing, and its label says whether that is the page or a section.
-    download.href = urls.mp3 + "?download=1";
-    download.textContent = urls.mp3 === data.page.mp3 ? S.download_page : S.download_section;
-  }
-
-  function select(urls) {
-    // Switch to another track (page or section) without playing it yet.
-    if (track && track.urls.mp3 === urls.mp3) { return Promise.resolve(track); }
-    clearHighlight();
-    track = {urls: urls, timings: null};
-    audio.src = urls.mp3;
-    offerDownload(urls);
-    audio.playbackRate = parseFloat(speedSel.value);
-    var t = track;
-    return loadTimings(urls.json).then(function (timings) { t.timings = timings; return t; })
-      .catch(function () { return t; });  // audio still plays without highlighting
-  }
-
-  function play() {
-    var p = track ? Promise.resolve(track) : select(data.page);
-    return p.then(function () {
-      audio.playbackRate = parseFloat(speedSel.value);
-      var started = audio.play();
-      if (started && started.catch) { started.catch(function (e) { if (e && e.name !== "AbortError") { showUnavailable(); } }); }
-    });
-  }
-
-  function pause() { audio.pause(); }
-
-  function stop() {
-    audio.pause();
-    window.cancelAnimationFrame(frame);  // a frame already queued would highlight again
-    audio.currentTime = 0;
-    clearHighlight();
-    setPlaying(false);
-    announce(S.stopped);
-  }
-
-  // -- highlighting -------------------------------------------------------------------------
+  // -- highlighting ---------------------------------------------------------------------------------
   function blockEl(id) {
     var el = document.getElementById(id);
     return el && article.contains(el) ? el : null;
@@ -119,7 +260,7 @@
     if (el) {
       var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
         acceptNode: function (n) {
-          return n.parentElement && n.parentElement.closest(".visually-hidden, .player, .section-listen")
+          return n.parentElement && n.parentElement.closest(".visually-hidden, .player, .block-listen, .player-selection, .block-extras")
             ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
         }
       });
@@ -166,17 +307,30 @@
     return found >= 0 && ms <= list[found].end + 400 ? found : -1;
   }
 
-  function scrollTo(el) {
+  function barHeight() {
+    return dock.classList.contains("is-docked") ? controls.getBoundingClientRect().height : 0;
+  }
+
+  function scrollToBlock(el) {
+    // Bring the paragraph being read into the part of the window the docked player does not cover.
     var rect = el.getBoundingClientRect();
-    if (rect.top < 0 || rect.bottom > window.innerHeight) {
-      el.scrollIntoView({block: "center", behavior: reduceMotion ? "auto" : "smooth"});
-    }
+    var visible = window.innerHeight - barHeight();
+    if (rect.top >= 0 && rect.bottom <= visible) { return; }
+    var top = window.scrollY + rect.top - Math.max(16, (visible - rect.height) / 3);
+    window.scrollTo({top: Math.max(0, top), behavior: reduceMotion ? "auto" : "smooth"});
   }
 
   function highlight() {
-    if (!track || !track.timings) { return; }
+    if (cur < 0 || !timings[cur]) { return; }
+    var t = timings[cur];
     var ms = audio.currentTime * 1000;
-    var t = track.timings;
+    var block = chunks[cur].block;
+    if (block !== current.block) {
+      current.block = block;
+      var el = blockEl(block);
+      if (el) { scrollToBlock(el); }
+    }
+    if (!highlightBox.checked) { return; }
     var si = find(t.sentences, ms);
     if (si !== current.sentence) {
       current.sentence = si;
@@ -184,12 +338,10 @@
       for (var i = 0; i < old.length; i++) { old[i].classList.remove("tts-sentence"); }
       if (si >= 0) {
         var s = t.sentences[si];
-        var el = blockEl(s.block);
         var r = canHighlight ? range(s.block, s.w0, s.w1) : null;
         if (r) { CSS.highlights.set("tts-sentence", new Highlight(r)); }
-        else if (el) { el.classList.add("tts-sentence"); }
-        if (el) { scrollTo(el); }
-      }
+        else if (blockEl(s.block)) { blockEl(s.block).classList.add("tts-sentence"); }
+      } else if (canHighlight) { CSS.highlights.delete("tts-sentence"); }
     }
     if (!canHighlight) { return; }
     var wi = find(t.words, ms);
@@ -197,7 +349,7 @@
       current.word = wi;
       if (wi >= 0) {
         var w = t.words[wi];
-        var wr = range(w.block, w.w, w.w);
+        var wr = range(w.block, w.w, w.w1 === undefined ? w.w : w.w1);  // a term or a number: all its shown words
         if (wr) { CSS.highlights.set("tts-word", new Highlight(wr)); }
       } else {
         CSS.highlights.delete("tts-word");
@@ -207,21 +359,19 @@
 
   function loop() {
     highlight();
+    updateTime();
     if (!audio.paused) { frame = window.requestAnimationFrame(loop); }
   }
 
-  // -- paragraphs -----------------------------------------------------------------------------
+  // -- paragraphs -----------------------------------------------------------------------------------
   function jump(step) {
-    if (!track || !track.timings) { return; }
-    var blocks = track.timings.blocks;
-    var ms = audio.currentTime * 1000;
-    var i = find(blocks, ms);
-    if (i < 0) { i = 0; }
-    var target = i + step;
-    if (step < 0 && ms - blocks[i].start > 1500) { target = i; }  // first back to this paragraph's start
-    target = Math.max(0, Math.min(blocks.length - 1, target));
-    audio.currentTime = blocks[target].start / 1000 + 0.001;
-    highlight();
+    if (cur < 0) { return; }
+    var target = cur + step;
+    if (step < 0 && audio.currentTime > 1.5) { target = cur; }  // first back to this paragraph's start
+    target = Math.max(span.first, Math.min(span.last, target));
+    var wasPlaying = !audio.paused;
+    loadChunk(target, 0, wasPlaying, true);
+    announce(S.paragraph.replace("{n}", String(target - span.first + 1)).replace("{total}", String(span.last - span.first + 1)));
   }
 
   function setSpeed(delta) {
@@ -231,38 +381,119 @@
     speedSel.dispatchEvent(new Event("change"));
   }
 
-  // -- events ---------------------------------------------------------------------------------
-  playBtn.addEventListener("click", function () {
-    if (audio.paused) {
-      if (!track || track.urls.mp3 !== data.page.mp3 && audio.ended) { select(data.page); }
-      play();
-    } else { pause(); }
+  // -- docking: a compact bar that stays in view while reading, never over the focused element ------------
+  var inView = true;
+  function updateDock() {
+    var want = !inView && active() && root.getBoundingClientRect().bottom < 0;
+    if (want === dock.classList.contains("is-docked")) { return; }
+    if (want) {
+      dock.style.minBlockSize = dock.getBoundingClientRect().height + "px";  // the page does not jump
+      dock.classList.add("is-docked");
+      var h = controls.getBoundingClientRect().height;
+      document.documentElement.style.scrollPaddingBlockEnd = (h + 16) + "px";
+      document.body.style.paddingBlockEnd = (h + 16) + "px";
+    } else {
+      dock.classList.remove("is-docked");
+      dock.style.minBlockSize = "";
+      document.documentElement.style.scrollPaddingBlockEnd = "";
+      document.body.style.paddingBlockEnd = "";
+    }
+  }
+  if (window.IntersectionObserver) {
+    new IntersectionObserver(function (entries) {
+      inView = entries[entries.length - 1].isIntersecting;
+      updateDock();
+    }).observe(root);
+  }
+  document.addEventListener("focusin", function (e) {
+    // WCAG 2.4.11: an element that gets focus is never left under the docked bar.
+    if (!dock.classList.contains("is-docked") || controls.contains(e.target)) { return; }
+    var rect = e.target.getBoundingClientRect();
+    var limit = window.innerHeight - barHeight();
+    if (rect.bottom > limit) { window.scrollBy(0, rect.bottom - limit + 16); }
   });
+
+  // -- the timeline slider --------------------------------------------------------------------------
+  slider.addEventListener("keydown", function (e) {
+    var t = total(), e0 = elapsed(), to = null;
+    var forward = rtl ? "ArrowLeft" : "ArrowRight", back = rtl ? "ArrowRight" : "ArrowLeft";
+    if (e.key === forward || e.key === "ArrowUp") { to = e0 + 5000; }
+    else if (e.key === back || e.key === "ArrowDown") { to = e0 - 5000; }
+    else if (e.key === "PageUp") { to = e0 + 30000; }
+    else if (e.key === "PageDown") { to = e0 - 30000; }
+    else if (e.key === "Home") { to = 0; }
+    else if (e.key === "End") { to = t; }
+    if (to === null) { return; }
+    e.preventDefault();
+    e.stopPropagation();
+    if (cur < 0) { span = {first: 0, last: chunks.length - 1, section: span.section}; }
+    seekTo(to);
+    setPlaying(!audio.paused);
+  });
+  function pointerTo(e) {
+    var rect = slider.querySelector(".player-track").getBoundingClientRect();
+    var x = rtl ? rect.right - e.clientX : e.clientX - rect.left;
+    seekTo(Math.max(0, Math.min(1, x / rect.width)) * total());
+  }
+  slider.addEventListener("pointerdown", function (e) {
+    slider.setPointerCapture(e.pointerId);
+    pointerTo(e);
+    e.preventDefault();
+    slider.focus();
+  });
+  slider.addEventListener("pointermove", function (e) { if (slider.hasPointerCapture(e.pointerId)) { pointerTo(e); } });
+
+  // -- events ---------------------------------------------------------------------------------------
+  playBtn.addEventListener("click", function () { if (audio.paused) { play(); } else { audio.pause(); } });
   stopBtn.addEventListener("click", stop);
   prevBtn.addEventListener("click", function () { jump(-1); });
   nextBtn.addEventListener("click", function () { jump(1); });
   speedSel.addEventListener("change", function () {
-    audio.playbackRate = parseFloat(speedSel.value);
+    applySettings();
+    saveSettings();
     announce(S.speed + " " + speedSel.options[speedSel.selectedIndex].text);
   });
-  audio.addEventListener("play", function () { setPlaying(true); announce(S.playing); loop(); });
+  volume.addEventListener("input", function () { applySettings(); });
+  volume.addEventListener("change", function () { applySettings(); saveSettings(); });
+  highlightBox.addEventListener("change", function () {
+    applySettings();
+    saveSettings();
+    announce(highlightBox.checked ? S.highlight_on : S.highlight_off);
+    if (highlightBox.checked) { current.sentence = current.word = null; highlight(); }
+  });
+  audio.addEventListener("loadedmetadata", function () {
+    if (seekAfterLoad !== null) { audio.currentTime = seekAfterLoad / 1000; seekAfterLoad = null; }
+    updateTime();
+  });
+  audio.addEventListener("play", function () {
+    setPlaying(true);
+    if (!switching) { announce(S.playing); }
+    switching = false;
+    loop();
+  });
+  // Once sound runs, the following chunks are asked for: a cold page waits for one chunk only.
+  audio.addEventListener("playing", function () { if (cur >= 0) { warm(cur + 1); } });
   audio.addEventListener("pause", function () {
     window.cancelAnimationFrame(frame);
     setPlaying(false);
-    if (!audio.ended && audio.currentTime > 0) { announce(S.paused); }
+    updateTime();
+    if (!audio.ended && cur >= 0 && !switching) { announce(S.paused); }
   });
-  audio.addEventListener("ended", function () { clearHighlight(); setPlaying(false); announce(S.ended); });
-  audio.addEventListener("seeked", function () {
-    // After Stop (paused at 0) nothing is being read: keep the highlight cleared.
-    if (!audio.paused || audio.currentTime > 0) { highlight(); }
+  audio.addEventListener("ended", function () {
+    if (cur >= 0 && cur < span.last) { loadChunk(cur + 1, 0, true, true); return; }  // the next paragraph, seamlessly
+    clearHighlight();
+    setPlaying(false);
+    announce(S.ended);
   });
-  audio.addEventListener("error", function () { if (track) { showUnavailable(); } });
+  audio.addEventListener("seeked", function () { if (cur >= 0) { highlight(); updateTime(); } });
+  audio.addEventListener("error", function () { if (cur >= 0 && audio.getAttribute("src")) { showUnavailable(); } });
 
   root.addEventListener("keydown", function (e) {
     // Single-key shortcuts only while the focus is inside the player (WCAG 2.1.4).
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     var tag = e.target.tagName;
     if (tag === "SELECT" && (e.key === "ArrowUp" || e.key === "ArrowDown")) { return; }
+    if (tag === "INPUT" && e.target.type === "range") { return; }
     var k = e.key;
     if (k === "k" || k === "K") { playBtn.click(); }
     else if (k === "s" || k === "S") { if (!stopBtn.disabled) { stop(); } }
@@ -274,24 +505,93 @@
     e.preventDefault();
   });
 
-  // A "listen" button for every section that has its own audio.
-  Object.keys(data.sections || {}).forEach(function (id) {
-    var heading = blockEl(id);
-    if (!heading) { return; }
+  // -- read from here, each section, and the selection ------------------------------------------------
+  function firstWords(el) {
+    var text = (el.textContent || "").trim().split(/\s+/);
+    return text.slice(0, 8).join(" ") + (text.length > 8 ? " …" : "");
+  }
+
+  function makeButton(cls, label, name, onClick) {
     var btn = document.createElement("button");
     btn.type = "button";
-    btn.className = "section-listen";
-    btn.textContent = S.section;
-    btn.setAttribute("aria-label", S.section + ": " + heading.textContent.trim());
-    btn.addEventListener("click", function () {
-      select(data.sections[id]).then(function () {
-        audio.currentTime = 0;
-        play();
+    btn.className = cls;
+    btn.textContent = label;
+    btn.setAttribute("aria-label", label + ": " + name);
+    btn.addEventListener("click", onClick);
+    return btn;
+  }
+
+  chunks.forEach(function (c, i) {
+    var el = blockEl(c.block);
+    if (!el || el.tagName === "H1") { return; }
+    var box = document.createElement(el.tagName === "LI" ? "span" : "div");
+    box.className = "block-listen";
+    if (data.sections && data.sections[c.block]) {
+      box.appendChild(makeButton("section-listen", S.section, firstWords(el), function () {
+        startAt(i, c.block, 0, false);
         playBtn.focus();
-      });
-    });
-    heading.insertAdjacentElement("afterend", btn);
+      }));
+      box.appendChild(document.createTextNode(" "));
+    }
+    box.appendChild(makeButton("read-here", S.from_here, firstWords(el), function () {
+      startAt(i, null, 0, true);
+    }));
+    if (el.tagName === "LI") { el.appendChild(box); } else { el.insertAdjacentElement("afterend", box); }
   });
 
+  var selBtn = document.createElement("button");
+  selBtn.type = "button";
+  selBtn.className = "player-selection";
+  selBtn.textContent = S.selection;
+  selBtn.hidden = true;
+  var picked = null;  // {chunk, word} of the selection's start
+  selBtn.addEventListener("pointerdown", function (e) { e.preventDefault(); });  // keep the selection
+  selBtn.addEventListener("click", function () {
+    if (!picked) { return; }
+    var p = picked;
+    selBtn.hidden = true;
+    startAt(p.chunk, null, 0, true);
+    loadTimings(p.chunk).then(function (t) {
+      var s = t.sentences.filter(function (x) { return x.w0 <= p.word; }).pop();
+      if (s && cur === p.chunk) { audio.currentTime = s.start / 1000; highlight(); }
+    }, function () {});
+    playBtn.focus();
+  });
+  var selTimer = 0;
+  document.addEventListener("selectionchange", function () {
+    window.clearTimeout(selTimer);
+    selTimer = window.setTimeout(function () {
+      var sel = window.getSelection();
+      picked = null;
+      if (!sel || sel.isCollapsed || !sel.rangeCount || !sel.toString().trim()) { selBtn.hidden = true; return; }
+      var r = sel.getRangeAt(0);
+      var node = r.startContainer.nodeType === 1 ? r.startContainer : r.startContainer.parentElement;
+      var block = node && node.closest("[data-block]");
+      if (!block || !article.contains(block) || index[block.id] === undefined) { selBtn.hidden = true; return; }
+      var before = document.createRange();
+      before.setStart(block, 0);
+      before.setEnd(r.startContainer, r.startOffset);
+      var n = (before.toString().match(/\S+/g) || []).length;
+      var startsInWord = /\S$/.test(before.toString()) && n > 0;
+      picked = {chunk: index[block.id], word: Math.max(0, startsInWord ? n - 1 : n)};
+      var rects = r.getClientRects();
+      var last = rects[rects.length - 1] || r.getBoundingClientRect();
+      // Next to the selection in the tab order too (inside a list item: a list holds only items).
+      if (block.tagName === "LI") { if (selBtn.parentNode !== block) { block.appendChild(selBtn); } }
+      else if (selBtn.previousElementSibling !== block) { block.insertAdjacentElement("afterend", selBtn); }
+      var host = selBtn.offsetParent || document.body;
+      var hostRect = host.getBoundingClientRect();
+      var below = last.bottom + 6 + 48 <= window.innerHeight - barHeight();  // else above the selection
+      var first = rects[0] || last;
+      selBtn.style.top = (below ? last.bottom - hostRect.top + 6 : first.top - hostRect.top - 52) + "px";
+      selBtn.style.left = Math.max(0, Math.min(last.left - hostRect.left, hostRect.width - 200)) + "px";
+      selBtn.hidden = false;
+    }, 150);
+  });
+
+  loadSettings();
+  applySettings();
+  offerDownload();
   setPlaying(false);
+  updateTime();
 })();

@@ -15,7 +15,7 @@ from ..tts import get_tts
 from .errors import N_, NotFound, Unavailable
 
 bp = Blueprint("audio", __name__)
-NAME_RE = re.compile(r"^(page|b[0-9]{1,4})-([0-9a-f]{32})\.(mp3|json|vtt)$")
+NAME_RE = re.compile(r"^(page|[bsn][0-9]{1,4})-([0-9a-f]{32})\.(mp3|json|vtt)$")
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: What a visitor reads when the audio cannot be made now (translated when shown).

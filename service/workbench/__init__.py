@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import inbox_views, suggestions  # inbox_views adds the feedback inbox's routes to bp
+from . import inbox_views, lexicon, suggestions  # noqa: F401  (they add their pages to the workbench blueprint)
 from .store import Store
 from .views import bp
 
@@ -14,5 +14,7 @@ def init_app(app: Flask) -> None:
     app.extensions["workbench"] = {
         "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=app.extensions["locks"],
                        on_change=app.extensions["i18n"].announce),
+        "lexicon": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="lexicon", locks=app.extensions["locks"],
+                         on_change=app.extensions["i18n"].announce),
     }
     app.register_blueprint(bp)

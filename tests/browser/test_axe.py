@@ -236,3 +236,84 @@ def test_without_the_player_script(live_service, browser, path):
         assert_no_violations(page, live_service.origin + path + " (without player.js)")
     finally:
         ctx.close()
+
+
+def _player_states(page, where: str) -> list[str]:
+    """Walk the player through its states, running axe in each; return the failures."""
+    failures = []
+
+    def check(state: str) -> None:
+        violations = axe_violations(page)
+        if violations:
+            failures.append(describe(violations, f"{where} ({state})"))
+
+    check("enhanced, idle")
+    page.click(".player-keys summary")
+    check("shortcuts open")
+    page.click(".player-play")
+    page.wait_for_function("!document.querySelector('.player-audio').paused"
+                           " && document.querySelector('.player-audio').currentTime > 0.3", timeout=30_000)
+    page.wait_for_function("CSS.highlights.size === 2")
+    check("playing, sentence and word highlighted")
+    page.click(".player-play")
+    page.wait_for_function("document.querySelector('.player-audio').paused")
+    check("paused")
+    page.click(".player-play")
+    page.mouse.wheel(0, 2500)
+    page.wait_for_function("document.querySelector('.player-dock').classList.contains('is-docked')")
+    check("docked while reading")
+    # A selection made in script (test_player.py selects with the mouse): the page may be scrolling now.
+    page.evaluate("""() => { const blocks = document.querySelectorAll('article p.block');
+      const p = blocks[blocks.length - 1]; p.scrollIntoView({block: 'center'});
+      const r = document.createRange(); r.setStart(p.firstChild, 0); r.setEnd(p.firstChild, 25);
+      getSelection().removeAllRanges(); getSelection().addRange(r); }""")
+    page.locator(".player-selection").wait_for(state="visible")
+    check("listen-to-selection button shown")
+    page.evaluate("window.scrollTo(0, 0)")  # the full player again (docked, it shows the main controls only)
+    page.wait_for_function("!document.querySelector('.player-dock').classList.contains('is-docked')")
+    page.click("input[data-action=highlight]")
+    check("highlighting off")
+    page.keyboard.press("Escape")
+    page.locator(".player-play").focus()
+    page.keyboard.press("s")
+    page.wait_for_function("document.querySelector('.player-audio').paused")
+    check("stopped")
+    return failures
+
+
+@pytest.mark.parametrize("locale", ["de", "ar"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_player_in_every_state(live_service, browser, locale, scheme):
+    """The player idle, playing with highlights, paused, docked, with the selection button, highlighting off, stopped."""
+    ctx = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    try:
+        page = ctx.new_page()
+        url = f"{live_service.origin}/{locale}/"
+        page.goto(url)
+        failures = _player_states(page, f"{url} [{scheme}]")
+        assert not failures, "axe-core found WCAG A/AA violations:\n" + "\n".join(failures)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("locale", ["de", "ar"])
+def test_every_page_in_dark_mode(live_service, browser, locale):
+    """Dark mode (prefers-color-scheme) covers the whole site: every page of the locale has zero violations."""
+    ctx = browser.new_context(color_scheme="dark")
+    try:
+        page = ctx.new_page()
+        prefix = f"{live_service.url}{locale}/"
+        failures = []
+        for url in [u for u in live_service.sitemap_urls() if u.startswith(prefix)]:
+            page.goto(url)
+            assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 20, 22)"
+            violations = axe_violations(page)
+            if violations:
+                failures.append(describe(violations, url + " [dark]"))
+        page.goto(f"{live_service.origin}/translate/login")
+        violations = axe_violations(page)
+        if violations:
+            failures.append(describe(violations, "/translate/login [dark]"))
+        assert not failures, "axe-core found WCAG A/AA violations:\n" + "\n".join(failures)
+    finally:
+        ctx.close()

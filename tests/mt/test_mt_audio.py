@@ -15,7 +15,7 @@ def test_machine_translated_page_is_read_aloud_in_its_language(mt_app, mt_client
     page = mt_client.get("/fr/talentkolleg-ruhr").get_data(as_text=True)
     assert "status-machine" in page
     mp3_url = re.search(r'<audio class="player-audio"[^>]*src="([^"]+)"', page).group(1)
-    timings_url = re.search(r'data-timings="([^"]+)"', page).group(1)
+    timings_url = re.search(r'"json": "(/audio/fr/talentkolleg-ruhr/page-[0-9a-f]{32}\.json)"', page).group(1)
     audio = mt_client.get(mp3_url)
     assert audio.status_code == 200 and audio.mimetype == "audio/mpeg"
     decoded = miniaudio.decode(audio.data, nchannels=1)

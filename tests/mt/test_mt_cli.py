@@ -17,7 +17,8 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
     path = _po(mt_config, "en")
     catalog = catalogs.load_po(path, "en")
     human = {m.id: m.string for m in catalog if m.id and catalogs.status_of(m) == "human"}
-    stadt = [m for m in catalog if m.id and "Stadt" in m.id and not m.pluralizable]
+    # Entries whose only word the tiny model knows is "Stadt" (it also knows "Schule").
+    stadt = [m for m in catalog if m.id and "Stadt" in m.id and "Schul" not in m.id and not m.pluralizable]
     for m in stadt[:2]:  # make two entries untranslated, as after `flask i18n update`
         m.string = ""
         human.pop(m.id, None)
