@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from service import create_app
+from service.audio.publish import chunk_ids
 from service.config import ROOT
 
 from .audio_support import FailingBackend
@@ -20,29 +21,33 @@ FAILING = "tests.audio_support:FailingBackend"
 
 def test_cli_build_stats_prune(app, runner):
     """`flask audio build` fills the cache (in-process with one job), `stats` reports it, `prune` trims it."""
+    with app.app_context():
+        n = len(chunk_ids("de", "talentschulen")) + 1  # every chunk the player plays, and the whole page
     r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "--jobs", "1", "-v"])
     assert r.exit_code == 0, r.output
-    assert "2 audio files: 0 already cached, 2 to synthesize" in r.output
+    assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output
     assert re.search(r"de/talentschulen/page \(\d+\.\d\ds\)", r.output) and "de/talentschulen/b4 (" in r.output
-    assert "2 synthesized, 0 already cached, 0 failed" in r.output
+    assert f"{n} synthesized, 0 already cached, 0 failed" in r.output
     entries = app.extensions["audio_cache"].entries("de")
-    assert len(entries) == 2
+    assert len(entries) == n
     r = runner.invoke(args=["audio", "stats"])
-    assert r.exit_code == 0 and re.search(r"de\s+2 entries", r.output)
+    assert r.exit_code == 0 and re.search(rf"de\s+{n} entries", r.output)
     r = runner.invoke(args=["audio", "prune", "--max-bytes", "0"])
-    assert r.exit_code == 0 and "evicted 2 entries" in r.output
+    assert r.exit_code == 0 and f"evicted {n} entries" in r.output
     assert app.extensions["audio_cache"].entries() == []
 
 
 def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
     """Two worker processes build every file; a second run finds them all and synthesizes nothing."""
-    args = ["audio", "build", "--locale", "en", "--page", "datenschutz", "--jobs", "2"]
+    args = ["audio", "build", "--locale", "en", "--page", "talentschulen", "--jobs", "2"]
+    with app.app_context():  # what the player plays: one chunk per spoken block, and the whole page
+        n = len(chunk_ids("en", "talentschulen")) + 1
     r = runner.invoke(args=args)
     assert r.exit_code == 0, r.output
-    assert "6 audio files: 0 already cached, 6 to synthesize" in r.output and "6 synthesized" in r.output
-    assert len(app.extensions["audio_cache"].entries("en")) == 6
+    assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output and f"{n} synthesized" in r.output
+    assert len(app.extensions["audio_cache"].entries("en")) == n
     r = runner.invoke(args=args)
-    assert r.exit_code == 0 and "6 audio files: 6 already cached, 0 to synthesize" in r.output
+    assert r.exit_code == 0 and f"{n} audio files: {n} already cached, 0 to synthesize" in r.output
 
 
 def test_cli_build_reports_each_failure_then_fails(app, runner):
@@ -50,9 +55,11 @@ def test_cli_build_reports_each_failure_then_fails(app, runner):
     app.extensions["tts"].backends["espeak"] = FailingBackend()
     r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "--jobs", "1"])
     assert r.exit_code == 1
+    with app.app_context():
+        n = len(chunk_ids("de", "talentschulen")) + 1
     assert "FAILED de/talentschulen/page: engine crashed" in r.output
     assert "FAILED de/talentschulen/b4: engine crashed" in r.output
-    assert "Error: 2 audio file(s) could not be built" in r.output
+    assert f"Error: {n} audio file(s) could not be built" in r.output
     assert app.extensions["audio_cache"].entries() == []
 
 
@@ -62,7 +69,13 @@ def test_cli_build_reports_failures_of_worker_processes(app_config, tmp_path):
     r = app.test_cli_runner().invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "-j", "2"])
     assert r.exit_code == 1
     assert "FAILED de/talentschulen/page: engine crashed" in r.output
-    assert "Error: 2 audio file(s) could not be built" in r.output
+    assert f"Error: {_count(app, 'de', 'talentschulen')} audio file(s) could not be built" in r.output
+
+
+def _count(app, locale: str, *slugs: str) -> int:
+    """How many audio files `flask audio build` makes for pages: every chunk the player plays, and each page."""
+    with app.app_context():
+        return sum(len(chunk_ids(locale, slug)) + 1 for slug in slugs)
 
 
 def test_cli_build_refuses_unknown_locales(runner):
@@ -97,12 +110,16 @@ def test_ctrl_c_keeps_finished_files_and_a_rerun_goes_on(tmp_path, translations_
     assert proc.returncode == 130, out
     assert "Stopping: waiting for the files being synthesized now" in out and "Interrupted:" in out
     kept = sorted(p.stem for p in cache.glob("de/*.mp3"))
-    assert 1 <= len(kept) < 12, out
+    n = _count(create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE": str(tmp_path / "count.sqlite"),
+                           "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
+                           "AUDIO_CACHE_DIR": str(tmp_path / "count_cache")}),
+               "de", "datenschutz", "barrierefreiheit")
+    assert 1 <= len(kept) < n, out
     for key in kept:  # each kept file is whole: its timings are there and parse
         assert json.loads((cache / "de" / f"{key}.json").read_text())["words"]
     assert not list(cache.rglob(".*.tmp"))
     rerun = subprocess.run(flask, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert f"12 audio files: {len(kept)} already cached, {12 - len(kept)} to synthesize" in rerun.stdout
-    assert len(list(cache.glob("de/*.mp3"))) == 12
+    assert f"{n} audio files: {len(kept)} already cached, {n - len(kept)} to synthesize" in rerun.stdout
+    assert len(list(cache.glob("de/*.mp3"))) == n
     assert set(kept) <= {p.stem for p in Path(cache, "de").glob("*.mp3")}

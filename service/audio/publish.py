@@ -169,6 +169,15 @@ def ensure_entry(locale: str, slug: str, audio_id: str) -> CachedAudio:
         raise AudioUnavailable(str(exc)) from exc
 
 
+def chunk_ids(locale: str, slug: str) -> list[tuple[str, Segment]]:
+    """The audio id of each chunk of a page's playlist, in reading order, with its segment."""
+    notice_blocks = [segment.block for segment in _notice_segments(locale)]
+    return [
+        (f"n{notice_blocks.index(segment.block) + 1}" if segment.block in notice_blocks else segment.block, segment)
+        for segment in page_segments(locale, slug, "page")
+    ]
+
+
 def player_context(lp: LocalizedPage) -> dict:
     """What the player needs: the page's file, its playlist of block chunks, and the sections."""
     locale, slug = lp.locale, lp.page.slug
@@ -177,10 +186,7 @@ def player_context(lp: LocalizedPage) -> dict:
     try:
         page = audio_urls(locale, slug, "page")
         chunks = []
-        notice_blocks = [segment.block for segment in _notice_segments(locale)]
-        for segment in page_segments(locale, slug, "page"):
-            audio_id = (f"n{notice_blocks.index(segment.block) + 1}" if segment.block in notice_blocks
-                        else segment.block)
+        for audio_id, segment in chunk_ids(locale, slug):
             urls = audio_urls(locale, slug, audio_id)
             chunks.append({"block": segment.block, "mp3": urls["mp3"], "json": urls["json"],
                            "chars": len(segment.speech or segment.text)})

@@ -13,11 +13,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..audio.cache import AudioCache
-from ..audio.publish import AudioNotPublished, AudioUnavailable, audio_key, ensure_entry, page_segments
+from ..audio.publish import AudioNotPublished, AudioUnavailable, audio_key, chunk_ids, ensure_entry, page_segments
 from ..content import get_content
 from ..i18n import get_i18n
 from ..jobs import get_jobs, submit_audio
-from ..localized import localize_page
 
 audio_cli = AppGroup("audio", help="Pre-generate, trim and report the read-aloud audio cache.")
 
@@ -33,15 +32,17 @@ def _cache() -> AudioCache:
 
 
 def _items(locales: tuple[str, ...], pages: tuple[str, ...]) -> list[Item]:
-    """Every page and h2 section of the chosen locales and pages, in reading order."""
+    """Every block chunk the players of the chosen pages play, then each whole page (joined from its chunks)."""
     out: list[Item] = []
-    content = get_content()
     for locale in locales:
-        for slug, page in content.pages.items():
+        for slug in get_content().pages:
             if pages and slug not in pages:
                 continue
+            try:
+                out.extend((locale, slug, audio_id) for audio_id, _ in chunk_ids(locale, slug))
+            except AudioNotPublished:
+                continue
             out.append((locale, slug, "page"))
-            out.extend((locale, slug, b.id) for b in localize_page(page, locale).blocks if b.tag == "h2")
     return out
 
 
