@@ -16,7 +16,7 @@ from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import users as users_cli
 from .web import audio as audio_views
-from .web import errors, feedback, pages
+from .web import errors, feedback, pages, security
 
 
 def _secret_key(instance: Path) -> str:
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Bottom to top: each subsystem's init_app sets up only itself.
     errors.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     content.init_app(app)
     i18n.init_app(app)

@@ -113,12 +113,21 @@ def make_legacy_database(path: Path, schema_sql: str = LEGACY_SCHEMA) -> None:
         conn.close()
 
 
+#: Columns later revisions added to the tables of before Alembic (their old rows hold the default).
+ADDED = {"rate_events": {"expires"}}
+
+
 def dump(path: str | Path) -> dict[str, list[tuple]]:
-    """Every row of every table of the service, read with the plain driver."""
+    """Every row of every table of the service (the columns it had before Alembic), read with the plain driver."""
     conn = sqlite3.connect(path)
     try:
         names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in TABLES if t in names}
+        result = {}
+        for t in TABLES:
+            if t in names:
+                columns = [c[1] for c in conn.execute(f"PRAGMA table_info({t})") if c[1] not in ADDED.get(t, ())]
+                result[t] = conn.execute(f"SELECT {', '.join(columns)} FROM {t} ORDER BY rowid").fetchall()
+        return result
     finally:
         conn.close()
 

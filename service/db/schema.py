@@ -59,13 +59,18 @@ feedback = Table(
     Column("message", Text, nullable=False),
 )
 
-#: One row per counted attempt; ``bucket`` is a hash, ``at`` seconds since the epoch.
+#: Seconds since the epoch. REAL is 8 bytes in SQLite but 4 in PostgreSQL, too coarse for that.
+EPOCH = REAL().with_variant(DOUBLE_PRECISION(), "postgresql")
+
+#: One row per counted attempt; ``bucket`` is an HMAC, ``at`` and ``expires`` seconds since the epoch.
 rate_events = Table(
     "rate_events", metadata,
     Column("bucket", Text, nullable=False),
-    # REAL is 8 bytes in SQLite but 4 in PostgreSQL, too coarse for epoch seconds.
-    Column("at", REAL().with_variant(DOUBLE_PRECISION(), "postgresql"), nullable=False),
+    Column("at", EPOCH, nullable=False),
+    # When the attempt leaves its window and the row is deleted (NULL: a row from before 0002).
+    Column("expires", EPOCH),
     Index("rate_events_bucket", "bucket", "at"),
+    Index("rate_events_expires", "expires"),
 )
 
 #: Workbench accounts (scrypt hashes).
@@ -77,6 +82,27 @@ wb_users = Table(
     Column("role", Text, CheckConstraint("role IN ('admin', 'translator')"), nullable=False),
     Column("locales", Text, nullable=False, server_default=EMPTY),
     _created("created"),
+)
+
+#: Signed-in workbench sessions: the cookie holds a random token, the row its hash; deleting the row ends it.
+wb_sessions = Table(
+    "wb_sessions", metadata,
+    Column("id", Text, primary_key=True),  # SHA-256 of the token, hex
+    Column("user_id", Integer, nullable=False),
+    Column("created", EPOCH, nullable=False),
+    Column("seen", EPOCH, nullable=False),
+    Index("wb_sessions_user", "user_id"),
+)
+
+#: A catalog save in progress: its audit rows are committed, the file may not be in place yet.
+wb_intents = Table(
+    "wb_intents", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("created"),
+    Column("locale", Text, nullable=False),
+    Column("domain", Text, nullable=False),
+    Column("po_sha256", Text, nullable=False),  # the .po that the save writes
+    Column("audit_ids", Text, nullable=False),  # comma-separated wb_audit ids written with it
 )
 
 #: Every change of a catalog entry made through the workbench.

@@ -21,7 +21,7 @@ KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
 #: Header field of a downloaded .po: the newest audited change of the locale at download time.
 MARK_HEADER = "X-Workbench-Mark"
-MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d+)\\n"\s*$', re.M)
+MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d{{1,18}})\\n"\s*$', re.M)  # longer: no mark
 #: The checks of an edit: those of every catalog, and a translation must not be empty.
 EDIT_CHECKS = catalogs.selection(also=("empty",))
 

@@ -162,6 +162,7 @@ def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]
     env = service_env(tmp, translations)
     port = free_port()
     log = tmp / "gunicorn.log"
+    env["FLASK_BASE_URL"] = f"http://127.0.0.1:{port}"  # the sitemap's absolute URLs come from BASE_URL
     service = LiveService(url=f"http://127.0.0.1:{port}/", env=env, log=log, tmp=tmp)
     with open(log, "wb") as log_file:
         service.process = subprocess.Popen(
