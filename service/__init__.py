@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config
-from .core.files import atomic_write
+from .core.files import atomic_write, private_dir
 from .core.locks import FileLocks
 from . import audio, content, db, i18n, machine, pagecache, tts, workbench
 from .cli import audio as audio_cli
@@ -23,7 +23,6 @@ def _secret_key(instance: Path) -> str:
     """Read the instance's secret key, creating it on first start (the first worker to finish wins)."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         with FileLocks(instance / "locks").hold("secret_key"):
             if not path.exists():
                 atomic_write(path, secrets.token_hex(32).encode(), mode=0o600)
@@ -38,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config.resolve(app.config)
+    # The instance folder holds the secret key, the databases and the locks: its owner's alone.
+    private_dir(app.instance_path, tighten=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
     app.extensions["locks"] = FileLocks(app.config["LOCK_DIR"])

@@ -94,7 +94,7 @@ wb_sessions = Table(
     Index("wb_sessions_user", "user_id"),
 )
 
-#: A catalog save in progress: its audit rows are committed, the file may not be in place yet.
+#: A catalog save in progress: the .po it writes and its audit rows, recorded before the rename.
 wb_intents = Table(
     "wb_intents", metadata,
     Column("id", Integer, primary_key=True),
@@ -102,7 +102,7 @@ wb_intents = Table(
     Column("locale", Text, nullable=False),
     Column("domain", Text, nullable=False),
     Column("po_sha256", Text, nullable=False),  # the .po that the save writes
-    Column("audit_ids", Text, nullable=False),  # comma-separated wb_audit ids written with it
+    Column("changes", Text, nullable=False),  # the audit rows to write once the file is in place (JSON)
 )
 
 #: Every change of a catalog entry made through the workbench.

@@ -87,7 +87,9 @@ def health() -> tuple[Response, int]:
         for loc in current_app.config["SHIPPED_LOCALES"]
     }
     ok = all(v["available"] for v in locales.values())
-    body = {"status": "ok" if ok else "degraded", "backends": tts.states(), "locales": locales}
+    # Public: whether each backend works, never its version or error text (what an attacker would look up).
+    backends = {name: {"available": bool(state.get("available"))} for name, state in tts.states().items()}
+    body = {"status": "ok" if ok else "degraded", "backends": backends, "locales": locales}
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if any(v["available"] for v in locales.values()) else 503

@@ -413,4 +413,5 @@ def users():
         if not errors:
             return redirect(url_for("workbench.users"), 303)
     return render_template("workbench/users.html", users=auth.list_users(conn), locales=target_locales(),
-                           errors=errors, roles=auth.ROLES), (400 if errors else 200)
+                           errors=errors, roles=auth.ROLES, password_min=current_app.config["PASSWORD_MIN_LENGTH"]), \
+        (400 if errors else 200)

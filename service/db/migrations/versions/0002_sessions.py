@@ -5,9 +5,9 @@ Revises: 0001
 Create Date: 2026-12-07
 
 wb_sessions: a row per signed-in session, so logout, a new password, a role change or the
-removal of an account end every session at once. wb_intents: a catalog save records its audit
-rows and the .po it is about to write before the rename; start-up completes or rolls back what a
-killed process left. rate_events.expires: when a counted attempt leaves its window and goes.
+removal of an account end every session at once. wb_intents: a catalog save records the .po it
+is about to write and its audit rows before the rename; start-up completes (the file is in place:
+the audit rows are written) or rolls back (it is not: the intent goes) what a killed process left. rate_events.expires: when a counted attempt leaves its window and goes.
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("locale", sa.Text, nullable=False),
         sa.Column("domain", sa.Text, nullable=False),
         sa.Column("po_sha256", sa.Text, nullable=False),
-        sa.Column("audit_ids", sa.Text, nullable=False),
+        sa.Column("changes", sa.Text, nullable=False),
     )
     op.add_column("rate_events", sa.Column("expires", _epoch()))
     op.create_index("rate_events_expires", "rate_events", ["expires"])
