@@ -89,28 +89,32 @@ def hit(bucket: str, limit: int, window: float, now: float | None = None) -> boo
     return True
 
 
-def reserve(buckets: list[tuple[str, Backoff]], now: float | None = None) -> float:
-    """Take one attempt in every bucket, or in none; return 0, or the seconds to wait before trying again.
+def reserve(buckets: list[tuple[str, Backoff]], now: float | None = None) -> tuple[float, float]:
+    """Take one attempt in every bucket, or in none; return (seconds to wait, 0 when taken; the attempt's time).
 
     The attempt is counted before the caller does the work it guards (checking a password, say),
-    so parallel requests cannot all pass a check that each of them would see as free.
+    so parallel requests cannot all pass a check that each of them would see as free. The time is
+    read once the buckets are locked, so attempts are counted in the order they were taken.
     """
-    now = time.time() if now is None else now
     keyed = sorted((_key(name), backoff) for name, backoff in buckets)
     conn = db.get_db()
     with db.transaction(conn):
         wait = 0.0
         for key, backoff in keyed:  # one lock per bucket, always in the same order
             with db.transaction(conn, lock=f"rate:{key}"):
-                count, newest = _recent(conn, key, backoff.window, now)
-                if newest is not None:
-                    wait = max(wait, newest + backoff.delay(count) - now)
+                pass
+        at = time.time() if now is None else now
+        for key, backoff in keyed:
+            count, newest = _recent(conn, key, backoff.window, at)
+            delay = backoff.delay(count)
+            if delay > 0 and newest is not None:
+                wait = max(wait, newest + delay - at)
         if wait > 0:
-            return wait
-        _sweep(conn, now)
-        conn.execute(insert(rate_events), [{"bucket": key, "at": now, "expires": now + backoff.window}
+            return wait, at
+        _sweep(conn, at)
+        conn.execute(insert(rate_events), [{"bucket": key, "at": at, "expires": at + backoff.window}
                                            for key, backoff in keyed])
-    return 0.0
+    return 0.0, at
 
 
 def release(bucket: str, at: float) -> None:

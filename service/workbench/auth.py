@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Callable
@@ -263,15 +262,14 @@ def attempt_login(username: str, password: str) -> User:
     addr = ratelimit.address(request.remote_addr)
     buckets = [(f"login-user-addr:{name}|{addr}", LOGIN_USER_ADDR), (f"login-user:{name}", LOGIN_USER),
                (f"login-addr:{addr}", LOGIN_ADDR)]
-    now = time.time()
-    wait = ratelimit.reserve(buckets, now=now)
+    wait, at = ratelimit.reserve(buckets)
     if wait > 0:
         raise LoginThrottled(wait)
     user = verify(db.get_db(), username, password)
     if user is None:
         raise BadCredentials()
     for bucket, _ in buckets[1:]:
-        ratelimit.release(bucket, now)
+        ratelimit.release(bucket, at)
     ratelimit.reset(buckets[0][0])
     return user
 
