@@ -228,7 +228,10 @@ def browser(tmp_path_factory) -> Iterator:
 @pytest.fixture
 def context(browser, live_service) -> Iterator:
     """A fresh browser profile (no cookies, no storage) pointed at the live service."""
-    ctx = browser.new_context(base_url=live_service.origin, viewport={"width": 1280, "height": 900})
+    # bypass_csp: the service's CSP would also block the tests' own probes (wait_for_function evaluates
+    # strings); tests/browser/test_csp.py drives pages with the CSP in force.
+    ctx = browser.new_context(base_url=live_service.origin, viewport={"width": 1280, "height": 900},
+                              bypass_csp=True)
     ctx.set_default_timeout(15_000)
     try:
         yield ctx
