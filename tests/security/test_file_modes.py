@@ -9,6 +9,7 @@ import pytest
 
 import service
 from service import create_app
+from service.mt.cache import TranslationCache
 
 from ..workbench_support import login, make_user
 
@@ -58,8 +59,6 @@ def test_a_loose_instance_folder_and_database_are_tightened(instance, app_config
 
 def test_the_mt_cache_is_private(instance, app_config):
     """The machine-translation cache beside the database (texts of the pages, but a file of the instance)."""
-    from service.mt.cache import TranslationCache
-
     TranslationCache(instance / "mt" / "mt_cache.sqlite")
     assert _mode(instance / "mt") == 0o700
     assert _mode(instance / "mt" / "mt_cache.sqlite") == 0o600

@@ -5,6 +5,7 @@ Examples are few (derandomized, so CI runs the same ones every time): 4 x 75 req
 """
 from __future__ import annotations
 
+from io import BytesIO
 from urllib.parse import quote
 
 import pytest
@@ -131,7 +132,5 @@ def test_workbench_forms_never_fail(admin, translations_dir, data):
     if path.endswith("/upload"):
         body = data.draw(st.one_of(st.binary(max_size=300), text.map(lambda t: t.encode("utf-8", "replace"))))
         po = 'msgid ""\nmsgstr "Language: en\\n"\n\nmsgid "Hinweis"\nmsgstr "' + data.draw(text).replace('"', "") + '"\n'
-        from io import BytesIO
-
         form["po"] = (BytesIO(data.draw(st.sampled_from([body, po.encode("utf-8", "replace")]))), "x.po")
     _send(client, "POST", path, data=form)

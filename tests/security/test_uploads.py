@@ -5,11 +5,13 @@ import codecs
 import io
 
 import pytest
+from babel.messages.catalog import Message
 
 from service import catalogs
 
-from ..workbench_support import count, entry_key, login, make_user, save, token, unescape
 from service.db.schema import wb_audit
+
+from ..workbench_support import count, entry_key, login, make_user, save, token, unescape
 
 
 @pytest.fixture
@@ -81,7 +83,5 @@ def test_the_language_header_is_required_and_a_bom_is_accepted(app, anna, transl
 
 def test_a_source_with_direction_marks_allows_them(app):
     """The bidi check refuses only what the source does not have itself."""
-    from babel.messages.catalog import Message
-
     assert catalogs.check_message(Message("a \u2067b\u2069", "a \u2067b\u2069"), None) == []
     assert [f.check for f in catalogs.check_message(Message("a b", "a \u2067b\u2069"), None)] == ["bidi"]
