@@ -8,7 +8,7 @@ from flask import Flask
 
 from . import config
 from .core import redislocks
-from .core.files import atomic_write
+from .core.files import atomic_write, private_dir
 from .core.locks import FileLocks
 from .core.revisions import RedisRevisions
 from . import audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator, pagecache, tts, workbench
@@ -22,14 +22,13 @@ from .cli import users as users_cli
 from .cli import voices as voices_cli
 from .cli import worker as worker_cli
 from .web import audio as audio_views
-from .web import assets, compression, errors, feedback, pages
+from .web import assets, compression, errors, feedback, pages, security
 
 
 def _secret_key(instance: Path) -> str:
     """Read the instance's secret key, creating it on first start (the first worker to finish wins)."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         with FileLocks(instance / "locks").hold("secret_key"):
             if not path.exists():
                 atomic_write(path, secrets.token_hex(32).encode(), mode=0o600)
@@ -56,6 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config.resolve(app.config)
+    # The instance folder holds the secret key, the databases and the locks: its owner's alone.
+    private_dir(app.instance_path, tighten=True)
     _shared_state(app)
     data_dir = app.config.get("DATA_DIR")
     if data_dir:  # several servers: one secret key, live catalogs on the shared volume
@@ -68,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Bottom to top: each subsystem's init_app sets up only itself.
     errors.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     content.init_app(app)
     operator.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 #: The project's top-level folder (beside ``service/``).
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +60,34 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "JOB_RETRIES": 3,
         # Seconds a visitor's request waits for a worker to synthesize cold audio before answering 503.
         "AUDIO_JOB_WAIT": 60.0,
+        # -- the public address and what to trust of a request
+        # Every absolute URL (sitemap, robots.txt, hreflang, language switcher) starts with this, never
+        # with the request's Host: set it to the public address, e.g. https://bildung.herne.de.
+        "BASE_URL": "http://127.0.0.1:8000",
+        # Host headers answered (others get 400); None: BASE_URL's host and the loopback names, [] any.
+        "TRUSTED_HOSTS": None,
+        # Proxies in front whose X-Forwarded-For/-Proto/-Host/-Prefix count (Werkzeug's ProxyFix); 0: none.
+        "PROXY_FIX": 0,
+        # Redirect http to https (Flask-Talisman); only behind TLS, never for the embedded http run.
+        "FORCE_HTTPS": False,
         # -- forms and sessions
         "FEEDBACK_MAX_LENGTH": 5000,
+        # Stored messages of all visitors together per hour; beyond that, the forms ask to come back later.
+        "FEEDBACK_HOURLY_QUOTA": 100,
+        "SUGGEST_HOURLY_QUOTA": 200,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Set True whenever the service is reached over https (the cookie is then never sent in clear).
         "SESSION_COOKIE_SECURE": False,
+        # A workbench session ends after this many seconds without a request, and this long after login.
+        "SESSION_IDLE_TIMEOUT": 30 * 60,
+        "SESSION_MAX_AGE": 12 * 60 * 60,
+        # werkzeug's method string: scrypt at OWASP's parameters (N=2^17, r=8, p=1); older hashes are
+        # upgraded at the next login.
+        "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
+        "PASSWORD_MIN_LENGTH": 12,
+        # zxcvbn's score (0-4) a new password needs at least.
+        "PASSWORD_MIN_SCORE": 3,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # Largest .po a translator may upload (bytes).
         "WORKBENCH_UPLOAD_MAX": 1024 * 1024,
@@ -184,5 +208,9 @@ def resolve(config: dict[str, Any]) -> None:
     for name in ("OPERATOR", "RETENTION"):  # a partial override keeps the other fields' defaults
         base = defaults("")[name]
         config[name] = {**base, **(config.get(name) or {})}
+    config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if config.get("TRUSTED_HOSTS") is None:  # the public host, and the names a local health check uses
+        host = urlsplit(config["BASE_URL"]).hostname
+        config["TRUSTED_HOSTS"] = list(dict.fromkeys(h for h in (host, "localhost", "127.0.0.1") if h))
     if isinstance(config.get("TTS_BACKENDS"), str):  # FLASK_TTS_BACKENDS="espeak": one backend for all
         config["TTS_BACKENDS"] = {"default": config["TTS_BACKENDS"]}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -17,12 +18,16 @@ from babel.support import Translations
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, get_domain
+from flask_babel import Babel, Domain, get_domain
 from markupsafe import Markup, escape
 
 from . import catalogs, operator
 from .core.revisions import RedisRevisions
 from .core.syntax import LANGUAGE_TAG_RE
+
+log = logging.getLogger(__name__)
+#: What ``text % values`` raises for a translation whose directives do not fit the values.
+FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
 
 
 @dataclass(frozen=True)
@@ -319,13 +324,78 @@ def current_locale() -> str:
     return g.locale
 
 
+def broken_translation(source: str, locale: str, error: Exception) -> None:
+    """Log a translation that cannot be formatted (the German source is shown instead)."""
+    log.error("the %s translation of %r cannot be formatted (%s: %s): showing the German source",
+              locale, source[:80], type(error).__name__, error)
+
+
+def source_fallback(source: str, variables: dict) -> Markup:
+    """The German source of a message, formatted and marked as German."""
+    lang = current_app.config["SOURCE_LOCALE"] if current_app else "de"
+    return Markup('<span lang="{}">{}</span>').format(lang, escape(source) % variables)
+
+
+class SafeDomain(Domain):
+    """Flask-Babel's domain, but a translation that cannot be formatted gives its German source, never a 500."""
+
+    def _format(self, text: str, source: str, variables: dict) -> str:
+        """``text % variables``, or the marked German source when the translation does not fit."""
+        if not variables:
+            return text
+        try:
+            return text % variables
+        except FORMAT_ERRORS as exc:
+            broken_translation(source, str(current_locale()), exc)
+            return source_fallback(source, variables)
+
+    def gettext(self, string: str, **variables) -> str:
+        """A translated message, formatted."""
+        return self._format(self.get_translations().ugettext(string), string, variables)
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables) -> str:
+        """A translated plural message, formatted (``num`` is available as a value)."""
+        variables.setdefault("num", num)
+        text = self.get_translations().ungettext(singular, plural, num)
+        return self._format(text, singular if num == 1 else plural, variables)
+
+    def pgettext(self, context: str, string: str, **variables) -> str:
+        """A translated message with a context, formatted."""
+        return self._format(self.get_translations().upgettext(context, string), string, variables)
+
+    def npgettext(self, context: str, singular: str, plural: str, num: int, **variables) -> str:
+        """A translated plural message with a context, formatted."""
+        variables.setdefault("num", num)
+        text = self.get_translations().unpgettext(context, singular, plural, num)
+        return self._format(text, singular if num == 1 else plural, variables)
+
+
+class SafeBabel(Babel):
+    """Flask-Babel whose gettext functions format through SafeDomain."""
+
+    @property
+    def domain_instance(self) -> SafeDomain:
+        """One SafeDomain per Babel object (Flask-Babel's own is a Domain)."""
+        if not hasattr(self, "_safe_domain"):
+            self._safe_domain = SafeDomain(domain=self.domain)
+        return self._safe_domain
+
+
 def ui_gettext(msgid: str, **variables) -> Markup:
-    """Template `_()`: a UI string in the page's locale, marked lang="de" where it falls back to German."""
+    """Template `_()`: a UI string in the page's locale, marked lang="de" where it falls back to German.
+
+    A translation that cannot be formatted with the values (a lone %, an unknown name) also falls
+    back to German, and is logged: a translator's slip never breaks a page.
+    """
     locale = current_locale()
     found = get_i18n().localize(msgid, locale)
     text = escape(found.text)
     if variables:
-        text = text % variables
+        try:
+            text = text % variables
+        except FORMAT_ERRORS as exc:
+            broken_translation(msgid, locale, exc)
+            return source_fallback(msgid, variables)
     if found.lang != locale:
         return Markup(f'<span lang="{found.lang}">{text}</span>')
     return Markup(text)
@@ -345,7 +415,7 @@ def init_app(app: Flask) -> None:
     """Set up Flask-Babel, the catalog store, template helpers and the `flask i18n` commands."""
     i18n = I18n(app, app.extensions.get("revisions"))
     app.extensions["i18n"] = i18n
-    Babel(app, locale_selector=current_locale)
+    SafeBabel(app, locale_selector=current_locale)
     app.jinja_env.globals.update(
         _=ui_gettext,
         gettext=ui_gettext,

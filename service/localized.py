@@ -7,7 +7,7 @@ from markupsafe import Markup, escape
 
 from .content import Block, Page
 from .core.syntax import LINK_RE
-from .i18n import format_value, get_i18n
+from .i18n import FORMAT_ERRORS, Localized, broken_translation, format_value, get_i18n
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,21 @@ class LocalizedPage:
         return out
 
 
-def _fill(text: str, values: dict[str, str]) -> str:
-    """Fill %(name)s placeholders; leave the text alone if it does not fit."""
+def _fill(text: str, values: dict[str, str], strict: bool) -> str:
+    """Fill %(name)s placeholders; a text that does not fit raises (strict) or is left alone."""
     if "%(" not in text:
         return text
     try:
         return text % values
-    except (KeyError, ValueError, TypeError):
+    except FORMAT_ERRORS:
+        if strict:
+            raise
         return text
 
 
-def render_inline(text: str, values: dict[str, str]) -> tuple[str, Markup]:
+def render_inline(text: str, values: dict[str, str], strict: bool = False) -> tuple[str, Markup]:
     """Plain text and HTML of a message: escaped, placeholders filled, [text](url) as links."""
-    filled = _fill(text, values)
+    filled = _fill(text, values, strict)
     plain = LINK_RE.sub(lambda m: m.group(1), filled)
     parts: list[str] = []
     last = 0
@@ -83,13 +85,22 @@ def render_inline(text: str, values: dict[str, str]) -> tuple[str, Markup]:
     return plain, Markup("".join(parts))
 
 
+def _render(found: Localized, values: dict[str, str]) -> tuple[str, Markup]:
+    """Plain text and HTML of a localized message, with numbers and dates in the language it is in."""
+    formatted = {k: format_value(v, found.lang) for k, v in values.items()} if "%(" in found.text else {}
+    return render_inline(found.text, formatted, strict=True)
+
+
 def localize_block(block: Block, locale: str, values: dict[str, str]) -> LocalizedBlock:
     """Localize one block; fall back to German (and say so) when the translation does not fit."""
     i18n = get_i18n()
     found = i18n.localize(block.msgid, locale)
-    # Numbers and dates in the language the text really is in (German on a fallback).
-    formatted = {k: format_value(v, found.lang) for k, v in values.items()} if "%(" in found.text else {}
-    plain, html = render_inline(found.text, formatted)
+    try:
+        plain, html = _render(found, values)
+    except FORMAT_ERRORS as exc:  # a translation whose placeholders do not fit: the German source instead
+        broken_translation(block.msgid, locale, exc)
+        found = Localized(block.msgid, i18n.source, "source")
+        plain, html = _render(found, values)
     return LocalizedBlock(block.id, block.tag, block.msgid, plain, html, found.lang, found.status,
                           block.href, block.list_id)
 

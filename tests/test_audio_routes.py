@@ -156,6 +156,6 @@ def test_health_reports_each_backend(client):
     body = r.get_json()
     assert r.status_code == 200 and body["status"] == "ok"
     assert body["backends"]["espeak"]["available"] is True
-    assert body["backends"]["espeak"]["version"].startswith("1.")
+    assert body["backends"]["espeak"] == {"available": True}  # no engine version for the public
     assert set(body["locales"]) == {"de", "en", "tr", "ar", "pl", "uk", "ro", "ru"}
     assert r.headers["Cache-Control"] == "no-store"

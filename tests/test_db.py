@@ -113,24 +113,21 @@ def make_legacy_database(path: Path, schema_sql: str = LEGACY_SCHEMA) -> None:
         conn.close()
 
 
-def _legacy_columns() -> dict[str, list[str]]:
-    """The columns each table had before Alembic (later revisions add columns, never change these)."""
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.executescript(LEGACY_SCHEMA)
-        return {t: [row[1] for row in conn.execute(f"PRAGMA table_info({t})")] for t in TABLES}
-    finally:
-        conn.close()
+#: Columns later revisions added to the tables of before Alembic (their old rows hold the default).
+ADDED = {"rate_events": {"expires"}}
 
 
 def dump(path: str | Path) -> dict[str, list[tuple]]:
-    """Every row of every table of the service (its columns from before Alembic), read with the plain driver."""
-    columns = _legacy_columns()
+    """Every row of every table of the service (the columns it had before Alembic), read with the plain driver."""
     conn = sqlite3.connect(path)
     try:
         names = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {t: conn.execute(f"SELECT {', '.join(columns[t])} FROM {t} ORDER BY rowid").fetchall()
-                for t in TABLES if t in names}
+        result = {}
+        for t in TABLES:
+            if t in names:
+                columns = [c[1] for c in conn.execute(f"PRAGMA table_info({t})") if c[1] not in ADDED.get(t, ())]
+                result[t] = conn.execute(f"SELECT {', '.join(columns)} FROM {t} ORDER BY rowid").fetchall()
+        return result
     finally:
         conn.close()
 

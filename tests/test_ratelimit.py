@@ -21,7 +21,7 @@ def test_window_and_reset(app):
         ratelimit.reset("b")
         assert ratelimit.hit("b", limit=1, window=10, now=112)
         stored = db.get_db().execute(select(rate_events.c.bucket)).scalars().all()
-    assert stored == [ratelimit._key("b")]  # a hash, never the address or name itself
+        assert stored == [ratelimit._key("b")]  # an HMAC, never the address or name itself
 
 
 def _hitter(app, barrier, results, index: int, attempts: int) -> None:

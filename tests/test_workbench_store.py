@@ -278,7 +278,7 @@ def _bad_uploads(po_text: str) -> dict[str, tuple[bytes, int, str]]:
                           "im Original (%(date)s). Falsch oder überzählig: %"),
         "language": (po_text.replace("Language: en", "Language: tr").encode(), 400, "Sprache tr"),
         "empty": (b"\n\n", 400, "leer"),
-        "foreign": (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Gibt es nicht"\n'
+        "foreign": (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\nLanguage: en\\n"\n\nmsgid "Gibt es nicht"\n'
                     b'msgstr "Nope"\n', 400, "keinen Eintrag dieses Katalogs"),
         "huge": (po_text.encode() + b"#" * (1024 * 1024), 413, "zu groß"),
     }

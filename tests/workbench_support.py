@@ -16,8 +16,8 @@ KEY_RE = re.compile(r"/translate/(\w+)/entry/([0-9a-f]{16})")
 
 
 def make_user(app, username: str, role: str = "translator", locales: tuple[str, ...] = ("en",)) -> None:
-    """Create an account directly in the app's database."""
-    with db.connect(app) as conn:
+    """Create an account directly in the app's database (hashed with the app's settings)."""
+    with app.app_context(), db.connect(app) as conn:
         auth.add_user(conn, username, PASSWORD, role, locales)
 
 

@@ -110,6 +110,18 @@ def check_control(source: str, target: str, message: Message, catalog: Catalog |
     return [Finding("control", msgid_of(message), extra=found)] if found else []
 
 
+#: Characters that override or isolate the direction of text (Trojan Source): U+202A-U+202E, U+2066-U+2069.
+BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def check_bidi(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """No direction overrides or isolates unless the source has them (they reorder what readers see)."""
+    if any(ch in BIDI_CONTROLS for ch in source):
+        return []
+    found = tuple(sorted(f"U+{ord(ch):04X}" for ch in set(target) & BIDI_CONTROLS))
+    return [Finding("bidi", msgid_of(message), extra=found)] if found else []
+
+
 def check_length(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
     """No translation longer than MAX_LENGTH characters."""
     if len(target) <= MAX_LENGTH:
@@ -179,6 +191,7 @@ REGISTRY: dict[str, Check] = {check.id: check for check in (
           "python-format directives differ or are malformed: missing {missing}, extra or malformed {extra}"),
     Check("whitespace", check_whitespace, "the translation starts or ends with white space ({extra})"),
     Check("control", check_control, "control characters ({extra})"),
+    Check("bidi", check_bidi, "bidirectional control characters the source does not have ({extra})"),
     Check("length", check_length, "longer than {expected} characters ({extra})"),
     Check("plurals", check_plurals, "plural forms: {expected} expected; missing or empty {missing}, extra {extra}",
           scope="message"),

@@ -7,6 +7,7 @@ from typing import Callable, Protocol
 from babel.messages.catalog import Catalog
 
 from ..core.locks import Locks
+from .checks import check_message
 from .po import lock_name, parse_po, save_po
 from .status import MACHINE_COMMENT_PREFIX, is_machine, status_of
 
@@ -47,7 +48,12 @@ def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Su
         if result is None or result.status != "machine":
             skipped += 1  # a protected span was lost: leave the entry for a person
             continue
+        old = message.string
         message.string = result.text
+        if check_message(message, catalog):  # e.g. a "%" the engine wrote into a python-format message
+            message.string = old
+            skipped += 1
+            continue
         message.flags.add("fuzzy")
         message.user_comments = [c for c in message.user_comments if not c.startswith(MACHINE_COMMENT_PREFIX)]
         message.user_comments.append(machine_comment(engine, result.model or model))

@@ -1,8 +1,10 @@
 """.po files: strict parsing with a line lint, writing that keeps ``#| msgid``, atomic saves, template merges."""
 from __future__ import annotations
 
+import codecs
 import io
 import re
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from babel.messages.pofile import PoFileError, denormalize, normalize, read_po, 
 
 from ..core.files import atomic_write
 from ..core.locks import Locks
+from .checks import check_message, msgid_of
 
 
 class CatalogError(Exception):
@@ -51,10 +54,54 @@ def lint_po(text: str) -> list[tuple[int, str]]:
     return bad
 
 
+def header_language(text: str) -> str | None:
+    """The Language field a .po file's header gives itself ("" when empty), or None when it has none."""
+    lines = [ln.strip() for ln in text.lstrip("\ufeff").split("\n\n", 1)[0].split("\n")]
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("msgstr ")), None)
+    if start is None or 'msgid ""' not in lines[:start]:
+        return None  # the first entry is no header
+    quoted = [lines[start][len("msgstr "):]] + [ln for ln in lines[start + 1:] if ln.startswith('"')]
+    try:
+        fields = denormalize("\n".join(quoted)).split("\n")
+    except (ValueError, IndexError):
+        return None
+    for field in fields:
+        name, _, value = field.partition(":")
+        if name.strip().lower() == "language":
+            return value.strip()
+    return None
+
+
+def duplicates(text: str) -> list[str]:
+    """The msgids that a .po file has more than once (with the same context); Babel keeps one silently."""
+    keys: list[tuple[str | None, str]] = []
+    context: str | None = None
+    parts: list[str] | None = None
+    target = None
+    for line in text.lstrip("\ufeff").split("\n"):
+        line = line.strip()
+        if line.startswith("msgctxt "):
+            target = "ctx"
+            context = denormalize(line[len("msgctxt "):])
+        elif line.startswith("msgid "):
+            target, parts = "id", [line[len("msgid "):]]
+        elif line.startswith('"') and target == "id" and parts is not None:
+            parts.append(line)
+        elif target == "id" and parts is not None:
+            keys.append((context, denormalize("\n".join(parts))))
+            context, parts, target = None, None, None
+        elif not line.startswith('"'):
+            target = None if not line.startswith("msgctxt") else target
+    if parts is not None:
+        keys.append((context, denormalize("\n".join(parts))))
+    return [msgid for (_, msgid), n in Counter(keys).items() if n > 1]
+
+
 def parse_po(data: bytes | str, locale: str | None = None) -> Catalog:
-    """Parse .po text strictly; raise CatalogError with the line on a syntax error."""
+    """Parse .po text strictly (a UTF-8 byte order mark is allowed); raise CatalogError on a syntax error."""
     if isinstance(data, str):
         data = data.encode("utf-8")
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -181,13 +228,44 @@ def new_catalog(template: Catalog, locale: str, domain: str = "messages") -> Cat
     return catalog
 
 
+#: The translator comment that keeps a translation a merge had to take out.
+UNFIT_COMMENT = "previous translation, which no longer fits the source: "
+
+
+def _unfit_after_merge(catalog: Catalog, before: set[tuple[str, str | None]]) -> int:
+    """Take out every translation the merge made fail a check (a fuzzy match with other placeholders, say).
+
+    Such a translation would keep the catalog from compiling, or break the page it is shown on;
+    its text stays in a translator comment. Entries that failed before the merge are left as they were.
+    """
+    taken = 0
+    for message in catalog:
+        key = (msgid_of(message), message.context) if message.id else None
+        if key is None or key in before or not check_message(message, catalog):
+            continue
+        forms = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+        old = " | ".join(f for f in forms if f).replace("\n", "\\n")
+        message.user_comments.append(UNFIT_COMMENT + old)
+        message.string = ("",) * len(forms) if message.pluralizable else ""
+        message.flags.discard("fuzzy")
+        message.previous_id = []
+        taken += 1
+    return taken
+
+
 def update_po(path: Path, template: Catalog, locale: str, locks: Locks, domain: str = "messages",
               fuzzy: bool = True) -> Catalog:
-    """Merge a template into a .po under its lock: new messages added, changed ones kept as fuzzy (outdated)."""
+    """Merge a template into a .po under its lock: new messages added, changed ones kept as fuzzy (outdated).
+
+    With ``fuzzy`` off (the lexicon: a term is not a sentence) no similar entry's text is guessed.
+    A merge never leaves a translation that fails the checks where there was none before (see _unfit_after_merge).
+    """
     with locks.hold(lock_name(locale, domain)):
         catalog = load_po(path, locale)
+        before = {(msgid_of(m), m.context) for m in catalog if m.id and check_message(m, catalog)}
         created = catalog.creation_date
         catalog.update(template, no_fuzzy_matching=not fuzzy, update_header_comment=False)
         catalog.creation_date = created  # the template carries no date: keep the file stable
+        _unfit_after_merge(catalog, before)
         save_po(path, catalog)
     return catalog

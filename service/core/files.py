@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 #: Prefix and suffix of every temporary file made here: ``.<name>.<random>.tmp`` beside the target.
 TMP_SUFFIX = ".tmp"
@@ -59,3 +63,35 @@ def sweep_temp(folder: str | Path, older_than: float, pattern: str = f".*{TMP_SU
                 tmp.unlink()
                 removed += 1
     return removed
+
+
+def private_dir(path: str | Path, tighten: bool = False) -> Path:
+    """Create a folder only its owner can enter (0700); with ``tighten``, also an existing looser one."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if tighten:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("%s was open to others (%o): now 0700", path, mode)
+            os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """Create a file 0600 (in a new folder 0700) before anything writes it; tighten one others could read.
+
+    SQLite's journal files (-wal, -shm, -journal) beside it are tightened too: they hold the same data.
+    """
+    path = Path(path)
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        part = path.with_name(name)
+        try:
+            mode = stat.S_IMODE(part.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:  # made by older code or another tool
+            log.warning("%s was readable by others (%o): now 0600", part, mode)
+            os.chmod(part, 0o600)
+    return path

@@ -59,21 +59,22 @@ class FileLocks:
     @contextlib.contextmanager
     def hold(self, name: str, timeout: float | None = None) -> Iterator[None]:
         """Hold the lock ``name``; wait forever, or raise LockTimeout after ``timeout`` seconds."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path(name), os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if timeout is None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            else:
-                deadline = time.monotonic() + timeout
-                while True:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() >= deadline:
-                            raise LockTimeout(name) from None
-                        time.sleep(0.02)
+            # Never a blocking flock: under gevent workers it would stop the whole process, and with it the
+            # greenlet of the same process that holds the lock. Polling sleeps, which yields to the others.
+            deadline = None if timeout is None else time.monotonic() + timeout
+            pause = 0.002
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise LockTimeout(name) from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.02)
             try:
                 yield
             finally:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, func, select
 from sqlalchemy.engine import URL, make_url
+
+from ..core.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +29,7 @@ def database_url(config: Mapping[str, Any]) -> str:
 
 def _private_file(path: Path) -> None:
     """Create the database file 0600 in a 0700 folder; tighten a file that others could read."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
-        part = path.with_name(name)
-        try:
-            mode = stat.S_IMODE(part.stat().st_mode)
-        except FileNotFoundError:
-            continue
-        if mode & 0o077:  # made before this check by older code: it holds password hashes and e-mails
-            log.warning("%s was readable by others (%o): now 0600", part, mode)
-            os.chmod(part, 0o600)
+    private_file(path)  # it holds password hashes and e-mail addresses
 
 
 def _sqlite_events(engine: Engine) -> None:

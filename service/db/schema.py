@@ -68,13 +68,18 @@ feedback = Table(
     Index("feedback_state", "state", "created"),
 )
 
-#: One row per counted attempt; ``bucket`` is a hash, ``at`` seconds since the epoch.
+#: Seconds since the epoch. REAL is 8 bytes in SQLite but 4 in PostgreSQL, too coarse for that.
+EPOCH = REAL().with_variant(DOUBLE_PRECISION(), "postgresql")
+
+#: One row per counted attempt; ``bucket`` is an HMAC, ``at`` and ``expires`` seconds since the epoch.
 rate_events = Table(
     "rate_events", metadata,
     Column("bucket", Text, nullable=False),
-    # REAL is 8 bytes in SQLite but 4 in PostgreSQL, too coarse for epoch seconds.
-    Column("at", REAL().with_variant(DOUBLE_PRECISION(), "postgresql"), nullable=False),
+    Column("at", EPOCH, nullable=False),
+    # When the attempt leaves its window and the row is deleted (NULL: a row from before 0002).
+    Column("expires", EPOCH),
     Index("rate_events_bucket", "bucket", "at"),
+    Index("rate_events_expires", "expires"),
 )
 
 #: Workbench accounts (scrypt hashes).
@@ -88,6 +93,27 @@ wb_users = Table(
     _created("created"),
     # A removed account is kept (without its password) until the retention period ends (revision 0003).
     Column("removed_at", Text),
+)
+
+#: Signed-in workbench sessions: the cookie holds a random token, the row its hash; deleting the row ends it.
+wb_sessions = Table(
+    "wb_sessions", metadata,
+    Column("id", Text, primary_key=True),  # SHA-256 of the token, hex
+    Column("user_id", Integer, nullable=False),
+    Column("created", EPOCH, nullable=False),
+    Column("seen", EPOCH, nullable=False),
+    Index("wb_sessions_user", "user_id"),
+)
+
+#: A catalog save in progress: the .po it writes and its audit rows, recorded before the rename.
+wb_intents = Table(
+    "wb_intents", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("created"),
+    Column("locale", Text, nullable=False),
+    Column("domain", Text, nullable=False),
+    Column("po_sha256", Text, nullable=False),  # the .po that the save writes
+    Column("changes", Text, nullable=False),  # the audit rows to write once the file is in place (JSON)
 )
 
 #: Every change of a catalog entry made through the workbench.

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.files import private_file
+
 log = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -67,7 +69,7 @@ class TranslationCache:
     # -- connections -----------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         """Open the file and apply the schema."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600 from the start, in a new folder 0700
         conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")

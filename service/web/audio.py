@@ -16,7 +16,8 @@ from .errors import N_, NotFound, Unavailable
 
 bp = Blueprint("audio", __name__)
 NAME_RE = re.compile(r"^(page|[bsn][0-9]{1,4})-([0-9a-f]{32})\.(mp3|json|vtt)$")
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+#: One byte range; longer numbers than any file could need are no range at all (and never reach int()).
+RANGE_RE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: What a visitor reads when the audio cannot be made now (translated when shown).
 UNAVAILABLE = N_("Die Vorlesefunktion ist zurzeit nicht verfügbar.")
@@ -27,15 +28,22 @@ def _bad_range(size: int) -> Response:
     return Response("", 416, {"Content-Range": f"bytes */{size}", "Cache-Control": "no-store"})
 
 
-def _range_ok(header: str, size: int) -> bool:
-    """Whether a Range header is one satisfiable byte range of a file of ``size`` bytes."""
+def _range(header: str, size: int) -> str | None:
+    """The Range header to serve for a file of ``size`` bytes (as sent, or ``bytes=0-``), or None for a 416.
+
+    Malformed ranges, several ranges and a first byte beyond the end get a 416; a suffix longer
+    than the file means the whole file (RFC 9110 14.1.2).
+    """
     m = RANGE_RE.match(header.strip().replace(" ", ""))
     if not m or (not m.group(1) and not m.group(2)):
-        return False  # malformed, or several ranges (we serve one)
+        return None  # malformed, or several ranges (we serve one)
     if m.group(1):
         first = int(m.group(1))
-        return first < size and (not m.group(2) or int(m.group(2)) >= first)
-    return int(m.group(2)) > 0  # suffix range
+        return header if first < size and (not m.group(2) or int(m.group(2)) >= first) else None
+    suffix = int(m.group(2))
+    if suffix == 0:
+        return None
+    return header if suffix < size else "bytes=0-"
 
 
 @bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
@@ -58,8 +66,11 @@ def serve(locale: str, slug: str, name: str) -> Response:
     path = {"mp3": entry.mp3, "json": entry.timings, "vtt": entry.vtt}[ext]
     size = path.stat().st_size
     header = request.headers.get("Range")
-    if header is not None and ext == "mp3" and not _range_ok(header, size):
-        return _bad_range(size)
+    if header is not None and ext == "mp3":
+        usable = _range(header, size)
+        if usable is None:
+            return _bad_range(size)
+        request.environ["HTTP_RANGE"] = usable  # send_file reads it there: the range to serve
     response = send_file(path, mimetype=MIMETYPES[ext], conditional=True, etag=key + ext,
                          download_name=f"{slug}-{audio_id}-{locale}.{ext}", max_age=31536000)
     response.headers["Cache-Control"] = IMMUTABLE
@@ -92,7 +103,9 @@ def health() -> tuple[Response, int]:
     tts = get_tts()
     locales = {loc: tts.locale_state(loc) for loc in current_app.config["SHIPPED_LOCALES"]}
     ok = all(v["available"] and "fallback" not in v for v in locales.values())  # a voice standing in is degraded
-    body = {"status": "ok" if ok else "degraded", "backends": tts.states(), "locales": locales}
+    # Public: whether each backend works, never its version or error text (what an attacker would look up).
+    backends = {name: {"available": bool(state.get("available"))} for name, state in tts.states().items()}
+    body = {"status": "ok" if ok else "degraded", "backends": backends, "locales": locales}
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if any(v["available"] for v in locales.values()) else 503

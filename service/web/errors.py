@@ -7,6 +7,8 @@ marked with ``N_``; the handler translates it into the visitor's language and an
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
+from markupsafe import Markup
 from flask_babel import gettext
 from werkzeug import exceptions
 
@@ -101,8 +103,11 @@ def respond(error: exceptions.HTTPException) -> Response:
     """The answer to one HTTP error: JSON, or error.html in the visitor's language, with the error's headers."""
     status = error.code or 500
     text = gettext(source_message(error))
+    plain = text.striptags() if isinstance(text, Markup) else text  # a German fallback comes marked up
     if wants_json():
-        response = jsonify({"error": text, "status": status})
+        response = jsonify({"error": plain, "status": status})
+    elif request_ctx.url_adapter is None:  # an untrusted Host: no URL can be built, so no page either
+        response = Response(f"{status} {plain}", mimetype="text/plain")
     else:
         locale = current_locale()
         try:

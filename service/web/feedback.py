@@ -8,10 +8,12 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import insert
 
 from .. import db, inbox, maintenance, ratelimit
-from ..content import now
+from ..content import get_content, now
 from ..db.schema import feedback as feedback_table
 from ..core.text import clean_text, has_control
 from ..i18n import get_i18n
+from .errors import BadRequest
+from .security import no_store
 
 bp = Blueprint("feedback", __name__)
 
@@ -20,7 +22,9 @@ EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,
 MIN_MESSAGE = 10
 MAX_NAME = 200
 MAX_EMAIL = 254
-
+#: Messages per client address (an IPv6 /64 counts as one) within the window.
+PER_ADDRESS = 5
+PER_ADDRESS_WINDOW = 600.0
 
 
 def validate(form: dict, max_length: int) -> tuple[dict, dict]:
@@ -60,13 +64,20 @@ def submit(locale: str):
     g.locale = locale
     if request.form.get("website"):  # honeypot: people never see this field
         return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)
+    page = request.form.get("page", FEEDBACK_SLUG)
+    if page not in get_content().pages:  # a hidden field: only a forged form names another page
+        raise BadRequest()
     values, errors = validate(request.form, current_app.config["FEEDBACK_MAX_LENGTH"])
-    if not errors and not ratelimit.hit(f"feedback:{request.remote_addr}", limit=5, window=600):
+    if not errors and not ratelimit.hit(f"feedback:{ratelimit.address(request.remote_addr)}", PER_ADDRESS,
+                                        PER_ADDRESS_WINDOW):
         errors["form"] = gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. Bitte versuchen Sie es später noch einmal.")
+    if not errors and not ratelimit.hit("feedback:all", int(current_app.config["FEEDBACK_HOURLY_QUOTA"]), 3600):
+        errors["form"] = gettext("Gerade erreichen uns sehr viele Nachrichten. Bitte versuchen Sie es in einer "
+                                 "Stunde noch einmal.")
     if errors:
         html = render_page(locale, FEEDBACK_SLUG, form_values=values, form_errors=errors)
         status = 429 if "form" in errors else 400
-        return html, status
+        return no_store(current_app.make_response((html, status)))  # it echoes name and e-mail address
     conn = db.get_db()
     page = request.form.get("page", FEEDBACK_SLUG)[:80]
     with db.transaction(conn):

@@ -32,11 +32,17 @@ def _pick_locale(endpoint, values) -> None:
         g.locale = locale
 
 
+def canonical_url(endpoint: str, **values) -> str:
+    """An absolute URL on BASE_URL: never built from the request's Host or X-Forwarded-* headers."""
+    path = url_for(endpoint, **values)
+    return current_app.config["BASE_URL"] + path[len(request.script_root):]
+
+
 def alternates(slug: str) -> list[dict]:
     """Every locale's URL of a page, for the switcher, hreflang links and the sitemap."""
     return [
         {"locale": loc, "name": display_name(loc), "dir": text_direction(loc),
-         "url": url_for("pages.page", locale=loc, slug=slug, _external=True)}
+         "url": canonical_url("pages.page", locale=loc, slug=slug)}
         for loc in get_i18n().available_locales()
     ]
 
@@ -89,8 +95,10 @@ def page(locale: str, slug: str) -> Response:
     find_page(slug)  # 404 before rendering anything
     if request.args.get("sent") and slug == "barrierefreiheit":
         return cached_response((), lambda: render_page(locale, slug, form_sent=True), cacheable=False)
+    # Everything a cached page depends on: absolute URLs come from BASE_URL, relative ones from the
+    # script root (which a WSGI server may take from a trusted proxy's header), the rest from the URL.
     # The revision names the live notices too (service.notices): one appears and goes on time.
-    key = (locale, slug, get_i18n().revision(locale))
+    key = (locale, slug, get_i18n().revision(locale), request.script_root)
     return cached_response(key, lambda: render_page(locale, slug))
 
 
@@ -111,10 +119,11 @@ def ping() -> Response:
 @bp.route("/robots.txt")
 def robots() -> Response:
     """Allow everything and point to the sitemap."""
-    body = f"User-agent: *\nDisallow: /translate/\nSitemap: {url_for('pages.sitemap', _external=True)}\n"
+    body = f"User-agent: *\nDisallow: /translate/\nSitemap: {canonical_url('pages.sitemap')}\n"
     return Response(body, mimetype="text/plain")
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages."""
+    """Register the pages and the template helper ``canonical_url``."""
     app.register_blueprint(bp)
+    app.jinja_env.globals["canonical_url"] = canonical_url

@@ -1,35 +1,39 @@
 """Workbench accounts: users in the database, scrypt hashes, roles, per-locale permissions, login and logout."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Callable
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, has_app_context, redirect, request, session, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
-from .. import db, ratelimit
-from ..db.schema import rate_events, utc_now, wb_users
+from .. import config, db, ratelimit
 from ..core.messages import Np_
+from ..db.schema import utc_now, wb_users
 from ..web.errors import Forbidden, N_
+from . import sessions
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
 ROLES = ("admin", "translator", "accessibility")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
-MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
-#: Failed logins allowed per user name and per address within the window.
-LOGIN_LIMIT_USER = 5
-LOGIN_LIMIT_ADDR = 20
-LOGIN_WINDOW = 300.0
-# A fixed hash to compare against when the user does not exist, so both paths cost the same.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+#: zxcvbn looks at this many characters (its own limit); a longer password is judged by its start.
+ESTIMATE_CHARS = 72
+#: Words a password of this service must not be built from (zxcvbn counts them as known).
+SERVICE_WORDS = ("herne", "stadt", "bildung", "talente", "workbench", "werkstatt", "uebersetzung", "passwort")
+#: Failed logins: delays grow per account and address, per account from anywhere, per address for any account.
+#: One person mistyping is never slowed much; one address guessing is; nobody can lock an account for long.
+LOGIN_USER_ADDR = ratelimit.Backoff(window=900.0, free=5, base=1.0, cap=300.0)
+LOGIN_USER = ratelimit.Backoff(window=900.0, free=20, base=1.0, cap=30.0)
+LOGIN_ADDR = ratelimit.Backoff(window=900.0, free=30, base=1.0, cap=300.0)
+#: The failures a user name can take from one address before a delay (tests and the README name it).
+LOGIN_LIMIT_USER = LOGIN_USER_ADDR.free
 
 
 class AccountError(ValueError):
@@ -67,11 +71,6 @@ class User:
         """Tell whether the user may change a locale's catalog."""
         return self.is_admin or locale in self.locales
 
-    @property
-    def session_token(self) -> str:
-        """A token that changes with the password, so a new password ends old sessions."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-
 
 def _row_to_user(row: Row | None) -> User | None:
     """Build a User from a row (a removed account is no user)."""
@@ -96,13 +95,53 @@ def parse_locales(value: str | None, allowed: list[str]) -> tuple[str, ...]:
     return tuple(result)
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords that are too short or too long."""
-    if len(password) < MIN_PASSWORD:
+def _setting(name: str):
+    """A setting of the running app, or its default outside one (a script, a test helper)."""
+    if has_app_context():
+        return current_app.config[name]
+    return config.defaults("")[name]
+
+
+def hash_password(password: str) -> str:
+    """A hash of a password with the configured method (scrypt at OWASP's parameters by default)."""
+    return generate_password_hash(password, method=_setting("PASSWORD_HASH_METHOD"))
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Tell whether a stored hash was made with other parameters than the configured ones."""
+    return password_hash.split("$", 1)[0] != _setting("PASSWORD_HASH_METHOD")
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A fixed hash to check when the user does not exist, so both paths cost the same."""
+    return generate_password_hash("not-a-password", method=method)
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """Refuse passwords that are too short, too long, or easy to guess (zxcvbn's estimate)."""
+    minimum = int(_setting("PASSWORD_MIN_LENGTH"))
+    if len(password) < minimum:
         raise AccountError(Np_("Das Passwort braucht mindestens %(num)s Zeichen.",
-                               "Das Passwort braucht mindestens %(num)s Zeichen."), num=MIN_PASSWORD)
+                               "Das Passwort braucht mindestens %(num)s Zeichen."), num=minimum)
     if len(password) > MAX_PASSWORD:
         raise AccountError(N_("Das Passwort ist zu lang."))
+    estimate = zxcvbn(password[:ESTIMATE_CHARS], user_inputs=[username, *SERVICE_WORDS])
+    if estimate["score"] < int(_setting("PASSWORD_MIN_SCORE")):
+        raise AccountError(N_("Dieses Passwort ist zu leicht zu erraten. Bitte nehmen Sie mehrere Wörter, "
+                              "die nicht zusammengehören, oder eine lange zufällige Zeichenfolge."))
+
+
+def _admins(conn: Connection) -> int:
+    """How many admin accounts there are."""
+    return int(conn.scalar(select(func.count()).select_from(wb_users)
+                           .where(wb_users.c.role == "admin", wb_users.c.removed_at.is_(None))))
+
+
+def _refuse_last_admin(conn: Connection, user: User) -> None:
+    """Nobody removes or demotes the last admin: the workbench would have no one to manage it."""
+    if user.is_admin and _admins(conn) <= 1:
+        raise AccountError(N_("Das letzte Administratorkonto kann weder gelöscht noch herabgestuft werden."))
 
 
 def get_user_by_name(conn: Connection, username: str) -> User | None:
@@ -127,13 +166,13 @@ def add_user(conn: Connection, username: str, password: str, role: str, locales:
         raise AccountError(N_("Benutzernamen haben 2 bis 64 Zeichen: Buchstaben, Ziffern und ._@-"))
     if role not in ROLES:
         raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
-    check_password_rules(password)
+    check_password_rules(password, username)
     try:
         with db.transaction(conn):
             # A removed account of the same name, kept for the retention period, makes way for the new one.
             conn.execute(delete(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_not(None)))
             conn.execute(insert(wb_users).values(
-                username=username, password=generate_password_hash(password, method="scrypt"), role=role,
+                username=username, password=hash_password(password), role=role,
                 locales=",".join(locales),
             ))
     except IntegrityError:
@@ -142,41 +181,63 @@ def add_user(conn: Connection, username: str, password: str, role: str, locales:
 
 
 def remove_user(conn: Connection, username: str) -> bool:
-    """Remove a user at once (no login, no session); the row without its password is purged after retention."""
+    """Remove a user at once (no login, no session; the last admin stays); the row is purged after retention."""
     with db.transaction(conn):
-        result = conn.execute(update(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_(None))
-                              .values(removed_at=utc_now(), password=""))
-    return result.rowcount > 0
+        user = get_user_by_name(conn, username)
+        if user is None:
+            return False
+        _refuse_last_admin(conn, user)
+        conn.execute(update(wb_users).where(wb_users.c.id == user.id).values(removed_at=utc_now(), password=""))
+        sessions.end_all(conn, user.id)
+    return True
 
 
 def set_password(conn: Connection, username: str, password: str) -> bool:
-    """Give a user a new password (which ends their sessions)."""
-    check_password_rules(password)
+    """Give a user a new password, which ends every session of theirs."""
+    check_password_rules(password, username)
     with db.transaction(conn):
-        result = conn.execute(update(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_(None))
-                              .values(password=generate_password_hash(password, method="scrypt")))
-    return result.rowcount > 0
+        user = get_user_by_name(conn, username)
+        if user is None:
+            return False
+        conn.execute(update(wb_users).where(wb_users.c.id == user.id).values(password=hash_password(password)))
+        sessions.end_all(conn, user.id)
+    return True
 
 
 def set_access(conn: Connection, username: str, role: str | None, locales: tuple[str, ...] | None) -> bool:
-    """Change a user's role and/or locales."""
+    """Change a user's role and/or locales; a changed role ends their sessions. The last admin stays one."""
     if role is not None and role not in ROLES:
         raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
     with db.transaction(conn):  # read and write together: a concurrent change is not half overwritten
         user = get_user_by_name(conn, username)
         if user is None:
             return False
+        new_role = role or user.role
+        if new_role != user.role:
+            _refuse_last_admin(conn, user)
         conn.execute(update(wb_users).where(wb_users.c.id == user.id).values(
-            role=role or user.role, locales=",".join(user.locales if locales is None else locales),
+            role=new_role, locales=",".join(user.locales if locales is None else locales),
         ))
+        if new_role != user.role:
+            sessions.end_all(conn, user.id)
     return True
 
 
 def verify(conn: Connection, username: str, password: str) -> User | None:
-    """Return the user when name and password match, spending the same time either way."""
+    """Return the user when name and password match, spending the same time either way.
+
+    A hash made with older parameters is replaced by one with the configured ones.
+    """
+    method = _setting("PASSWORD_HASH_METHOD")
     user = get_user_by_name(conn, username) if USERNAME_RE.match(username or "") else None
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
-    return user if user and ok else None
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(method), (password or "")[:MAX_PASSWORD])
+    if not (user and ok):
+        return None
+    if needs_rehash(user.password_hash):
+        with db.transaction(conn):
+            conn.execute(update(wb_users).where(wb_users.c.id == user.id, wb_users.c.password == user.password_hash)
+                         .values(password=hash_password(password)))
+    return user
 
 
 class LoginFailed(Exception):
@@ -190,61 +251,68 @@ class BadCredentials(LoginFailed):
 
 
 class LoginThrottled(LoginFailed):
-    """Too many failed logins for this user name or address lately."""
+    """Too many failed logins for this user name or address lately; ``retry_after`` says for how long."""
 
     message = N_("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie einige Minuten.")
 
+    def __init__(self, retry_after: float = 0.0):
+        """Keep the seconds to wait."""
+        super().__init__()
+        self.retry_after = retry_after
+
 
 def attempt_login(username: str, password: str) -> User:
-    """Try a login with rate limiting; return the user, or raise LoginThrottled or BadCredentials."""
-    addr = request.remote_addr or "-"
-    name_key = f"login-user:{username.lower()[:64]}"
-    addr_key = f"login-addr:{addr}"
-    # Count only failures: look at both buckets before checking the password.
-    if not _below(name_key, LOGIN_LIMIT_USER) or not _below(addr_key, LOGIN_LIMIT_ADDR):
-        raise LoginThrottled()
+    """Try a login with rate limiting; return the user, or raise LoginThrottled or BadCredentials.
+
+    The attempt is reserved in every bucket before the password is checked, so parallel guesses
+    cannot all slip through; a successful login gives its reservation back.
+    """
+    name = username.lower()[:64]
+    addr = ratelimit.address(request.remote_addr)
+    buckets = [(f"login-user-addr:{name}|{addr}", LOGIN_USER_ADDR), (f"login-user:{name}", LOGIN_USER),
+               (f"login-addr:{addr}", LOGIN_ADDR)]
+    wait, at = ratelimit.reserve(buckets)
+    if wait > 0:
+        raise LoginThrottled(wait)
     user = verify(db.get_db(), username, password)
     if user is None:
-        ratelimit.hit(name_key, LOGIN_LIMIT_USER, LOGIN_WINDOW)
-        ratelimit.hit(addr_key, LOGIN_LIMIT_ADDR, LOGIN_WINDOW)
         raise BadCredentials()
-    ratelimit.reset(name_key)
+    for bucket, _ in buckets[1:]:
+        ratelimit.release(bucket, at)
+    ratelimit.reset(buckets[0][0])
     return user
 
 
-def _below(bucket: str, limit: int) -> bool:
-    """Tell whether a bucket still has room, without counting an attempt."""
-    import time
-
-    conn = db.get_db()
-    count = conn.scalar(select(func.count()).select_from(rate_events).where(
-        rate_events.c.bucket == ratelimit._key(bucket), rate_events.c.at >= time.time() - LOGIN_WINDOW,
-    ))
-    return count < limit
+def _timeouts() -> tuple[float, float]:
+    """The idle and the absolute timeout of a session (seconds)."""
+    return float(current_app.config["SESSION_IDLE_TIMEOUT"]), float(current_app.config["SESSION_MAX_AGE"])
 
 
 def login_user(user: User) -> None:
-    """Start a fresh session for a user."""
+    """Start a fresh session for a user (a new token: a session id planted before login is worthless)."""
+    conn = db.get_db()
+    sessions.end(conn, session.get("sid"))
     session.clear()
-    session["uid"] = user.id
-    session["tok"] = user.session_token
+    session["sid"] = sessions.start(conn, user.id, *_timeouts())
+    g.pop("wb_user", None)
 
 
 def logout_user() -> None:
-    """End the session."""
+    """End the session on the server (a copy of the cookie is worthless too) and in the browser."""
+    sessions.end(db.get_db(), session.get("sid"))
     session.clear()
+    g.pop("wb_user", None)
 
 
 def current_user() -> User | None:
-    """The signed-in user of this request, checked against the database every time."""
+    """The signed-in user of this request: a live session row, and an account that still exists."""
     if "wb_user" in g:
         return g.wb_user
     user = None
-    uid = session.get("uid")
-    if isinstance(uid, int):
-        user = get_user_by_id(db.get_db(), uid)
-        if user is not None and not hmac.compare_digest(str(session.get("tok", "")), user.session_token):
-            user = None
+    conn = db.get_db()
+    uid = sessions.lookup(conn, session.get("sid"), *_timeouts())
+    if uid is not None:
+        user = get_user_by_id(conn, uid)
     g.wb_user = user
     return user
 

@@ -1,6 +1,7 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -11,17 +12,18 @@ from typing import Any, Callable
 from babel.messages.catalog import Catalog, Message
 from sqlalchemy import Connection
 
-from .. import catalogs, db
+from .. import catalogs
 from ..catalogs import Finding
+from ..core.files import atomic_write
 from ..core.locks import FileLocks, Locks
-from . import audit
+from . import audit, journal
 from .entries import CatalogEntry, entry_key, to_entry
 
 KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
 #: Header field of a downloaded .po: the newest audited change of the locale at download time.
 MARK_HEADER = "X-Workbench-Mark"
-MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d+)\\n"\s*$', re.M)
+MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d{{1,18}})\\n"\s*$', re.M)  # longer: no mark
 #: The checks of an edit: those of every catalog, and a translation must not be empty.
 EDIT_CHECKS = catalogs.selection(also=("empty",))
 
@@ -76,8 +78,8 @@ class EntryConflict(Exception):
 class UploadRejected(ValueError):
     """An uploaded .po was refused as a whole; nothing changed.
 
-    ``reason`` is one of: too-large, empty, not-utf8, syntax, invalid, charset, language, plurals,
-    findings, foreign. ``params`` holds the values a message about it needs; ``lines`` the
+    ``reason`` is one of: too-large, empty, not-utf8, syntax, invalid, duplicate, charset, language,
+    no-language, plurals, findings, foreign. ``params`` holds the values a message about it needs; ``lines`` the
     offending lines (number, text), ``findings`` the failed checks, ``detail`` Babel's own words.
     """
 
@@ -172,14 +174,10 @@ class Store:
                 return message
         raise EntryNotFound(locale, key)
 
-    def _write(self, locale: str, catalog: Catalog, username: str) -> tuple[bool, str | None]:
-        """Save and compile a catalog (lock held); return whether the .mo was rebuilt and why not."""
-        catalog.revision_date = datetime.now(timezone.utc)
-        catalog.last_translator = username
-        po = self.path(locale)
-        catalogs.save_po(po, catalog)
+    def _compile(self, locale: str) -> tuple[bool, str | None]:
+        """Compile a locale's catalog (lock held); return whether the .mo was rebuilt and why not."""
         try:
-            catalogs.compile_po(po)
+            catalogs.compile_po(self.path(locale))
         except catalogs.CatalogError as exc:
             return False, str(exc)
         return True, None
@@ -191,6 +189,7 @@ class Store:
             raise InvalidEdit("revision")
         strings = tuple(normalize_text(s) for s in strings)
         with self.lock(locale):
+            journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)  # what a killed save left
             catalog = self.load(locale)
             message = self._find(catalog, locale, key)
             current = to_entry(message, catalog)
@@ -222,14 +221,26 @@ class Store:
 
     def _commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
                 changes: list[audit.Change]) -> tuple[bool, str | None]:
-        """Write the audit rows and the catalog together: the rows are committed once the file is in place."""
-        # SQLite's write lock is taken at BEGIN: the commit after the file is in place cannot wait on it.
-        with db.transaction(conn):
-            audit.insert(conn, changes)
-            written = self._write(locale, catalog, username)
-        if self.on_change is not None:
+        """Write the catalog and its audit rows so that a kill at any moment leaves both or neither (lock held).
+
+        The intent (the new file's hash and the audit rows) is recorded first, then the file is
+        renamed into place, then the rows are written with the intent's deletion, then the .mo is
+        compiled; journal.reconcile finishes or undoes whatever a killed process left between two.
+        """
+        catalog.revision_date = datetime.now(timezone.utc)
+        catalog.last_translator = username
+        data = catalogs.dump_po(catalog)
+        intent = journal.begin(conn, locale, self.domain, data, changes)
+        try:
+            atomic_write(self.path(locale), data)
+        except BaseException:
+            journal.abandon(conn, intent)
+            raise
+        journal.complete(conn, intent, changes)
+        compiled = self._compile(locale)
+        if self.on_change is not None:  # several servers: each reloads the locale
             self.on_change(locale)
-        return written
+        return compiled
 
     def download(self, locale: str, mark: int | None = None) -> bytes:
         """The .po of a locale as it is on disk; with a mark, the audit position it was taken at in its header."""
@@ -246,6 +257,7 @@ class Store:
         """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason."""
         if len(data) > max_bytes:
             raise UploadRejected("too-large", n=max_bytes // 1024)
+        data = data.removeprefix(codecs.BOM_UTF8)  # editors on Windows write one: it is no content
         if not data.strip():
             raise UploadRejected("empty")
         try:
@@ -255,6 +267,14 @@ class Store:
         bad = catalogs.lint_po(text)
         if bad:
             raise UploadRejected("syntax", lines=tuple((n, t[:80]) for n, t in bad[:10]))
+        twice = catalogs.duplicates(text)
+        if twice:
+            raise UploadRejected("duplicate", lines=tuple((0, m[:80]) for m in twice[:10]))  # line 0: an entry
+        language = (catalogs.header_language(text) or "").replace("-", "_")
+        if not language:  # a file that does not say its language could be any locale's
+            raise UploadRejected("no-language", locale=locale)
+        if language.split("_")[0] != locale:
+            raise UploadRejected("language", found=language, locale=locale)
         try:
             uploaded = catalogs.parse_po(data, locale)
         except catalogs.CatalogError as exc:
@@ -262,9 +282,6 @@ class Store:
         charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
         if charset not in ("utf-8", "utf8"):
             raise UploadRejected("charset", charset=charset)
-        language = dict(uploaded.mime_headers).get("Language", "").strip().replace("-", "_")
-        if language and language.split("_")[0] != locale:
-            raise UploadRejected("language", found=language, locale=locale)
         current = self.load(locale)
         try:
             plural_ok = uploaded.num_plurals == current.num_plurals and uploaded.plural_expr == current.plural_expr
@@ -285,6 +302,7 @@ class Store:
         uploaded = self.check_upload(locale, data, max_bytes)
         mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))
         with self.lock(locale):
+            journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)
             catalog = self.load(locale)
             # Entries someone changed here after this file was downloaded are not overwritten.
             changed_here = audit.changed_since(conn, locale, int(mark.group(1))) if mark else {}

@@ -117,8 +117,13 @@ def suggest(locale: str, slug: str, block_id: str):
             return redirect(url_for("suggest.suggest", locale=locale, slug=slug, block_id=block_id, sent=1), 303)
         error = validate(text)
         status = 400
-        if error is None and not ratelimit.hit(f"suggest:{request.remote_addr}", RATE_LIMIT, RATE_WINDOW):
+        if error is None and not ratelimit.hit(f"suggest:{ratelimit.address(request.remote_addr)}", RATE_LIMIT,
+                                               RATE_WINDOW):
             error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. Bitte versuchen Sie es später noch einmal."))
+            status = 429
+        if error is None and not ratelimit.hit("suggest:all", int(current_app.config["SUGGEST_HOURLY_QUOTA"]), 3600):
+            error = str(lazy_gettext("Gerade erreichen uns sehr viele Vorschläge. Bitte versuchen Sie es in einer "
+                                     "Stunde noch einmal."))
             status = 429
         if error is None:
             store(db.get_db(), locale, page.slug, block.id, block.msgid, localized.text, text)

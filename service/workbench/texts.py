@@ -17,6 +17,8 @@ FINDINGS = {
                         "Falsch oder überzählig: %(extra)s"),
     "whitespace": N_("Die Übersetzung darf nicht mit einem Leerzeichen oder Zeilenumbruch beginnen oder enden."),
     "control": N_("Die Übersetzung enthält unzulässige Steuerzeichen."),
+    "bidi": N_("Die Übersetzung enthält unsichtbare Zeichen, die die Schreibrichtung umkehren (%(extra)s). "
+               "Das Original hat keine."),
     "length": Np_("Die Übersetzung ist zu lang (höchstens %(num)s Zeichen).",
                   "Die Übersetzung ist zu lang (höchstens %(num)s Zeichen)."),
     "plurals": N_("Bitte füllen Sie jede Pluralform aus."),
@@ -34,6 +36,8 @@ UPLOAD_REASONS = {
     "invalid": N_("Die Datei ist keine gültige .po-Datei."),
     "charset": N_("Die Datei gibt die Kodierung %(charset)s an. Erlaubt ist nur UTF-8."),
     "language": N_("Die Datei gehört zur Sprache %(found)s, nicht zu %(locale)s."),
+    "no-language": N_("Die Datei gibt ihre Sprache nicht an (Kopfzeile „Language“). Erwartet: %(locale)s"),
+    "duplicate": N_("Die Datei enthält Einträge mehrfach. Bitte lassen Sie von jedem Eintrag nur einen stehen."),
     "plurals": N_("Die Pluralformen der Datei passen nicht zur Sprache. Erwartet: %(expected)s"),
     "findings": N_("Einige Übersetzungen der Datei enthalten Fehler."),
     "foreign": N_("Die Datei enthält keinen Eintrag dieses Katalogs."),
@@ -68,7 +72,7 @@ def upload_reason(error: UploadRejected) -> str:
 
 def upload_details(error: UploadRejected) -> list[str]:
     """The lines, entries or parser words that explain a refused upload."""
-    details = [gettext("Zeile %(line)s: %(text)s", line=n, text=text) for n, text in error.lines]
+    details = [gettext("Zeile %(line)s: %(text)s", line=n, text=text) if n else text for n, text in error.lines]
     details += [f"{f.msgid[:60]}: {finding_text(f)}" for f in error.findings]
     if error.detail:
         details.append(error.detail)

@@ -1,6 +1,9 @@
 """The workbench pages under /translate: locales, entries, editor, conflicts, upload, download, queue, users."""
 from __future__ import annotations
 
+import math
+import re
+
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext, lazy_gettext, ngettext
@@ -94,11 +97,8 @@ def _invalid_edit(error: InvalidEdit) -> Response:
 
 @bp.after_request
 def _headers(response: Response) -> Response:
-    """Workbench pages are private: never cached, never framed."""
+    """Workbench pages are private: never cached or indexed (CSP and frame protection: web/security.py)."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -120,11 +120,20 @@ def _context() -> dict:
 
 
 # -- sign in and out --------------------------------------------------------------
+#: A workbench path to return to: printable ASCII without spaces (no CR/LF for a Location header).
+LOCAL_PATH_RE = re.compile(r"^/translate/[\x21-\x5b\x5d-\x7e]*$")
+
+
+def _local(target: str | None) -> str | None:
+    """A local workbench path from a form or query (``next``, ``back``), or None for anything else."""
+    if target and len(target) <= 2000 and LOCAL_PATH_RE.match(target):
+        return target
+    return None
+
+
 def _safe_next(target: str | None) -> str:
     """Only local workbench paths are followed after login."""
-    if target and target.startswith("/translate/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("workbench.index")
+    return _local(target) or url_for("workbench.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -133,12 +142,14 @@ def login():
     error = None
     status = 200
     username = ""
+    headers: dict[str, str] = {}
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()[:64]
         try:
             user = auth.attempt_login(username, request.form.get("password") or "")
         except auth.LoginThrottled as exc:
             status, error = 429, gettext(exc.message)
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         except auth.BadCredentials as exc:
             status, error = 401, gettext(exc.message)
         else:
@@ -148,7 +159,7 @@ def login():
                 session["ui_lang"] = lang
             return redirect(_safe_next(request.form.get("next")), 303)
     return render_template("workbench/login.html", error=error, username=username,
-                           next=request.values.get("next", "")), status
+                           next=_local(request.values.get("next")) or ""), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
@@ -250,7 +261,7 @@ def _render_editor(loc: str, entry, *, typed: tuple[str, ...] | None = None, err
         history=audit.history(conn, loc, entry.msgid, limit=20),
         queue=suggestions.queue(conn, loc, entry.msgid),
         audio_url=_audio_preview(loc, entry.msgid),
-        back=request.args.get("back") or url_for("workbench.entries", locale=loc),
+        back=_local(request.args.get("back")) or url_for("workbench.entries", locale=loc),
         plural_labels=[gettext("Pluralform %(n)s", n=i + 1) for i in range(len(entry.strings))],
     ), status
 
@@ -367,8 +378,7 @@ def close_suggestion(locale: str, sid: int):
     if not suggestions.close(db.get_db(), loc, sid, state, user.username):
         abort(404)
     flash(gettext("Vorschlag erledigt."), "ok")
-    back = request.form.get("back") or ""
-    return redirect(back if back.startswith("/translate/") else url_for("workbench.queue", locale=loc), 303)
+    return redirect(_local(request.form.get("back")) or url_for("workbench.queue", locale=loc), 303)
 
 
 @bp.route("/<locale>/history")
@@ -416,4 +426,5 @@ def users():
         if not errors:
             return redirect(url_for("workbench.users"), 303)
     return render_template("workbench/users.html", users=auth.list_users(conn), locales=target_locales(),
-                           errors=errors, roles=auth.ROLES, min_password=auth.MIN_PASSWORD), (400 if errors else 200)
+                           errors=errors, roles=auth.ROLES, password_min=current_app.config["PASSWORD_MIN_LENGTH"]), \
+        (400 if errors else 200)

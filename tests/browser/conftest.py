@@ -162,6 +162,7 @@ def live_service(tmp_path_factory, translations_master) -> Iterator[LiveService]
     env = service_env(tmp, translations)
     port = free_port()
     log = tmp / "gunicorn.log"
+    env["FLASK_BASE_URL"] = f"http://127.0.0.1:{port}"  # the sitemap's absolute URLs come from BASE_URL
     service = LiveService(url=f"http://127.0.0.1:{port}/", env=env, log=log, tmp=tmp)
     with open(log, "wb") as log_file:
         service.process = subprocess.Popen(
@@ -227,7 +228,10 @@ def browser(tmp_path_factory) -> Iterator:
 @pytest.fixture
 def context(browser, live_service) -> Iterator:
     """A fresh browser profile (no cookies, no storage) pointed at the live service."""
-    ctx = browser.new_context(base_url=live_service.origin, viewport={"width": 1280, "height": 900})
+    # bypass_csp: the service's CSP would also block the tests' own probes (wait_for_function evaluates
+    # strings); tests/browser/test_csp.py drives pages with the CSP in force.
+    ctx = browser.new_context(base_url=live_service.origin, viewport={"width": 1280, "height": 900},
+                              bypass_csp=True)
     ctx.set_default_timeout(15_000)
     try:
         yield ctx
