@@ -405,7 +405,13 @@ def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
     """Template `ngettext()`: a counted UI string in the page's locale (``%(num)s`` is the count)."""
     locale = current_locale()
     found = get_i18n().localize_plural(singular, plural, num, locale)
-    text = escape(found.text) % {"num": format_decimal(num, locale=formatting_locale(found.lang)), **variables}
+    try:
+        text = escape(found.text) % {"num": format_decimal(num, locale=formatting_locale(found.lang)), **variables}
+    except FORMAT_ERRORS as exc:  # a translator's slip falls back to German, like ui_gettext
+        broken_translation(singular, locale, exc)
+        german = singular if num == 1 else plural
+        return source_fallback(german, {"num": format_decimal(num, locale=formatting_locale(get_i18n().source)),
+                                        **variables})
     if found.lang != locale:
         return Markup(f'<span lang="{found.lang}">{text}</span>')
     return Markup(text)

@@ -38,7 +38,9 @@ class _Collector(HTMLParser):
                 break
 
     def handle_data(self, data):
-        for el in self.stack:
+        # The text of a script or style is no text a person reads: it counts for that element only.
+        start = next((i for i, el in enumerate(self.stack) if el.tag in ("script", "style")), 0)
+        for el in self.stack[start:]:
             el.text += data
 
 

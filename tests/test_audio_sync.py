@@ -62,7 +62,7 @@ def test_every_page_and_locale_is_covered(timed_blocks):
     pages = {slug for _, slug, _ in timed_blocks}
     assert locales == {"de", "en", "tr", "ar", "pl", "uk", "ro", "ru"}
     assert len(pages) >= 8
-    assert sum(1 for _, _, t in timed_blocks if t.segment.speech) > 100  # block overrides are exercised
+    assert sum(1 for _, _, t in timed_blocks if t.segment.speech) > 80  # block overrides are exercised
     assert sum(1 for _, _, t in timed_blocks if t.segment.terms) > 100  # and lexicon hits
 
 

@@ -22,16 +22,16 @@ def built_ids(app, locale: str = "de") -> set[str]:
 
 
 def test_first_section_warms_the_following_ones(app, client):
-    """Asking for the second section builds it, then the sections after it in the background, not the ones before."""
+    """Asking for the second chunk builds it, then the chunks after it in the background, not the ones before."""
     with app.test_request_context("/"):
         ids = playlist("de", SLUG)
         url = audio_urls("de", SLUG, ids[1])["mp3"]
-    assert len(ids) == 5
+    assert len(ids) > 3 and all(i.startswith("b") for i in ids)
     assert client.get(url).status_code == 200
     warmer = app.extensions["audio_warm"]
     assert warmer.join(60)
     assert built_ids(app) == set(ids[1:])
-    assert warmer.done == 3 and warmer.failed == 0
+    assert warmer.done == len(ids) - 2 and warmer.failed == 0
     assert warmer._thread is None  # the thread ends when there is nothing left
 
 

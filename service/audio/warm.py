@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections import deque
-from typing import Any
 
 from flask import Flask, current_app
 
-from ..content import get_content
-from ..localized import localize_page
-from .publish import AudioNotPublished, AudioUnavailable, ensure_entry, player_context
+from .publish import AudioNotPublished, AudioUnavailable, chunk_ids, ensure_entry
 
 log = logging.getLogger(__name__)
 
-#: The audio id in the URL of a published MP3 (``/audio/<locale>/<slug>/<id>-<key>.mp3``).
-MP3_URL_RE = re.compile(r"/([a-z0-9]+)-[0-9a-f]{32}\.mp3$")
 #: Nice value of the warming thread (Linux applies it per thread): request threads come first.
 NICENESS = 10
 
@@ -100,24 +94,11 @@ class Warmer:
 
 
 def playlist(locale: str, slug: str) -> list[str]:
-    """The audio ids whose MP3 the page's player offers, in the order it lists them (the whole page left out)."""
-    page = get_content().pages.get(slug)
-    if page is None:
+    """The audio ids of the chunks the page's player plays, in reading order (the whole page left out)."""
+    try:
+        return [audio_id for audio_id, _ in chunk_ids(locale, slug)]
+    except AudioNotPublished:
         return []
-    # Read from the URLs in the player's context, whatever its layout (sections today, chunks tomorrow).
-    found: list[str] = []
-    todo: list[Any] = [player_context(localize_page(page, locale))]
-    while todo:
-        item = todo.pop(0)
-        if isinstance(item, dict):
-            todo[0:0] = list(item.values())
-        elif isinstance(item, (list, tuple)):
-            todo[0:0] = list(item)
-        elif isinstance(item, str):
-            m = MP3_URL_RE.search(item)
-            if m and m.group(1) != "page" and m.group(1) not in found:
-                found.append(m.group(1))
-    return found
 
 
 def warm_after(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:

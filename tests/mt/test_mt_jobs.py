@@ -63,7 +63,8 @@ def mt_worker(mt_config, argos_home, redis_unix, tmp_path):
 def test_mt_fill_runs_on_the_workers_and_waits_with_a_progress_bar(mt_config, argos_home, redis_unix, mt_worker):
     path = catalogs.po_path(mt_config["BABEL_TRANSLATION_DIRECTORIES"], "en")
     catalog = catalogs.load_po(path, "en")
-    emptied = [m for m in catalog if m.id and "Stadt" in m.id and not m.pluralizable][:2]
+    # The tiny model swaps Stadt for City (and Schule for School): pick messages with only the first.
+    emptied = [m for m in catalog if m.id and "Stadt" in m.id and "Schule" not in m.id and not m.pluralizable][:2]
     for m in emptied:
         m.string = ""
     catalogs.save_po(path, catalog)

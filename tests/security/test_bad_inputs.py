@@ -57,4 +57,4 @@ def test_a_huge_workbench_mark_in_an_upload(app, client, translations_dir):
     response = client.post("/translate/en/upload", data={"csrf_token": token(page.text),
                                                           "po": (io.BytesIO(forged.encode()), "en.po")})
     assert response.status_code == 303
-    assert "Datei übernommen: 1 Einträge geändert" in unescape(client.get("/translate/en/").text)
+    assert "Datei übernommen. 1 Eintrag geändert." in unescape(client.get("/translate/en/").text)

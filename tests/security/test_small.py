@@ -36,6 +36,6 @@ def test_healthz_tells_availability_but_no_engine_version(client):
     body = response.get_json()
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["backends"] == {"espeak": {"available": True}}
-    assert body["locales"]["tr"] == {"backend": "espeak", "available": True}
+    assert body["locales"]["tr"] == {"backend": "espeak", "available": True, "serving": "espeak"}
     text = json.dumps(body)
     assert "version" not in text and "sample_rate" not in text and "1.5" not in text
