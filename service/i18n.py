@@ -5,7 +5,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path

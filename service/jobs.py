@@ -26,14 +26,12 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 
-from .audio.cache import AudioCache, CachedAudio, canonical_key
-from .audio.publish import AudioUnavailable, audio_key, ensure_entry, page_segments
+from .audio.cache import AudioCache, CachedAudio
+from .audio.publish import AudioUnavailable, audio_key, build, ensure_entry, page_segments
 from .audio.render import Segment
 from .audio.warm import playlist, warm_after
 from .core.locks import LockTimeout, LockUnavailable
 from .core.redislocks import UNREACHABLE, RedisLocks
-from .tts import get_tts
-from .tts.base import BackendError
 
 log = logging.getLogger(__name__)
 
@@ -198,13 +196,10 @@ def _lease() -> Iterator[None]:
 def synthesize_job(locale: str, segments: list[Segment], key: str) -> str:
     """Synthesize one audio entry into the shared cache (once: under its lock, after a second look)."""
     with _lease():
-        tts = get_tts()
-        cache: AudioCache = current_app.extensions["audio_cache"]
-        backend, voices = tts.backend_for(locale), tts.voices(locale)
-        actual = canonical_key(cache.spec(backend, voices, segments, tts.speed))
+        actual = audio_key(locale, segments)
         if actual != key:
             raise JobFailed(f"this worker's speech settings give {actual}, not {key}: configure it like the app")
-        cache.get_or_create(locale, backend, voices, segments, tts.speed, key=key)
+        build(locale, segments)  # a block's chunk, or a page or section joined from its chunks
     return key
 
 

@@ -153,14 +153,19 @@ def _joined(locale: str, segments: list[Segment]) -> tuple[bytes, dict, str]:
     return join(parts)
 
 
+def build(locale: str, segments: list[Segment]) -> CachedAudio:
+    """Find or make the audio of these segments: one block's chunk, or the chunks joined (a page, a section)."""
+    if len(segments) == 1:
+        return _chunk(locale, segments[0])
+    cache = current_app.extensions["audio_cache"]
+    return cache.get_or_build(locale, audio_key(locale, segments), lambda: _joined(locale, segments))
+
+
 def ensure_entry(locale: str, slug: str, audio_id: str) -> CachedAudio:
     """Find or build the audio of a published id; engine or disk failures become AudioUnavailable."""
     segments = page_segments(locale, slug, audio_id)
-    cache = current_app.extensions["audio_cache"]
     try:
-        if len(segments) == 1:
-            return _chunk(locale, segments[0])
-        return cache.get_or_build(locale, audio_key(locale, segments), lambda: _joined(locale, segments))
+        return build(locale, segments)
     except BackendError as exc:
         log.warning("speech synthesis failed for %s/%s/%s: %s", locale, slug, audio_id, exc)
         raise AudioUnavailable(str(exc)) from exc
