@@ -120,12 +120,15 @@ def test_concurrent_cold_audio_requests_over_three_servers_synthesize_once(clust
 
 
 def test_failed_logins_add_up_across_servers(cluster: Cluster):
-    for name in "abcab":  # five failures for one user name, spread over three servers
-        assert login(cluster, name, "bert", "wrong password!")[1].status_code == 401
-    # The sixth attempt is refused on the third server, however right the password.
     app = cluster.app()
     with db.connect(app) as conn:
         auth.add_user(conn, "bert", PASSWORD, "translator", ("en",))
+    # Failures for one user name, spread over three servers: five are free, then each further try must wait
+    # (1 s, 2 s, ...). Counted per server, eight tries would be at most three per server and never slowed.
+    codes = [login(cluster, name, "bert", "wrong password!")[1].status_code for name in "abcabcab"]
+    assert codes[:5] == [401] * 5, codes
+    assert 429 in codes[5:], codes
+    # While the account is slowed down, even the right password is refused, on any server.
     assert login(cluster, "c", "bert", PASSWORD)[1].status_code == 429
 
 
