@@ -29,7 +29,7 @@ from rq.registry import StartedJobRegistry
 from .audio.cache import AudioCache, CachedAudio
 from .audio.publish import AudioUnavailable, audio_key, build, ensure_entry, page_segments
 from .audio.render import Segment
-from .audio.warm import playlist, warm_after
+from .audio.warm import warm_after
 from .core.locks import LockTimeout, LockUnavailable
 from .core.redislocks import UNREACHABLE, RedisLocks
 
@@ -248,18 +248,10 @@ def submit_audio(locale: str, slug: str, audio_id: str) -> str:
 
 def warm_rest(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
     """Have the parts of a page after ``audio_id`` made ahead: as bulk jobs when scaled, else in this process."""
-    jobs = get_jobs()
-    if jobs is None:
+    if get_jobs() is None:
         warm_after(locale, slug, audio_id, ext)
-        return
-    if ext != "mp3" or audio_id == "page" or not current_app.config["AUDIO_WARM"]:
-        return
-    try:
-        ids = playlist(locale, slug)
-        for later in ids[ids.index(audio_id) + 1:] if audio_id in ids else []:
-            submit_audio(locale, slug, later)
-    except Exception:  # warming is a bonus: the served audio must not fail because of it
-        log.exception("warming after %s/%s/%s could not be queued", locale, slug, audio_id)
+    else:
+        warm_after(locale, slug, audio_id, ext, submit=lambda ids: [submit_audio(locale, slug, i) for i in ids])
 
 
 def translate_batches(texts: list[str], locale: str, batch_size: int, queue: str = BULK,

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from .content import Page
-from .i18n import format_value, get_i18n
-from .localized import LocalizedBlock, localize_page, render_inline
+from .localized import LocalizedBlock, localize_page
 
 
 @dataclass(frozen=True)
@@ -55,20 +54,6 @@ def localized(locale: str) -> list[LocalizedNotice]:
         blocks = tuple(dataclasses.replace(b, id=f"{dom_id}-{b.id}") for b in page.blocks)
         result.append(LocalizedNotice(notice.slug, dom_id, blocks, notice.values))
     return result
-
-
-def spoken(locale: str) -> list[tuple[str, str, str, str | None]]:
-    """(block id, language, shown text, text to speak) of each live notice's blocks, for the page's audio."""
-    i18n = get_i18n()
-    parts = []
-    for notice in localized(locale):
-        for b in notice.blocks:
-            speech = i18n.speech(b.msgid, b.lang)
-            if speech:
-                values = {k: format_value(v, b.lang) for k, v in notice.values.items()}
-                speech = render_inline(speech, values)[0]
-            parts.append((b.id, b.lang, b.text, speech))
-    return parts
 
 
 def init_app(app: Flask) -> None:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 #: The audio ids a page publishes: the whole page, one block (b), a section from its heading (s), or the
 #: n-th block of the live notices (n, read with the page right after its title).
 AUDIO_ID_RE = re.compile(r"^(?:page|[bsn][0-9]{1,4})$")
+#: The id of a block of the page itself (a notice's blocks have ids of their own).
+PAGE_BLOCK_RE = re.compile(r"^b[0-9]{1,4}$")
 #: The files of one audio id, by extension.
 MIMETYPES = {"mp3": "audio/mpeg", "json": "application/json", "vtt": "text/vtt; charset=utf-8"}
 #: Longest page slug looked at.
@@ -79,19 +81,7 @@ def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
         if index is None or (audio_id[0] == "s" and blocks[index].tag not in ("h2", "h3")):
             raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
         blocks = section_blocks(blocks, index) if audio_id[0] == "s" else [blocks[index]]
-    i18n = get_i18n()
-    segments = []
-    for b in blocks:
-        speech = i18n.speech(b.msgid, b.lang) if b.msgid else None
-        if speech:
-            values = {k: format_value(v, b.lang) for k, v in page.values.items()}
-            speech = render_inline(speech, values)[0]
-        lexicon = i18n.lexicon(b.lang)
-        said = f"{b.text}\n{speech or ''}"
-        terms = tuple(sorted((t, v) for t, v in lexicon.items() if t in said))
-        segment = Segment(b.id, b.lang, b.text, speech, terms)
-        if speakable(segment):
-            segments.append(segment)
+    segments = [seg for seg in (_segment(b, page.values) for b in blocks) if seg is not None]
     if audio_id == "page":  # live notices are read with the page, right after its title (as shown)
         title = next((b.id for b in blocks if b.tag == "h1"), None)
         at = next((i + 1 for i, s in enumerate(segments) if s.block == title), 0)
@@ -101,16 +91,22 @@ def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
     return segments
 
 
+def _segment(block: LocalizedBlock, values: dict[str, str]) -> Segment | None:
+    """What one shown block speaks: its speech override (values filled) and its lexicon terms; None if silent."""
+    i18n = get_i18n()
+    speech = i18n.speech(block.msgid, block.lang) if block.msgid else None
+    if speech:
+        speech = render_inline(speech, {k: format_value(v, block.lang) for k, v in values.items()})[0]
+    said = f"{block.text}\n{speech or ''}"
+    terms = tuple(sorted((t, v) for t, v in i18n.lexicon(block.lang).items() if t in said))
+    segment = Segment(block.id, block.lang, block.text, speech, terms)
+    return segment if speakable(segment) else None
+
+
 def _notice_segments(locale: str) -> list[Segment]:
     """The spoken blocks of the live notices (their block ids are the ids they have on the page)."""
-    out = []
-    for block, lang, text, speech in notices.spoken(locale):
-        lexicon = get_i18n().lexicon(lang)
-        said = f"{text}\n{speech or ''}"
-        segment = Segment(block, lang, text, speech, tuple(sorted((t, v) for t, v in lexicon.items() if t in said)))
-        if speakable(segment):
-            out.append(segment)
-    return out
+    return [seg for notice in notices.localized(locale) for seg in (_segment(b, notice.values) for b in notice.blocks)
+            if seg is not None]
 
 
 def _audio_parts(locale: str) -> tuple[AudioCache, Backend, dict[str, str], float]:
@@ -175,12 +171,19 @@ def ensure_entry(locale: str, slug: str, audio_id: str) -> CachedAudio:
 
 
 def chunk_ids(locale: str, slug: str) -> list[tuple[str, Segment]]:
-    """The audio id of each chunk of a page's playlist, in reading order, with its segment."""
-    notice_blocks = [segment.block for segment in _notice_segments(locale)]
-    return [
-        (f"n{notice_blocks.index(segment.block) + 1}" if segment.block in notice_blocks else segment.block, segment)
-        for segment in page_segments(locale, slug, "page")
-    ]
+    """The audio id of each chunk of a page's playlist, in reading order, with its segment.
+
+    A page block's id is its audio id; the blocks of live notices (ids of their own) are n1, n2, ...
+    """
+    out = []
+    notice_blocks = 0
+    for segment in page_segments(locale, slug, "page"):
+        if PAGE_BLOCK_RE.match(segment.block):
+            out.append((segment.block, segment))
+        else:
+            notice_blocks += 1
+            out.append((f"n{notice_blocks}", segment))
+    return out
 
 
 def player_context(lp: LocalizedPage) -> dict:

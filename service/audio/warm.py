@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections import deque
+from typing import Callable
 
 from flask import Flask, current_app
 
@@ -101,15 +102,23 @@ def playlist(locale: str, slug: str) -> list[str]:
         return []
 
 
-def warm_after(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
-    """Queue the page's audio ids after ``audio_id`` once its MP3 is served (the audio view's hook); never raises."""
+def warm_after(locale: str, slug: str, audio_id: str, ext: str = "mp3",
+               submit: Callable[[list[str]], object] | None = None) -> None:
+    """Queue the page's audio ids after ``audio_id`` once its MP3 is served (the audio view's hook); never raises.
+
+    ``submit`` takes the ids instead of this process's Warmer (the job queue, when servers share one).
+    """
     warmer: Warmer | None = current_app.extensions.get("audio_warm")
     if warmer is None or not warmer.enabled or ext != "mp3" or audio_id == "page":  # the page holds every part
         return
     try:
         ids = playlist(locale, slug)
         if audio_id in ids:
-            warmer.submit(locale, slug, ids[ids.index(audio_id) + 1:])
+            later = ids[ids.index(audio_id) + 1:]
+            if submit is None:
+                warmer.submit(locale, slug, later)
+            else:
+                submit(later)
     except Exception:  # warming is a bonus: the served audio must not fail because of it
         log.exception("warming after %s/%s/%s could not be queued", locale, slug, audio_id)
 
