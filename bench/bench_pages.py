@@ -42,13 +42,15 @@ def wait_up(port: int, timeout: float = 30) -> None:
     raise SystemExit("server did not start")
 
 
-def run_wrk(url: str, seconds: int) -> float:
+def run_wrk(url: str, seconds: int, headers: dict | None = None) -> float:
     """Requests per second measured by wrk."""
-    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", url], capture_output=True, text=True, check=True).stdout
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", *extra, url], capture_output=True, text=True,
+                         check=True).stdout
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def run_python(url: str, seconds: int, threads: int = 8) -> float:
+def run_python(url: str, seconds: int, headers: dict | None = None, threads: int = 8) -> float:
     """Requests per second from keep-alive connections in threads."""
     host, port, path = re.match(r"http://([^:]+):(\d+)(/.*)", url).groups()
     counts = [0] * threads
@@ -57,7 +59,7 @@ def run_python(url: str, seconds: int, threads: int = 8) -> float:
     def loop(i: int) -> None:
         conn = http.client.HTTPConnection(host, int(port))
         while time.time() < stop:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             conn.getresponse().read()
             counts[i] += 1
 
@@ -93,10 +95,14 @@ def main() -> None:
         tool = "wrk -t2 -c32" if shutil.which("wrk") else "python keep-alive client, 8 threads"
         trivial = measure(f"{base}/ping", args.seconds)
         page = measure(f"{base}{args.page}", args.seconds)
+        # As browsers ask: compressed (brotli), kept compressed by the page front rather than compressed each time.
+        browser = measure(f"{base}{args.page}", args.seconds, {"Accept-Encoding": "gzip, deflate, br"})
         print(f"load tool: {tool}; gunicorn sync workers: {args.workers}; {os.cpu_count()} cores")
         print(f"trivial route /ping            : {trivial:10.0f} req/s")
         print(f"cached localized page {args.page:9}: {page:10.0f} req/s")
         print(f"ratio page / trivial           : {page / trivial:10.2f}")
+        print(f"the same page, Accept-Encoding: gzip, deflate, br: {browser:10.0f} req/s,"
+              f" ratio to trivial {browser / trivial:.2f}")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -91,4 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                   privacy_cli.privacy_cli, users_cli.users_cli, voices_cli.voices_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
+    # WSGI middleware, innermost first: stored page answers before Flask, then the trusted proxies' headers.
+    pagecache.install_front(app)
+    security.trust_proxies(app)
     return app

@@ -33,6 +33,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": SOURCE_LOCALE,
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "PAGE_CACHE_SIZE": 512,
+        # Final answers of public pages kept before Flask (pagecache.PageFront), per page, host and the
+        # browser's Accept-Encoding (compressed once, not on every request); 0 turns the front off.
+        "PAGE_FRONT_SIZE": 2048,
         # Seconds a shared cache (nginx in front) may serve a public page or audio answer without asking,
         # then while it asks again: a translator's fix is at the edge within their sum (browsers always ask).
         "PAGE_SHARED_MAX_AGE": 2,

@@ -9,12 +9,22 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from flask import Flask, Response, current_app, request
+from werkzeug.datastructures import Headers
+from werkzeug.http import parse_etags, remove_entity_headers, unquote_etag
 
 #: Answers that carry personal data, depend on a session, or that the app did not mark public.
 PRIVATE = "private, no-store"
+#: The WSGI environ key by which a page view tells the front what it answered: (locale, revision).
+FRONT_MARK = "herne.page_revision"
+#: The longest Accept-Encoding the front keeps answers for (each distinct one is a stored copy).
+MAX_ACCEPT_ENCODING = 100
+#: Requests the front leaves to Flask: they ask for something else than the whole stored page.
+_NOT_FOR_THE_FRONT = ("QUERY_STRING", "HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_RANGE", "HTTP_IF_RANGE",
+                      "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
 
 
 class PageCache:
@@ -52,9 +62,125 @@ class PageCache:
                 del self._data[key]
 
 
-def cached_response(key: tuple, render: Callable[[], str], cacheable: bool = True) -> Response:
-    """A 200 with the page and its ETag, or a 304 when the client has it already."""
+@dataclass(frozen=True)
+class StoredAnswer:
+    """Flask's final answer to one page request, as the front serves it again."""
+
+    locale: str
+    revision: str
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str | None
+    #: The headers of a 304 to a request that has this ETag (no body, no entity headers).
+    not_modified: list[tuple[str, str]]
+
+
+class PageFront:
+    """WSGI middleware before Flask: a repeated GET or HEAD of a public page is answered from stored bytes.
+
+    Flask answers a page once per scheme, host, script root, path and Accept-Encoding; the front
+    keeps that final answer (status, every header Flask and its extensions set, the compressed
+    body) and serves it again while the locale's revision (catalogs, live notices, machine
+    translations) is unchanged, with a 304 when If-None-Match names its ETag. The host is part
+    of the key, so an answer is only ever repeated to a request that Flask accepted with the same
+    Host. Everything else goes to Flask: other methods, query strings, cookies, ranges and other
+    conditionals, and every answer the page view did not mark (errors, redirects, audio, forms).
+
+    Hand-written rather than a caching library: Flask-Caching stores views inside Flask (the cost
+    this saves is Flask's own), and the key must carry the live revision of the page's locale.
+    """
+
+    def __init__(self, wsgi_app, revision: Callable[[str], str], size: int):
+        self.wsgi_app = wsgi_app
+        self.revision = revision
+        self.size = size
+        self._answers: OrderedDict[tuple, StoredAnswer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or any(environ.get(name) for name in _NOT_FOR_THE_FRONT):
+            return self.wsgi_app(environ, start_response)
+        encodings = environ.get("HTTP_ACCEPT_ENCODING", "")
+        if len(encodings) > MAX_ACCEPT_ENCODING:  # browsers send a few words; a long one gets no stored copy
+            return self.wsgi_app(environ, start_response)
+        key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
+               environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+               encodings)
+        with self._lock:
+            stored = self._answers.get(key)
+            if stored is not None:
+                self._answers.move_to_end(key)
+        if stored is not None:
+            if self.revision(stored.locale) == stored.revision:
+                return self._serve(stored, environ, start_response)
+            self.forget(key)
+        if method == "HEAD":
+            return self.wsgi_app(environ, start_response)
+        return self._fill(key, environ, start_response)
+
+    def _serve(self, stored: StoredAnswer, environ: dict, start_response) -> Iterable[bytes]:
+        """The stored answer, or a 304 when the client has it (weak comparison, RFC 9110 13.1.2)."""
+        wanted = environ.get("HTTP_IF_NONE_MATCH")
+        if wanted is not None and stored.etag is not None and parse_etags(wanted).contains_weak(stored.etag):
+            start_response("304 NOT MODIFIED", list(stored.not_modified))
+            return []
+        start_response(stored.status, list(stored.headers))
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [stored.body]
+
+    def _fill(self, key: tuple, environ: dict, start_response) -> Iterable[bytes]:
+        """Let Flask answer; keep the answer when the page view marked it and it is public."""
+        seen: list = []
+
+        def capture(status, headers, exc_info=None):
+            seen[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, capture)
+        mark = environ.get(FRONT_MARK)
+        if mark is None or not seen or not seen[0].startswith("200 "):
+            return body
+        headers = Headers(seen[1])
+        if (not headers.get("Cache-Control", "").startswith("public") or "Set-Cookie" in headers
+                or "Content-Range" in headers):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        etag = headers.get("ETag")
+        not_modified = headers.copy()
+        remove_entity_headers(not_modified)
+        stored = StoredAnswer(locale=mark[0], revision=mark[1], status=seen[0], headers=list(seen[1]), body=data,
+                              etag=unquote_etag(etag)[0] if etag else None, not_modified=not_modified.to_wsgi_list())
+        with self._lock:
+            self._answers[key] = stored
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return [data]
+
+    def forget(self, key: tuple | None = None, locale: str | None = None) -> None:
+        """Drop one stored answer, every answer of a locale, or all."""
+        with self._lock:
+            if key is not None:
+                self._answers.pop(key, None)
+                return
+            for k in [k for k, a in self._answers.items() if locale is None or a.locale == locale]:
+                del self._answers[k]
+
+
+def cached_response(key: tuple, render: Callable[[], str], cacheable: bool = True,
+                    front: tuple[str, str] | None = None) -> Response:
+    """A 200 with the page and its ETag, or a 304 when the client has it already.
+
+    ``front``: the (locale, revision) a cacheable page was made for; the front before Flask keeps
+    its final answer until that locale's revision changes (PageFront).
+    """
     cache: PageCache = current_app.extensions["pagecache"]
+    if cacheable and front is not None:
+        request.environ[FRONT_MARK] = front
     if cacheable:
         if not cache.pinned_host:  # absolute URLs follow the Host header: one copy per host
             key = (*key, request.host_url)
@@ -100,3 +226,14 @@ def init_app(app: Flask) -> None:
     app.extensions["pagecache"] = cache
     app.extensions["i18n"].change_listeners.append(cache.clear)
     app.after_request(private_by_default)
+
+
+def install_front(app: Flask) -> None:
+    """Put the page front before Flask (innermost WSGI middleware: proxies are trusted before it)."""
+    size = int(app.config["PAGE_FRONT_SIZE"])
+    if size <= 0:
+        return
+    front = PageFront(app.wsgi_app, app.extensions["i18n"].revision, size)
+    app.extensions["pagefront"] = front
+    app.extensions["i18n"].change_listeners.append(lambda locale: front.forget(locale=locale))
+    app.wsgi_app = front

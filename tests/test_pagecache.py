@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import request
 
 from service import create_app
 
@@ -79,3 +80,106 @@ def test_audio_names_its_file_for_nginx(app_config, tmp_path):
     cues = client.get(match.group(0).replace(".mp3", ".vtt"))
     assert cues.headers["X-Accel-Redirect"].endswith(".vtt") and cues.headers["Content-Type"] == "text/vtt; charset=utf-8"
     assert client.get(match.group(0).replace(match.group(1), "0" * 32)).status_code == 404
+
+
+# -- the page front: a repeated page answered before Flask -------------------------------------------------
+
+def counted(app) -> list[str]:
+    """The paths Flask itself handles from now on (a request the page front answers never gets here)."""
+    seen: list[str] = []
+    app.before_request(lambda: seen.append(request.path) and None)
+    return seen
+
+
+def test_a_repeated_page_is_answered_before_flask(app):
+    """The second GET of a page gets the same bytes and headers from the front: Flask does no work for it."""
+    client = app.test_client()
+    seen = counted(app)
+    first = client.get("/tr/talentschulen")
+    second = client.get("/tr/talentschulen")
+    assert first.status_code == second.status_code == 200
+    assert second.data == first.data and dict(second.headers) == dict(first.headers)
+    assert seen == ["/tr/talentschulen"]
+    head = client.head("/tr/talentschulen")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == str(len(first.data)) and head.headers["ETag"] == first.headers["ETag"]
+    assert seen == ["/tr/talentschulen"]
+
+
+def test_the_front_answers_if_none_match_with_304(app):
+    """A browser revalidating a page it has gets a 304 from the front, with the page's ETag and cache rules."""
+    client = app.test_client()
+    seen = counted(app)
+    page = client.get("/de/")
+    for etag in (page.headers["ETag"], f'W/{page.headers["ETag"]}', f'"other", {page.headers["ETag"]}', "*"):
+        again = client.get("/de/", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b""
+        assert again.headers["ETag"] == page.headers["ETag"] and again.headers["Cache-Control"] == PUBLIC
+        assert "Content-Length" not in again.headers and "Content-Type" not in again.headers
+    changed = client.get("/de/", headers={"If-None-Match": '"something-else"'})
+    assert changed.status_code == 200 and changed.data == page.data
+    assert seen == ["/de/"]
+
+
+def test_each_accept_encoding_gets_its_own_compressed_answer(app):
+    """Brotli, gzip and plain answers are kept apart and each is compressed once, not on every request."""
+    import brotli
+    import gzip
+
+    client = app.test_client()
+    seen = counted(app)
+    plain = client.get("/uk/")
+    br = [client.get("/uk/", headers={"Accept-Encoding": "gzip, deflate, br"}) for _ in range(2)]
+    gz = [client.get("/uk/", headers={"Accept-Encoding": "gzip"}) for _ in range(2)]
+    assert plain.headers.get("Content-Encoding") is None
+    assert [r.headers["Content-Encoding"] for r in br + gz] == ["br", "br", "gzip", "gzip"]
+    assert brotli.decompress(br[1].data) == plain.data and gzip.decompress(gz[1].data) == plain.data
+    assert br[1].headers["ETag"] != plain.headers["ETag"]  # each variant's own validator (Flask-Compress)
+    assert seen == ["/uk/"] * 3
+
+
+@pytest.mark.parametrize("extra", [
+    {"query_string": "x=1"},
+    {"cookie": "anything"},
+    {"headers": {"Range": "bytes=0-99"}},
+    {"headers": {"If-Modified-Since": "Mon, 30 Nov 2026 10:00:00 GMT"}},
+    {"headers": {"Host": "other.example"}},
+    {"method": "POST"},
+])
+def test_what_the_front_leaves_to_flask(app, extra):
+    """Query strings, cookies, ranges, other conditions, another Host and other methods always reach Flask."""
+    client = app.test_client()
+    seen = counted(app)
+    client.get("/pl/")
+    kwargs = dict(extra)
+    if "cookie" in kwargs:
+        client.set_cookie("session", kwargs.pop("cookie"))
+    client.open("/pl/", method=kwargs.pop("method", "GET"), **kwargs)
+    assert seen == ["/pl/", "/pl/"]
+
+
+def test_a_catalog_change_reaches_the_next_answer(app, translations_dir):
+    """A stored answer is served only while its locale's catalogs are unchanged: a saved fix shows at once."""
+    from service.catalogs import compile_po, load_po, po_path, save_po
+
+    client = app.test_client()
+    before = client.get("/en/talentschulen").get_data(as_text=True)
+    path = po_path(translations_dir, "en")
+    catalog = load_po(path, "en")
+    message = next(m for m in catalog if m.id and isinstance(m.string, str) and m.string
+                   and re.fullmatch(r"[A-Za-z][\w ,.-]{8,}", m.string) and m.string in before)
+    message.string = "Front check 7f3a"
+    save_po(path, catalog)
+    compile_po(path)
+    after = client.get("/en/talentschulen").get_data(as_text=True)
+    assert "Front check 7f3a" in after and client.get("/en/talentschulen").get_data(as_text=True) == after
+    assert client.get("/tr/talentschulen").status_code == 200  # other locales are unaffected
+
+
+def test_the_front_can_be_turned_off(app_config):
+    """PAGE_FRONT_SIZE=0: every request reaches Flask (its own page cache still renders each page once)."""
+    app = create_app({**app_config, "PAGE_FRONT_SIZE": 0})
+    client = app.test_client()
+    seen = counted(app)
+    assert client.get("/de/").data == client.get("/de/").data
+    assert seen == ["/de/", "/de/"]

@@ -98,8 +98,9 @@ def page(locale: str, slug: str) -> Response:
     # Everything a cached page depends on: absolute URLs come from BASE_URL, relative ones from the
     # script root (which a WSGI server may take from a trusted proxy's header), the rest from the URL.
     # The revision names the live notices too (service.notices): one appears and goes on time.
-    key = (locale, slug, get_i18n().revision(locale), request.script_root)
-    return cached_response(key, lambda: render_page(locale, slug))
+    revision = get_i18n().revision(locale)
+    key = (locale, slug, revision, request.script_root)
+    return cached_response(key, lambda: render_page(locale, slug), front=(locale, revision))
 
 
 @bp.route("/sitemap.xml")

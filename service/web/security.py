@@ -33,11 +33,7 @@ def no_store(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Trust X-Forwarded-* only from PROXY_FIX proxies; set CSP, nosniff, frame and referrer headers everywhere."""
-    proxies = int(app.config["PROXY_FIX"] or 0)
-    if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
-                                x_prefix=proxies)
+    """Set CSP, nosniff, frame and referrer headers everywhere."""
     Talisman(
         app,
         force_https=bool(app.config["FORCE_HTTPS"]),
@@ -51,3 +47,12 @@ def init_app(app: Flask) -> None:
         session_cookie_http_only=bool(app.config["SESSION_COOKIE_HTTPONLY"]),
         x_content_type_options=True,
     )
+
+
+def trust_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-* only from PROXY_FIX proxies: the outermost WSGI middleware, so everything inside
+    (the page front, Flask) sees the client's address, scheme and host as the proxy names them."""
+    proxies = int(app.config["PROXY_FIX"] or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
+                                x_prefix=proxies)
