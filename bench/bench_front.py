@@ -4,7 +4,8 @@ Run: .venv/bin/python bench/bench_front.py [--seconds 3] [--rounds 7]
 Starts Debian's nginx with deploy/'s configuration (tests/deploy/front.py) before one app server with
 deploy/gunicorn.conf.py, all on loopback, and measures each pair in adjacent runs, round after round (medians printed):
 - a cached page through nginx against nginx serving the same bytes as a static file (goal >= 0.9);
-- an MP3 through nginx (checked by the app, X-Accel-Redirect, then nginx's cache) against the same file static;
+- an MP3 through nginx (the app's verdict on its URL, stored by nginx; the file from the data volume) against
+  the same file static (goal >= 0.9);
 - the same page from gunicorn alone against the app's trivial /ping (goal >= 1.0).
 """
 from __future__ import annotations
@@ -78,7 +79,7 @@ def measure(front, static: Path, args) -> None:
     assert fetch(app.port, PAGE, headers={"Host": front.host}).body == page.body
     edge, app_url = front.url, f"http://127.0.0.1:{app.port}"
     pairs = [("page, nginx cache", edge(PAGE), "page, nginx static file", edge("/static/bench-page.html"), 0.9),
-             ("MP3, nginx (X-Accel + cache)", edge(mp3_url), "MP3, nginx static file",
+             ("MP3, nginx (app verdict stored, file from the volume)", edge(mp3_url), "MP3, nginx static file",
               edge("/static/bench-audio.mp3"), 0.9),
              ("page, gunicorn alone", app_url + PAGE, "/ping, gunicorn alone", app_url + "/ping", 1.0)]
     # The two runs of a pair are adjacent, in alternating order: other load on the machine hits both alike.

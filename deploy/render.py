@@ -55,7 +55,6 @@ DEFAULTS: dict[str, str] = {
     "LOG_DIR": "/var/log/nginx",
     "TEMP_DIR": "/var/lib/nginx",
     "PID_FILE": "/run/nginx.pid",
-    "AUDIO_SOCKET": "/run/nginx-herne-audio.sock",
     "AUDIO_X_ACCEL_PREFIX": "/_audio/",
     "APP_USER": "herne",
     "APP_DIR": "/srv/herne/app",

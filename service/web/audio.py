@@ -46,9 +46,12 @@ def _range(header: str, size: int) -> str | None:
     return header if suffix < size else "bytes=0-"
 
 
-@bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
-def serve(locale: str, slug: str, name: str) -> Response:
-    """Serve the MP3, timings or WebVTT of a published audio id, by content hash."""
+def _published(locale: str, slug: str, name: str) -> tuple[Path, str, str, str]:
+    """The file of a published audio URL, made if missing: (path, audio id, content hash, extension).
+
+    NotFound for a tampered or outdated hash (only published text is ever spoken), Unavailable
+    when speech cannot be made now.
+    """
     m = NAME_RE.match(name)
     if not m or not get_i18n().serves(locale):
         raise NotFound()
@@ -56,14 +59,36 @@ def serve(locale: str, slug: str, name: str) -> Response:
     audio_id, key, ext = m.groups()
     try:
         if audio_key(locale, page_segments(locale, slug, audio_id)) != key:
-            raise NotFound()  # tampered or outdated hash: only published text is ever spoken
+            raise NotFound()
         entry = ensure_audio(locale, slug, audio_id)  # a worker makes it when several servers share one queue
         warm_rest(locale, slug, audio_id, ext)  # the rest of the page is made ahead, in the background
     except AudioNotPublished:
         raise NotFound() from None
     except AudioUnavailable as exc:
         raise Unavailable(UNAVAILABLE) from exc
-    path = {"mp3": entry.mp3, "json": entry.timings, "vtt": entry.vtt}[ext]
+    return {"mp3": entry.mp3, "json": entry.timings, "vtt": entry.vtt}[ext], audio_id, key, ext
+
+
+@bp.route("/audio-check/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
+def check(locale: str, slug: str, name: str) -> Response:
+    """The verdict nginx asks for (auth_request) before it sends an audio file from the data volume itself.
+
+    200 when the URL names published text (the file is made first if it is missing), 403 when it
+    does not; shared caches may keep either for s-maxage. 503 (Unavailable) when speech cannot be
+    made now: nginx then lets the app answer the reader (deploy/nginx/herne-locations.conf).
+    """
+    try:
+        _published(locale, slug, name)
+        status = 200
+    except NotFound:
+        status = 403
+    return Response(b"", status, {"Cache-Control": f"public, max-age=0, {shared_cache_control()}"})
+
+
+@bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
+def serve(locale: str, slug: str, name: str) -> Response:
+    """Serve the MP3, timings or WebVTT of a published audio id, by content hash."""
+    path, audio_id, key, ext = _published(locale, slug, name)
     size = path.stat().st_size
     header = request.headers.get("Range")
     if header is not None and ext == "mp3":

@@ -233,7 +233,6 @@ def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers:
         "LOG_DIR": str(nginx_dir / "log"),
         "TEMP_DIR": str(nginx_dir / "temp"),
         "PID_FILE": str(nginx_dir / "run" / "nginx.pid"),
-        "AUDIO_SOCKET": str(nginx_dir / "run" / "audio.sock"),
         "AUDIO_X_ACCEL_PREFIX": ACCEL_PREFIX,
         "AUDIO_DIR": str(audio_dir),
         "STATIC_DIR": str(static_dir or ROOT / "service" / "static"),

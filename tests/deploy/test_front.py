@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import signal
 import socket
 import threading
 import time
@@ -102,11 +104,11 @@ def test_personal_data_is_never_stored(front):
 
 
 def test_audio_is_sent_by_nginx_with_ranges(front):
-    """The app checks the audio URL and names the file (X-Accel-Redirect); nginx sends it, byte ranges too."""
+    """nginx sends audio files from the data volume, byte ranges too, once the app said the URL is published."""
     url, path = audio_url(front)
-    direct = fetch(front.servers[1].port, url, headers={"Host": front.host}, timeout=60)
-    assert direct.status == 200 and direct.body == b""
-    assert direct.headers["x-accel-redirect"] == f"{ACCEL_PREFIX}de/{path.name}"
+    check = url.replace("/audio/", "/audio-check/", 1)
+    verdict = fetch(front.servers[1].port, check, headers={"Host": front.host}, timeout=60)
+    assert verdict.status == 200 and verdict.body == b"" and "s-maxage=" in verdict.headers["cache-control"]
     data = path.read_bytes()
     assert len(data) > 10_000
 
@@ -115,21 +117,59 @@ def test_audio_is_sent_by_nginx_with_ranges(front):
     assert part.headers["content-range"] == f"bytes 100-1099/{len(data)}"
     assert part.headers["content-type"] == "audio/mpeg"
     assert "immutable" in part.headers["cache-control"] and "x-accel-redirect" not in part.headers
-    again = front.get(url, headers={"Range": "bytes=100-1099"})
-    assert again.status == 206 and again.body == data[100:1100] and again.headers["x-cache-status"] == "HIT"
     tail = front.get(url, headers={"Range": "bytes=-500"})
     assert tail.status == 206 and tail.body == data[-500:]
     whole = front.get(url)
     assert whole.status == 200 and whole.body == data and whole.headers["accept-ranges"] == "bytes"
-    assert whole.headers["x-content-type-options"] == "nosniff"
+    assert whole.headers["x-content-type-options"] == "nosniff" and "content-disposition" not in whole.headers
+    assert front.get(url, headers={"If-None-Match": whole.headers["etag"]}).status == 304
     download = front.get(url + "?download=1")
-    assert download.body == data and download.headers["content-disposition"].startswith("attachment;")
+    assert download.body == data
+    assert download.headers["content-disposition"] == 'attachment; filename="talentschulen-page-de.mp3"'
     cues = front.get(url.replace(".mp3", ".vtt"))
     assert cues.status == 200 and cues.headers["content-type"].startswith("text/vtt")
     assert cues.text.startswith("WEBVTT")
-    # The internal location is not reachable from outside, and a forged hash is refused by the app.
+    # A forged hash: the app says no, and answers the reader itself (its 404 page, in the URL's language).
+    forged = url.replace(path.stem, "0" * 32)
+    assert fetch(front.servers[0].port, forged.replace("/audio/", "/audio-check/", 1),
+                 headers={"Host": front.host}).status == 403
+    refused = front.get(forged)
+    assert refused.status == 404 and 'lang="de"' in refused.text
+    # Neither the app's file location nor the verdicts are reachable from outside.
     assert front.get(f"{ACCEL_PREFIX}de/{path.name}").status == 404
-    assert front.get(url.replace(path.stem, "0" * 32)).status == 404
+    assert front.get("/_herne_audio_check").status == 404
+
+
+def test_audio_needs_the_app_once_per_shared_max_age(front):
+    """With the app's verdict stored, nginx sends audio while every app server is frozen (SIGSTOP)."""
+    url, path = audio_url(front)
+    data = front.get(url, timeout=60).body  # the verdict is stored now, for s-maxage (2 s)
+    assert data == path.read_bytes()
+    for server in front.servers:
+        os.killpg(server.process.pid, signal.SIGSTOP)
+    try:
+        part = front.get(url, headers={"Range": "bytes=0-999"}, timeout=5)
+        assert part.status == 206 and part.body == data[:1000]
+    finally:
+        for server in front.servers:
+            os.killpg(server.process.pid, signal.SIGCONT)
+
+
+def test_a_pruned_audio_file_is_made_again(front):
+    """A file removed from the data volume (the cache's size bound) is made again by the app: never a 404."""
+    url, path = audio_url(front)
+    before = front.get(url, timeout=60)
+    assert before.status == 200
+    path.unlink()
+    # nginx keeps an open file for a second (open_file_cache); then it finds the file gone and the app makes it.
+    deadline = time.monotonic() + 15
+    while not path.exists() and time.monotonic() < deadline:
+        again = front.get(url, timeout=60)
+        assert again.status == 200 and again.headers["content-type"] == "audio/mpeg" and len(again.body) > 10_000
+        time.sleep(0.2)
+    assert path.exists(), "the app did not make the pruned file again"
+    time.sleep(1.5)  # past open_file_cache_valid: nginx sends the new file
+    assert front.get(url).body == path.read_bytes()
 
 
 def test_a_forged_host_cannot_poison_the_edge_cache(front):

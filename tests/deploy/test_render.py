@@ -111,7 +111,7 @@ def test_tls_site_speaks_http2_with_hsts_and_redirects_plain_http(tmp_path):
         "CONF_DIR": str(root / "etc" / "nginx" / "herne"),
         "SITE_CONF": str(root / "etc" / "nginx" / "sites-available" / "herne.conf"),
         "CACHE_DIR": str(root / "cache"), "LOG_DIR": str(root / "log"), "TEMP_DIR": str(root / "temp"),
-        "PID_FILE": str(root / "run" / "nginx.pid"), "AUDIO_SOCKET": str(root / "run" / "audio.sock"),
+        "PID_FILE": str(root / "run" / "nginx.pid"),
         "AUDIO_DIR": str(tmp_path / "audio"), "STATIC_DIR": str(ROOT / "service" / "static"),
     })
     conf = str(written["nginx/nginx.conf"])
