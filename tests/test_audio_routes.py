@@ -159,3 +159,23 @@ def test_health_reports_each_backend(client):
     assert body["backends"]["espeak"] == {"available": True}  # no engine version for the public
     assert set(body["locales"]) == {"de", "en", "tr", "ar", "pl", "uk", "ro", "ru"}
     assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_the_verdict_for_nginx_names_only_published_audio(app, client):
+    """/audio-check/ (nginx's auth_request): 200 and a made file for published audio, 403 for anything else."""
+    urls = section_url(client)
+    good = urls["mp3"]
+    check = good.replace("/audio/", "/audio-check/", 1)
+    cache = app.extensions["audio_cache"]
+    assert cache.entries() == []
+    verdict = client.get(check)
+    assert verdict.status_code == 200 and verdict.data == b""
+    assert "s-maxage=" in verdict.headers["Cache-Control"] and "public" in verdict.headers["Cache-Control"]
+    key = re.search(r"-([0-9a-f]{32})\.mp3$", good).group(1)
+    assert (cache.root / "de" / f"{key}.mp3").stat().st_size > 1000  # made before nginx looks for it
+    tampered = check.replace(key, ("0" if key[0] != "0" else "1") + key[1:])
+    for url in (tampered, check.replace("/de/", "/xx/"), re.sub(r"/s\d+-", "/s999-", check)):
+        assert client.get(url).status_code == 403, url
+    app.extensions["tts"].backends["espeak"] = FailingBackend()
+    en = section_url(client, "en")["mp3"].replace("/audio/", "/audio-check/", 1)
+    assert client.get(en).status_code == 503  # nginx then lets the app answer the reader
