@@ -115,7 +115,8 @@ class PageFront:
         if stored is not None:
             if self.revision(stored.locale) == stored.revision:
                 return self._serve(stored, environ, start_response)
-            self.forget(key)
+            with self._lock:  # outdated: the answer below (or none) takes its place
+                self._answers.pop(key, None)
         if method == "HEAD":
             return self.wsgi_app(environ, start_response)
         return self._fill(key, environ, start_response)
@@ -161,15 +162,6 @@ class PageFront:
                 self._answers.popitem(last=False)
         return [data]
 
-    def forget(self, key: tuple | None = None, locale: str | None = None) -> None:
-        """Drop one stored answer, every answer of a locale, or all."""
-        with self._lock:
-            if key is not None:
-                self._answers.pop(key, None)
-                return
-            for k in [k for k, a in self._answers.items() if locale is None or a.locale == locale]:
-                del self._answers[k]
-
 
 def cached_response(key: tuple, render: Callable[[], str], cacheable: bool = True,
                     front: tuple[str, str] | None = None) -> Response:
@@ -179,9 +171,9 @@ def cached_response(key: tuple, render: Callable[[], str], cacheable: bool = Tru
     its final answer until that locale's revision changes (PageFront).
     """
     cache: PageCache = current_app.extensions["pagecache"]
-    if cacheable and front is not None:
-        request.environ[FRONT_MARK] = front
     if cacheable:
+        if front is not None:
+            request.environ[FRONT_MARK] = front
         if not cache.pinned_host:  # absolute URLs follow the Host header: one copy per host
             key = (*key, request.host_url)
         etag, body = cache.get_or_render(key, render)
@@ -233,7 +225,5 @@ def install_front(app: Flask) -> None:
     size = int(app.config["PAGE_FRONT_SIZE"])
     if size <= 0:
         return
-    front = PageFront(app.wsgi_app, app.extensions["i18n"].revision, size)
-    app.extensions["pagefront"] = front
-    app.extensions["i18n"].change_listeners.append(lambda locale: front.forget(locale=locale))
-    app.wsgi_app = front
+    # No change listener: an answer whose locale changed is dropped at its next request (revision), the rest by LRU.
+    app.wsgi_app = PageFront(app.wsgi_app, app.extensions["i18n"].revision, size)
