@@ -1,9 +1,11 @@
 """The front's figures in one run with wrk: nginx's page cache and audio against nginx's static files, and the app alone.
 
-Run: .venv/bin/python bench/bench_front.py [--seconds 3] [--rounds 7]
+Run: .venv/bin/python bench/bench_front.py [--seconds 2] [--rounds 11]
 Starts Debian's nginx with deploy/'s configuration (tests/deploy/front.py) before one app server with
 deploy/gunicorn.conf.py, all on loopback, and measures each pair in adjacent runs, round after round (medians printed):
 - a cached page through nginx against nginx serving the same bytes as a static file (goal >= 0.9);
+- the same page as browsers ask for it (Accept-Encoding: gzip, deflate, br, zstd), brotli from nginx's cache,
+  against nginx serving those brotli bytes as a static file;
 - an MP3 through nginx (the app's verdict on its URL, stored by nginx; the file from the data volume) against
   the same file static (goal >= 0.9);
 - the same page from gunicorn alone against the app's trivial /ping (goal >= 1.0).
@@ -30,9 +32,14 @@ PAGE = "/tr/talentschulen"
 AUDIO_RE = re.compile(r"/audio/tr/talentschulen/page-[0-9a-f]{32}\.mp3")
 
 
-def wrk(url: str, seconds: int, host: str) -> float:
+#: What Chrome and Firefox send.
+BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
+
+
+def wrk(url: str, seconds: int, host: str, accept_encoding: str = "") -> float:
     """Requests per second measured by wrk -t2 -c32 (keep-alive, loopback)."""
-    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Host: {host}", url],
+    headers = ["-H", f"Host: {host}"] + (["-H", f"Accept-Encoding: {accept_encoding}"] if accept_encoding else [])
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", *headers, url],
                          capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
@@ -43,8 +50,8 @@ def wrk(url: str, seconds: int, host: str) -> float:
 def main() -> None:
     """Start the front, warm it, measure every pair in interleaved rounds, print a table."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--seconds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=11)
     args = parser.parse_args()
     if not shutil.which("wrk") or not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         raise SystemExit("needs Debian's nginx and wrk: bash scripts/setup.sh --test installs them")
@@ -73,31 +80,39 @@ def measure(front, static: Path, args) -> None:
     mp3 = front.get(mp3_url, timeout=120)
     assert mp3.status == 200 and len(mp3.body) > 10_000
     (static / "bench-page.html").write_bytes(page.body)
+    browser = [front.get(PAGE, headers={"Accept-Encoding": BROWSER_ACCEPT_ENCODING}) for _ in range(2)][-1]
+    assert browser.headers.get("content-encoding") == "br" and browser.headers["x-cache-status"] == "HIT"
+    (static / "bench-page.br").write_bytes(browser.body)
     (static / "bench-audio.mp3").write_bytes(mp3.body)
     assert front.get("/static/bench-page.html").body == page.body
     app = front.servers[0]
     assert fetch(app.port, PAGE, headers={"Host": front.host}).body == page.body
     edge, app_url = front.url, f"http://127.0.0.1:{app.port}"
-    pairs = [("page, nginx cache", edge(PAGE), "page, nginx static file", edge("/static/bench-page.html"), 0.9),
-             ("MP3, nginx (app verdict stored, file from the volume)", edge(mp3_url), "MP3, nginx static file",
-              edge("/static/bench-audio.mp3"), 0.9),
-             ("page, gunicorn alone", app_url + PAGE, "/ping, gunicorn alone", app_url + "/ping", 1.0)]
+    # (label, URL, Accept-Encoding) of what is measured and of its baseline, and the goal of their ratio.
+    pairs = [(("page, nginx cache", edge(PAGE), ""),
+              ("page, nginx static file", edge("/static/bench-page.html"), ""), 0.9),
+             ((f"page as browsers ask (brotli, {len(browser.body):,} bytes), nginx cache", edge(PAGE),
+               BROWSER_ACCEPT_ENCODING),
+              ("the same brotli bytes, nginx static file", edge("/static/bench-page.br"), ""), 0.9),
+             (("MP3, nginx (app verdict stored, file from the volume)", edge(mp3_url), ""),
+              ("MP3, nginx static file", edge("/static/bench-audio.mp3"), ""), 0.9),
+             (("page, gunicorn alone", app_url + PAGE, ""), ("/ping, gunicorn alone", app_url + "/ping", ""), 1.0)]
     # The two runs of a pair are adjacent, in alternating order: other load on the machine hits both alike.
     rates: dict[str, list[float]] = {}
     ratios: dict[str, list[float]] = {}
     for n in range(args.rounds):
-        for name, url, base, base_url, _ in pairs:
-            order = [(name, url), (base, base_url)] if n % 2 == 0 else [(base, base_url), (name, url)]
-            got = {label: wrk(u, args.seconds, front.host) for label, u in order}
+        for measured, base, _ in pairs:
+            order = [measured, base] if n % 2 == 0 else [base, measured]
+            got = {label: wrk(url, args.seconds, front.host, accept) for label, url, accept in order}
             for label, value in got.items():
                 rates.setdefault(label, []).append(value)
-            ratios.setdefault(name, []).append(got[name] / got[base])
+            ratios.setdefault(measured[0], []).append(got[measured[0]] / got[base[0]])
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"wrk -t2 -c32, {args.seconds} s per run, {args.rounds} rounds (pairs adjacent), medians; {os.cpu_count()} cores,"
           f" load average {load}; page {PAGE} ({len(page.body):,} bytes), MP3 {len(mp3.body):,} bytes")
     print("| what was served | req/s (median) | ratio to the baseline below (median of the rounds) | goal |")
     print("|---|---|---|---|")
-    for name, _, base, _, goal in pairs:
+    for (name, _, _), (base, _, _), goal in pairs:
         print(f"| {name} | {statistics.median(rates[name]):,.0f} | **{statistics.median(ratios[name]):.2f}** "
               f"(rounds: {', '.join(f'{r:.2f}' for r in ratios[name])}) | >= {goal} |")
         print(f"| {base} | {statistics.median(rates[base]):,.0f} | baseline | |")

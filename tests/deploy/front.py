@@ -34,7 +34,7 @@ def free_port() -> int:
 
 @dataclass
 class Reply:
-    """One HTTP answer: status, headers (names in lower case) and body."""
+    """One HTTP answer: status, headers (names in lower case; a repeated header's values joined by ", ") and body."""
 
     status: int
     headers: dict[str, str]
@@ -54,7 +54,10 @@ def fetch(port: int, path: str, method: str = "GET", headers: dict | None = None
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
         data = response.read()
-        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
+        headers: dict[str, str] = {}
+        for name, value in response.getheaders():
+            headers[name.lower()] = f"{headers[name.lower()]}, {value}" if name.lower() in headers else value
+        return Reply(response.status, headers, data)
     finally:
         conn.close()
 

@@ -1,6 +1,7 @@
 """The shipped front, for real: Debian's nginx with deploy/'s configuration before two gunicorn app servers."""
 from __future__ import annotations
 
+import gzip
 import html
 import os
 import re
@@ -11,6 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
+import brotli
 import pytest
 
 from service.catalogs import compile_po, load_po, po_path, save_po
@@ -54,6 +56,48 @@ def test_cached_pages_come_from_the_edge(front):
     rules = second.headers["cache-control"]
     assert "public" in rules and "s-maxage=" in rules and "max-age=0" in rules and "must-revalidate" in rules
     assert "strict-transport-security" not in second.headers  # HSTS only over TLS (test_render.py)
+
+
+#: What browsers and other clients send as Accept-Encoding, and the compression they get back.
+ACCEPT_ENCODINGS = [
+    ("gzip, deflate, br, zstd", "br"),  # Chrome, Firefox
+    ("gzip, deflate, br", "br"),  # Safari
+    ("BR", "br"),  # codings are case-insensitive
+    ("gzip, deflate", "gzip"),  # older clients, curl --compressed without brotli
+    ("br;q=0, gzip;q=0.5", "gzip"),  # brotli refused
+    ("gzip;q=0", None),  # gzip refused
+    ("identity", None),
+    ("", None),  # no header at all
+]
+
+
+def decoded(reply) -> bytes:
+    """The body as the browser shows it, whatever compression it came with."""
+    coding = reply.headers.get("content-encoding")
+    if coding == "br":
+        return brotli.decompress(reply.body)
+    return gzip.decompress(reply.body) if coding == "gzip" else reply.body
+
+
+def test_pages_are_stored_compressed_as_browsers_ask(front):
+    """A browser gets the page compressed as it asks, from nginx's cache: one stored copy per compression,
+    made by the app once, never compressed again per request."""
+    path = "/tr/bildungsnetzwerk"
+    plain = front.get(path)
+    assert plain.status == 200 and "content-encoding" not in plain.headers
+    for accept, coding in ACCEPT_ENCODINGS:
+        headers = {"Accept-Encoding": accept} if accept else {}
+        first, second = front.get(path, headers=headers), front.get(path, headers=headers)
+        assert first.status == second.status == 200, accept
+        assert second.headers["x-cache-status"] == "HIT", accept
+        assert second.headers.get("content-encoding") == coding, accept
+        assert decoded(second) == decoded(first) == plain.body, accept
+        assert second.headers["vary"] == "Accept-Encoding", accept  # once: the app's, not nginx's as well
+        if coding:
+            assert second.headers["etag"] != plain.headers["etag"], accept  # revalidated per compression
+    keys = sorted(line.split(b" ", 1)[1].decode() for p in stored_anywhere(front, path.encode())
+                  for line in p.read_bytes().split(b"\n") if line.startswith(b"KEY: ") and line.endswith(path.encode()))
+    assert keys == sorted(f"{c} http{path}" for c in ("", "br", "gzip")), keys
 
 
 def test_a_saved_fix_is_at_the_edge_within_5_seconds(front):
