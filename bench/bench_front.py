@@ -8,7 +8,9 @@ deploy/gunicorn.conf.py, all on loopback, and measures each pair in adjacent run
   against nginx serving those brotli bytes as a static file;
 - an MP3 through nginx (the app's verdict on its URL, stored by nginx; the file from the data volume) against
   the same file static (goal >= 0.9);
-- the same page from gunicorn alone against the app's trivial /ping (goal >= 1.0).
+- the same page from gunicorn alone against the app's trivial /ping (goal >= 1.0);
+- for reference, what nginx's page cache costs by itself: a copy of the shipped page location before a trivial
+  upstream that sends the same page with four headers, against the same static file.
 """
 from __future__ import annotations
 
@@ -16,21 +18,25 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.catalogs import compile_po  # noqa: E402  (the checkout, not an installed copy)
-from tests.deploy.front import fetch, start_front  # noqa: E402
+from tests.deploy.front import NGINX, fetch, start_front  # noqa: E402
 
 PAGE = "/tr/talentschulen"
 AUDIO_RE = re.compile(r"/audio/tr/talentschulen/page-[0-9a-f]{32}\.mp3")
-
+REFERENCE = "/bench-reference/page"
 
 #: What Chrome and Firefox send.
 BROWSER_ACCEPT_ENCODING = "gzip, deflate, br, zstd"
@@ -45,6 +51,47 @@ def wrk(url: str, seconds: int, host: str, accept_encoding: str = "") -> float:
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} failed responses\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def start_reference(front, body: bytes, cache_control: str) -> ThreadingHTTPServer:
+    """Add a copy of the shipped page location (``location /``) at /bench-reference/, before a trivial upstream
+    that sends ``body`` with four headers and answers revalidation with 304, and reload nginx."""
+    class Trivial(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            fresh = self.headers.get("If-None-Match") == '"reference"'
+            self.send_response(304 if fresh else 200)
+            for name, value in (("Content-Type", "text/html; charset=utf-8"), ("ETag", '"reference"'),
+                                ("Cache-Control", cache_control)):
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0" if fresh else str(len(body)))
+            self.end_headers()
+            if not fresh:
+                self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trivial)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    locations = front.tmp / "nginx" / "etc" / "nginx" / "herne" / "locations.conf"
+    text = locations.read_text()
+    start = text.index("location / {")
+    block = text[start:text.index("\n}\n", start) + 3]
+    copy = block.replace("location / {", "location /bench-reference/ {", 1).replace(
+        "proxy_pass http://herne_app;", f"proxy_pass http://127.0.0.1:{server.server_address[1]};", 1)
+    assert copy.count("bench-reference") == 1 and "herne_app" not in copy, "the page location changed shape"
+    locations.write_text(text + "\n" + copy)
+    subprocess.run([NGINX, "-t", "-q", "-p", str(front.tmp / "nginx"), "-e", "stderr", "-c", str(front.conf)],
+                   check=True, timeout=30)
+    front.process.send_signal(signal.SIGHUP)
+    for _ in range(100):
+        reply = front.get(REFERENCE)
+        if reply.status == 200 and reply.headers.get("x-cache-status") == "HIT":
+            return server
+        time.sleep(0.1)
+    raise SystemExit(f"the reference location does not answer from nginx's cache: {reply.status} {reply.headers}")
 
 
 def main() -> None:
@@ -87,6 +134,8 @@ def measure(front, static: Path, args) -> None:
     assert front.get("/static/bench-page.html").body == page.body
     app = front.servers[0]
     assert fetch(app.port, PAGE, headers={"Host": front.host}).body == page.body
+    reference = start_reference(front, page.body, page.headers["cache-control"])
+    assert front.get(REFERENCE).body == page.body
     edge, app_url = front.url, f"http://127.0.0.1:{app.port}"
     # (label, URL, Accept-Encoding) of what is measured and of its baseline, and the goal of their ratio.
     pairs = [(("page, nginx cache", edge(PAGE), ""),
@@ -96,7 +145,10 @@ def measure(front, static: Path, args) -> None:
               ("the same brotli bytes, nginx static file", edge("/static/bench-page.br"), ""), 0.9),
              (("MP3, nginx (app verdict stored, file from the volume)", edge(mp3_url), ""),
               ("MP3, nginx static file", edge("/static/bench-audio.mp3"), ""), 0.9),
-             (("page, gunicorn alone", app_url + PAGE, ""), ("/ping, gunicorn alone", app_url + "/ping", ""), 1.0)]
+             (("page, gunicorn alone", app_url + PAGE, ""), ("/ping, gunicorn alone", app_url + "/ping", ""), 1.0),
+             (("reference: the same page from a copy of the page location before a trivial upstream (4 headers), "
+               "nginx cache", edge(REFERENCE), ""), ("page, nginx static file", edge("/static/bench-page.html"), ""),
+              None)]
     # The two runs of a pair are adjacent, in alternating order: other load on the machine hits both alike.
     rates: dict[str, list[float]] = {}
     ratios: dict[str, list[float]] = {}
@@ -114,8 +166,10 @@ def measure(front, static: Path, args) -> None:
     print("|---|---|---|---|")
     for (name, _, _), (base, _, _), goal in pairs:
         print(f"| {name} | {statistics.median(rates[name]):,.0f} | **{statistics.median(ratios[name]):.2f}** "
-              f"(rounds: {', '.join(f'{r:.2f}' for r in ratios[name])}) | >= {goal} |")
+              f"(rounds: {', '.join(f'{r:.2f}' for r in ratios[name])}) | {f'>= {goal}' if goal else 'reference'} |")
         print(f"| {base} | {statistics.median(rates[base]):,.0f} | baseline | |")
+    reference.shutdown()
+
 
 if __name__ == "__main__":
     main()
