@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from service.config import defaults as app_defaults
+from service.config import SOURCE_LOCALE, defaults as app_defaults
 
 HERE = Path(__file__).resolve().parent
 PLACEHOLDER_RE = re.compile(r"\{\{([A-Z][A-Z0-9_]*)\}\}")
@@ -71,7 +71,8 @@ DEFAULTS: dict[str, str] = {
 def settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     """Every value the templates use: the defaults, the overrides, and what follows from them."""
     values = {**DEFAULTS, **(overrides or {})}
-    unknown = sorted(set(overrides or {}) - set(DEFAULTS) - {"AUDIO_DIR", "STATIC_DIR", "MAX_CONTENT_LENGTH"})
+    unknown = sorted(set(overrides or {}) - set(DEFAULTS) - {"AUDIO_DIR", "STATIC_DIR", "ERROR_PAGES_DIR",
+                                                                   "MAX_CONTENT_LENGTH"})
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(unknown)}")
     url = urlsplit(values["PUBLIC_URL"])
@@ -83,6 +84,8 @@ def settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     values["INSTANCE_DIR"] = values["INSTANCE_DIR"] or f"{values['APP_DIR']}/instance"
     values.setdefault("AUDIO_DIR", f"{values['DATA_DIR']}/audio_cache")
     values.setdefault("STATIC_DIR", f"{values['APP_DIR']}/service/static")
+    values.setdefault("ERROR_PAGES_DIR", f"{values['DATA_DIR']}/error-pages")
+    values["SOURCE_LOCALE"] = SOURCE_LOCALE
     values.setdefault("MAX_CONTENT_LENGTH", str(app_defaults(values["INSTANCE_DIR"])["MAX_CONTENT_LENGTH"]))
     values["CLIENT_MAX_BODY_SIZE"] = str(int(values.pop("MAX_CONTENT_LENGTH")))
     servers = [s.strip() for s in values["APP_SERVERS"].split(",") if s.strip()]

@@ -313,12 +313,22 @@ def best_locale() -> str:
     return current_app.config["SOURCE_LOCALE"]
 
 
+def url_locale() -> str | None:
+    """The served locale the URL's first segment names, if any (``/ar/...``: ar)."""
+    segment = request.path.lstrip("/").split("/", 1)[0]
+    return segment if 2 <= len(segment) <= 20 and get_i18n().serves(segment) else None
+
+
 def current_locale() -> str:
-    """The locale of this request: from its URL, else from Accept-Language; the source locale outside one."""
+    """The locale of this request: from its URL, else from Accept-Language; the source locale outside one.
+
+    Views set it from their URL; an error raised before any view ran (an unknown path or method under
+    ``/ar/``) still speaks the URL's language.
+    """
     if not has_request_context():
         return current_app.config["SOURCE_LOCALE"]
     if not g.get("locale"):
-        g.locale = best_locale()
+        g.locale = url_locale() or best_locale()
         get_i18n().refresh(g.locale)
     return g.locale
 

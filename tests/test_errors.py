@@ -19,16 +19,28 @@ def test_our_errors_are_werkzeug_errors_with_german_descriptions():
 
 
 def test_405_names_the_allowed_methods_in_the_visitors_language(client):
-    """A POST to a page: 405, an Allow header, and the message in the visitor's language."""
-    response = client.post("/de/", headers={"Accept-Language": "tr"})
+    """A POST to a page: 405, an Allow header, and the message in the page's language (the URL's, as a page's 404)."""
+    response = client.post("/tr/", headers={"Accept-Language": "de"})
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert find(response.text, "h1")[0].text.strip() == "Bu yönteme burada izin verilmiyor."
 
 
+def test_errors_before_any_view_speak_the_urls_language(client):
+    """An unknown path or method under a locale answers in that locale; elsewhere Accept-Language decides."""
+    deep = client.get("/ar/no/such/path", headers={"Accept-Language": "tr"})
+    assert deep.status_code == 404
+    assert find(deep.text, "html")[0].attrs == {"lang": "ar", "dir": "rtl"}
+    assert find(deep.text, "h1")[0].text.strip() == "هذه الصفحة غير موجودة."
+    put = client.put("/uk/", headers={"Accept-Language": "tr"})
+    assert put.status_code == 405 and find(put.text, "h1")[0].text.strip() == "Цей метод тут не дозволено."
+    outside = client.get("/no-locale/such/path", headers={"Accept-Language": "tr"})
+    assert outside.status_code == 404 and find(outside.text, "h1")[0].text.strip() == "Bu sayfa mevcut değil."
+
+
 def test_405_as_json(client):
     """Programs get the same error as JSON, with the Allow header."""
-    response = client.post("/de/", headers={"Accept": "application/json", "Accept-Language": "en"})
+    response = client.post("/en/", headers={"Accept": "application/json", "Accept-Language": "de"})
     assert response.status_code == 405 and "GET" in response.headers["Allow"]
     assert response.json == {"error": "This method is not allowed here.", "status": 405}
 
@@ -41,7 +53,7 @@ def test_405_when_the_error_page_itself_fails(client, monkeypatch):
         raise RuntimeError("template broken")
 
     monkeypatch.setattr(errors, "render_template", broken)
-    response = client.post("/de/", headers={"Accept-Language": "en"})
+    response = client.post("/en/", headers={"Accept-Language": "de"})
     assert response.status_code == 405
     assert response.mimetype == "text/plain"
     assert response.text == "405 This method is not allowed here."
@@ -74,3 +86,25 @@ def test_unexpected_exceptions_are_a_500_without_a_trace(app):
     assert response.status_code == 500
     assert find(response.text, "h1")[0].text.strip() == "Dahili bir hata oluştu."
     assert "secret detail" not in response.text and "Traceback" not in response.text
+
+
+def test_error_pages_for_the_edge_in_every_language(app, runner, tmp_path):
+    """`flask error-pages DIR` writes the pages nginx sends for its own errors: each locale the site serves,
+    each status nginx answers itself, the app's page in that language; written again, nothing is left over."""
+    out = tmp_path / "error-pages"
+    for _ in range(2):
+        result = runner.invoke(args=["error-pages", str(out)])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        locales = app.extensions["i18n"].available_locales()
+    assert sorted(p.name for p in out.iterdir()) == sorted(locales)
+    for locale in locales:
+        assert sorted(p.name for p in (out / locale).iterdir()) == ["405.html", "413.html", "429.html", "503.html"]
+    turkish = (out / "tr" / "503.html").read_text(encoding="utf-8")
+    assert find(turkish, "html")[0].attrs == {"lang": "tr", "dir": "ltr"}
+    assert find(turkish, "h1")[0].text.strip() == "Bu hizmet şu anda kullanılamıyor."
+    arabic = (out / "ar" / "413.html").read_text(encoding="utf-8")
+    assert find(arabic, "html")[0].attrs == {"lang": "ar", "dir": "rtl"}
+    assert find(arabic, "h1")[0].text.strip() == "البيانات المرسلة كبيرة جدًا."
+    assert find((out / "de" / "429.html").read_text(encoding="utf-8"), "h1")[0].text.strip() == \
+        "Zu viele Versuche. Bitte warten Sie einen Moment."

@@ -6,17 +6,23 @@ marked with ``N_``; the handler translates it into the visitor's language and an
 """
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from pathlib import Path
+
+import click
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask.cli import with_appcontext
 from flask.globals import request_ctx
 from markupsafe import Markup
 from flask_babel import gettext
 from werkzeug import exceptions
 
+from ..core.files import atomic_write
 from ..core.messages import N_
-from ..i18n import current_locale, text_direction
+from ..i18n import current_locale, get_i18n, text_direction
 
 __all__ = ["BadRequest", "Conflict", "Forbidden", "InternalServerError", "MethodNotAllowed", "N_", "NotFound",
-           "PayloadTooLarge", "RangeNotSatisfiable", "TooManyRequests", "Unavailable", "init_app", "respond"]
+           "PayloadTooLarge", "RangeNotSatisfiable", "TooManyRequests", "Unavailable", "init_app", "respond",
+           "write_edge_pages"]
 
 
 class BadRequest(exceptions.BadRequest):
@@ -124,8 +130,43 @@ def respond(error: exceptions.HTTPException) -> Response:
     return response
 
 
+#: The errors nginx answers itself (deploy/nginx/herne-locations.conf): a method the app has not, a body over the
+#: size limit, too many form posts, and no app server answering (502 and 504 show the 503 page).
+EDGE_ERRORS = (MethodNotAllowed, PayloadTooLarge, TooManyRequests, Unavailable)
+
+
+def write_edge_pages(app: Flask, out: Path) -> list[Path]:
+    """Write the error page of each of EDGE_ERRORS in every locale the site serves, as ``out/<locale>/<code>.html``:
+    the app's own page (language, direction, layout), for nginx to send when the app cannot answer."""
+    written = []
+    base_url = app.config.get("BASE_URL") or None
+    with app.app_context():
+        locales = get_i18n().available_locales()
+    for locale in locales:
+        # A fresh app context each time: g and Flask-Babel's choice of language belong to it.
+        with app.app_context(), app.test_request_context(f"/{locale}/", base_url=base_url):
+            g.locale = locale
+            get_i18n().refresh(locale)
+            for error in EDGE_ERRORS:
+                response = respond(error())
+                path = out / locale / f"{error.code}.html"
+                atomic_write(path, response.get_data())
+                written.append(path)
+    return written
+
+
+@click.command("error-pages")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def error_pages_command(out: Path) -> None:
+    """Write the error pages nginx sends in the reader's language (OUT/<locale>/<code>.html)."""
+    written = write_edge_pages(current_app._get_current_object(), out)
+    click.echo(f"{len(written)} error pages in {out}")
+
+
 def init_app(app: Flask) -> None:
-    """Register the one handler for HTTP errors, and a 500 for everything unexpected."""
+    """Register the one handler for HTTP errors, a 500 for everything unexpected, and `flask error-pages`."""
+    app.cli.add_command(error_pages_command)
 
     @app.errorhandler(exceptions.HTTPException)
     def handle_http_error(error: exceptions.HTTPException):

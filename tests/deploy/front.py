@@ -239,6 +239,7 @@ def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers:
         "AUDIO_X_ACCEL_PREFIX": ACCEL_PREFIX,
         "AUDIO_DIR": str(audio_dir),
         "STATIC_DIR": str(static_dir or ROOT / "service" / "static"),
+        "ERROR_PAGES_DIR": str(tmp / "error-pages"),
         "APP_DIR": str(ROOT),
         "DATA_DIR": str(tmp),
         "INSTANCE_DIR": str(tmp / "instance"),
@@ -255,6 +256,9 @@ def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers:
         migrate = front.flask("db", "upgrade")
         if migrate.returncode != 0:
             raise RuntimeError(f"flask db upgrade failed:\n{migrate.stdout}{migrate.stderr}")
+        pages = front.flask("error-pages", settings["ERROR_PAGES_DIR"])  # as herne-app.service does at each start
+        if pages.returncode != 0:
+            raise RuntimeError(f"flask error-pages failed:\n{pages.stdout}{pages.stderr}")
         for server in front.servers:
             server.start()
         front.start_nginx()

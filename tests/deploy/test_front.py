@@ -315,12 +315,62 @@ def test_request_size_and_form_rate_are_limited_at_the_edge(front):
     limit = defaults("/tmp")["MAX_CONTENT_LENGTH"]
     big = front.get("/de/barrierefreiheit", method="POST", body=b"m" * (limit + 1),
                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert big.status == 413 and b"nginx" in big.body
+    assert big.status == 413 and '<html lang="de"' in big.text  # nginx's answer, as the app's page (test below)
     statuses = []
     for _ in range(40):
         reply = front.get("/de/barrierefreiheit", method="POST", body=b"message=",
                           headers={"Content-Type": "application/x-www-form-urlencoded"})
         statuses.append(reply.status)
-        if reply.status == 429:
-            assert b"nginx" in reply.body  # the edge's answer: the app never saw it
+        if reply.status == 429:  # the edge's answer (the app never saw it), as the app's page in German
+            assert heading(reply) == "Zu viele Versuche. Bitte warten Sie einen Moment."
     assert set(statuses) <= {400, 429} and 429 in statuses
+
+
+def heading(reply) -> str:
+    """The h1 of an HTML answer."""
+    match = re.search(r"<h1>(.*?)</h1>", reply.text, re.S)
+    assert match, reply.text[:500]
+    return html.unescape(match.group(1).strip())
+
+
+def translated(front: Front, locale: str, source: str) -> str:
+    """The catalog's translation of a German source message."""
+    message = load_po(po_path(front.translations, locale), locale).get(source)
+    assert message is not None and message.string, f"{locale} has no translation of {source!r}"
+    return message.string
+
+
+def test_the_edge_answers_its_own_errors_in_the_readers_language(front):
+    """What nginx refuses itself comes as the app's error page in the URL's language, with nginx's status and
+    never stored: a method the app has not (405), a body over the limit (413), no app server answering (502)."""
+    app = front.servers[0]
+    put = front.get("/ar/", method="PUT", body=b"x")
+    own = fetch(app.port, "/ar/", method="DELETE", headers={"Host": front.host})  # the app's own 405
+    assert put.status == own.status == 405
+    assert '<html lang="ar" dir="rtl">' in put.text and heading(put) == heading(own)
+    assert "no-store" in put.headers["cache-control"] and put.headers["content-type"] == "text/html; charset=utf-8"
+
+    limit = defaults("/tmp")["MAX_CONTENT_LENGTH"]
+    big = front.get("/tr/barrierefreiheit", method="POST", body=b"m" * (limit + 1),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert big.status == 413 and '<html lang="tr" dir="ltr">' in big.text
+    assert heading(big) == translated(front, "tr", "Die gesendeten Daten sind zu groß.")
+    unknown = front.get("/xx/", method="PUT", body=b"x")  # no such locale: the source language
+    assert unknown.status == 405 and '<html lang="de"' in unknown.text
+
+    for server in front.servers:
+        server.stop()
+    try:
+        down = front.get(f"/tr/?unstored={uuid.uuid4().hex}")  # a query string: never from nginx's cache
+        assert down.status == 502, (down.status, front.error_log())
+        assert '<html lang="tr" dir="ltr">' in down.text
+        assert heading(down) == translated(front, "tr", "Dieser Dienst ist zurzeit nicht verfügbar.")
+        assert not stored_anywhere(front, heading(down).encode())
+    finally:
+        for server in front.servers:
+            server.start()
+    # nginx counts the refused connections (max_fails=1 fail_timeout=10s): wait until it uses the servers again.
+    deadline = time.monotonic() + 30
+    while front.get(f"/tr/?back={uuid.uuid4().hex}").status != 200:
+        assert time.monotonic() < deadline, "nginx does not reach the app servers again"
+        time.sleep(0.5)
