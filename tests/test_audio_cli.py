@@ -100,7 +100,9 @@ def test_ctrl_c_keeps_finished_files_and_a_rerun_goes_on(tmp_path, translations_
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "audio", "build", "--jobs", "2",
              "--locale", "de", "--page", "datenschutz", "--page", "barrierefreiheit"]
-    proc = subprocess.Popen(flask, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Ctrl-C as in a terminal, even when the suite runs as a background job (whose children ignore SIGINT).
+    proc = subprocess.Popen(flask, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list(cache.glob("de/*.mp3")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
