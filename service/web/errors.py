@@ -130,9 +130,10 @@ def respond(error: exceptions.HTTPException) -> Response:
     return response
 
 
-#: The errors nginx answers itself (deploy/nginx/herne-locations.conf): a method the app has not, a body over the
-#: size limit, too many form posts, and no app server answering (502 and 504 show the 503 page).
-EDGE_ERRORS = (MethodNotAllowed, PayloadTooLarge, TooManyRequests, Unavailable)
+#: The errors nginx answers itself (deploy/nginx/herne-locations.conf) and the message of each: a method the app
+#: has not, a body over the size limit, too many form posts, and no app server answering (in time).
+EDGE_ERRORS = {405: MethodNotAllowed, 413: PayloadTooLarge, 429: TooManyRequests,
+               502: Unavailable, 503: Unavailable, 504: Unavailable}
 
 
 def write_edge_pages(app: Flask, out: Path) -> list[Path]:
@@ -147,9 +148,11 @@ def write_edge_pages(app: Flask, out: Path) -> list[Path]:
         with app.app_context(), app.test_request_context(f"/{locale}/", base_url=base_url):
             g.locale = locale
             get_i18n().refresh(locale)
-            for error in EDGE_ERRORS:
-                response = respond(error())
-                path = out / locale / f"{error.code}.html"
+            for code, kind in EDGE_ERRORS.items():
+                error = kind()
+                error.code = code  # nginx's status on the page ("error code: 502"), the message of its kind
+                response = respond(error)
+                path = out / locale / f"{code}.html"
                 atomic_write(path, response.get_data())
                 written.append(path)
     return written

@@ -365,6 +365,7 @@ def test_the_edge_answers_its_own_errors_in_the_readers_language(front):
         assert down.status == 502, (down.status, front.error_log())
         assert '<html lang="tr" dir="ltr">' in down.text
         assert heading(down) == translated(front, "tr", "Dieser Dienst ist zurzeit nicht verfügbar.")
+        assert translated(front, "tr", "Fehlercode: %(code)s") % {"code": 502} in html.unescape(down.text)
         assert not stored_anywhere(front, heading(down).encode())
     finally:
         for server in front.servers:
