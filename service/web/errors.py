@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.cli import with_appcontext
 from flask.globals import request_ctx
 from markupsafe import Markup
@@ -144,10 +144,9 @@ def write_edge_pages(app: Flask, out: Path) -> list[Path]:
     with app.app_context():
         locales = get_i18n().available_locales()
     for locale in locales:
-        # A fresh app context each time: g and Flask-Babel's choice of language belong to it.
+        # A fresh app context each time: g and Flask-Babel's choice of language belong to it. The page speaks
+        # the URL's locale (current_locale), as an error raised under /<locale>/ does.
         with app.app_context(), app.test_request_context(f"/{locale}/", base_url=base_url):
-            g.locale = locale
-            get_i18n().refresh(locale)
             for code, kind in EDGE_ERRORS.items():
                 error = kind()
                 error.code = code  # nginx's status on the page ("error code: 502"), the message of its kind
