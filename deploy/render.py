@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from service.config import SOURCE_LOCALE, defaults as app_defaults
+from service.web.security import security_headers
 
 HERE = Path(__file__).resolve().parent
 PLACEHOLDER_RE = re.compile(r"\{\{([A-Z][A-Z0-9_]*)\}\}")
@@ -25,6 +26,7 @@ TEMPLATES = {
     "nginx/herne-locations.conf": "nginx/herne/locations.conf",
     "nginx/herne-proxy.conf": "nginx/herne/proxy.conf",
     "nginx/herne-headers.conf": "nginx/herne/headers.conf",
+    "nginx/herne-security.conf": "nginx/herne/security.conf",
     "nginx/herne-audio.conf": "nginx/herne/audio.conf",
     "systemd/herne-app.service": "systemd/system/herne-app.service",
     "systemd/herne-worker@.service": "systemd/system/herne-worker@.service",
@@ -86,6 +88,7 @@ def settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     values.setdefault("STATIC_DIR", f"{values['APP_DIR']}/service/static")
     values.setdefault("ERROR_PAGES_DIR", f"{values['DATA_DIR']}/error-pages")
     values["SOURCE_LOCALE"] = SOURCE_LOCALE
+    values["SECURITY_HEADERS"] = security_header_lines()
     values.setdefault("MAX_CONTENT_LENGTH", str(app_defaults(values["INSTANCE_DIR"])["MAX_CONTENT_LENGTH"]))
     values["CLIENT_MAX_BODY_SIZE"] = str(int(values.pop("MAX_CONTENT_LENGTH")))
     servers = [s.strip() for s in values["APP_SERVERS"].split(",") if s.strip()]
@@ -100,6 +103,16 @@ def settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     if not (prefix.startswith("/") and prefix.endswith("/")):
         raise ValueError("AUDIO_X_ACCEL_PREFIX must start and end with '/'")
     return values
+
+
+def security_header_lines() -> str:
+    """add_header lines for the app's security headers (service/web/security.py), for nginx's own answers."""
+    lines = []
+    for name, value in security_headers().items():
+        if not re.fullmatch(r"[A-Za-z0-9-]+", name) or re.search(r'["$\\\x00-\x1f]', value):
+            raise ValueError(f"the security header {name}: {value!r} cannot be written into nginx's configuration")
+        lines.append(f'add_header {name} "{value}" always;')
+    return "\n".join(lines)
 
 
 def render_text(text: str, values: dict[str, str]) -> str:

@@ -49,6 +49,22 @@ def init_app(app: Flask) -> None:
     )
 
 
+#: What nginx answers itself needs none of these: it sets its own type, length and caching.
+_NOT_SECURITY = {"content-type", "content-length", "vary", "date", "server", "cache-control", "set-cookie"}
+
+
+def security_headers() -> dict[str, str]:
+    """The security headers init_app puts on every answer, exactly as Flask-Talisman writes them: for the
+    answers nginx gives without the app (static and audio files, its own error pages; deploy/render.py)."""
+    probe = Flask(__name__)
+    probe.config.update(FORCE_HTTPS=False, SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Lax",
+                        SESSION_COOKIE_HTTPONLY=True)
+    init_app(probe)
+    probe.add_url_rule("/", "probe", lambda: "")
+    response = probe.test_client().get("/")
+    return {name: value for name, value in response.headers.items() if name.lower() not in _NOT_SECURITY}
+
+
 def trust_proxies(app: Flask) -> None:
     """Trust X-Forwarded-* only from PROXY_FIX proxies: the outermost WSGI middleware, so everything inside
     (the page front, Flask) sees the client's address, scheme and host as the proxy names them."""

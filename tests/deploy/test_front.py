@@ -37,6 +37,16 @@ def stored_anywhere(front: Front, needle: bytes) -> list[Path]:
     return [p for p in cached_files(front) if needle in p.read_bytes()]
 
 
+#: The headers Flask-Talisman puts on every answer of the app (service/web/security.py).
+SECURITY_HEADERS = ("content-security-policy", "permissions-policy", "x-frame-options", "referrer-policy",
+                    "x-content-type-options")
+
+
+def security(reply) -> dict[str, str | None]:
+    """The security headers of an answer (a header sent twice shows as both values joined)."""
+    return {name: reply.headers.get(name) for name in SECURITY_HEADERS}
+
+
 def audio_url(front: Front) -> tuple[str, Path]:
     """The whole-page MP3 of a German page as its page links it, and where its file will lie."""
     page = front.get("/de/talentschulen")
@@ -212,8 +222,33 @@ def test_a_pruned_audio_file_is_made_again(front):
         assert again.status == 200 and again.headers["content-type"] == "audio/mpeg" and len(again.body) > 10_000
         time.sleep(0.2)
     assert path.exists(), "the app did not make the pruned file again"
+    # The app sent that file through X-Accel-Redirect: nginx drops the app's other headers there, and adds
+    # the security headers itself, once.
+    assert security(again) == security(front.get("/de/talentschulen"))
     time.sleep(1.5)  # past open_file_cache_valid: nginx sends the new file
     assert front.get(url).body == path.read_bytes()
+
+
+def test_what_nginx_answers_itself_has_the_apps_security_headers(front):
+    """Static and audio files and nginx's own error pages carry the app's CSP, frame, referrer, feature and
+    nosniff headers, each once, as the app's pages do: a security scan finds the same rules on every answer."""
+    page = front.get("/de/talentschulen")
+    expected = security(page)
+    assert None not in expected.values() and "frame-ancestors 'none'" in expected["content-security-policy"]
+    url, _ = audio_url(front)
+    answers = {
+        "style sheet": front.get("/static/site.css"),
+        "script": front.get("/static/player.js"),
+        "MP3": front.get(url, timeout=60),
+        "byte range of the MP3": front.get(url, headers={"Range": "bytes=0-99"}),
+        "timings": front.get(url.replace(".mp3", ".json")),
+        "nginx's 405 page": front.get("/tr/", method="PUT", body=b"x"),
+    }
+    for what, reply in answers.items():
+        assert reply.status in (200, 206, 405), (what, reply.status)
+        assert security(reply) == expected, what
+    # Pages keep the app's own, not doubled by nginx.
+    assert security(front.get("/de/talentschulen")) == expected
 
 
 def test_a_forged_host_cannot_poison_the_edge_cache(front):

@@ -46,6 +46,17 @@ def test_bad_settings_are_refused_by_name(overrides, message):
         settings(overrides)
 
 
+def test_a_security_header_nginx_cannot_carry_is_refused(monkeypatch):
+    """The app's security headers go into nginx's configuration as they are; one that would break out of its
+    quotes (or name a variable) is an error naming it, never a changed header."""
+    monkeypatch.setattr("deploy.render.security_headers", lambda: {"Content-Security-Policy": 'default-src "self"'})
+    with pytest.raises(ValueError, match="Content-Security-Policy"):
+        settings()
+    monkeypatch.setattr("deploy.render.security_headers", lambda: {"Referrer-Policy": "$http_referer"})
+    with pytest.raises(ValueError, match="Referrer-Policy"):
+        settings()
+
+
 def test_every_placeholder_is_filled():
     """No template keeps a placeholder, and a name without a value is an error."""
     with pytest.raises(KeyError, match="NOPE"):
@@ -129,6 +140,7 @@ def test_tls_site_speaks_http2_with_hsts_and_redirects_plain_http(tmp_path):
         wait_for(lambda: https_get("/static/site.css").status == 200, "nginx with TLS")
         reply = https_get("/static/site.css")
         assert reply.getheader("Strict-Transport-Security") == "max-age=63072000; includeSubDomains"
+        assert "frame-ancestors 'none'" in reply.getheader("Content-Security-Policy")
         with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
             h2 = ssl.create_default_context(cafile=str(cert))
             h2.check_hostname = False
