@@ -9,9 +9,11 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 from deploy.render import TEMPLATES, render_all, render_text, settings
 from service import create_app
@@ -108,8 +110,14 @@ def self_signed(folder: Path, host: str) -> tuple[Path, Path]:
 
 
 def test_tls_site_speaks_http2_with_hsts_and_redirects_plain_http(tmp_path):
-    """The TLS site offers HTTP/2, sends HSTS, and plain HTTP answers with a redirect to HTTPS."""
-    http_port, https_port = free_port(), free_port()
+    """The TLS site offers HTTP/2, sends HSTS (once, nginx's, also on the app's answers), and plain HTTP answers
+    with a redirect to HTTPS."""
+    http_port, https_port, app_port = free_port(), free_port(), free_port()
+    # The real app behind it, trusting nginx's X-Forwarded-Proto: it sends its own HSTS over HTTPS (Talisman).
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "PROXY_FIX": 1, "BASE_URL": f"https://herne.test:{https_port}",
+                      "DATABASE": str(tmp_path / "service.sqlite"), "AUDIO_CACHE_DIR": str(tmp_path / "audio")})
+    app_server = make_server("127.0.0.1", app_port, app, threaded=True)
+    threading.Thread(target=app_server.serve_forever, daemon=True).start()
     cert, key = self_signed(tmp_path, "herne.test")
     root = tmp_path / "nginx"
     for sub in ("log", "temp", "cache", "run"):
@@ -117,7 +125,7 @@ def test_tls_site_speaks_http2_with_hsts_and_redirects_plain_http(tmp_path):
     written = render_all(root / "etc", {
         "PUBLIC_URL": f"https://herne.test:{https_port}", "PUBLIC_SERVER": "tls",
         "LISTEN_HTTP": f"127.0.0.1:{http_port}", "LISTEN_HTTPS": f"127.0.0.1:{https_port}",
-        "TLS_CERT": str(cert), "TLS_KEY": str(key), "APP_SERVERS": f"127.0.0.1:{free_port()}",
+        "TLS_CERT": str(cert), "TLS_KEY": str(key), "APP_SERVERS": f"127.0.0.1:{app_port}",
         "NGINX_USER": "root" if os.geteuid() == 0 else "nobody",
         "CONF_DIR": str(root / "etc" / "nginx" / "herne"),
         "SITE_CONF": str(root / "etc" / "nginx" / "sites-available" / "herne.conf"),
@@ -141,6 +149,9 @@ def test_tls_site_speaks_http2_with_hsts_and_redirects_plain_http(tmp_path):
         reply = https_get("/static/site.css")
         assert reply.getheader("Strict-Transport-Security") == "max-age=63072000; includeSubDomains"
         assert "frame-ancestors 'none'" in reply.getheader("Content-Security-Policy")
+        ping = https_get("/ping")
+        assert ping.status == 200 and ping.read() == b"ok\n", ping.status
+        assert ping.getheader("Strict-Transport-Security") == "max-age=63072000; includeSubDomains"
         with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
             h2 = ssl.create_default_context(cafile=str(cert))
             h2.check_hostname = False
@@ -154,6 +165,7 @@ def test_tls_site_speaks_http2_with_hsts_and_redirects_plain_http(tmp_path):
         assert moved.getheader("Location") == f"https://herne.test:{https_port}/de/?x=1"
         assert moved.getheader("Strict-Transport-Security") is None
     finally:
+        app_server.shutdown()
         nginx.send_signal(signal.SIGTERM)
         try:
             nginx.wait(timeout=15)
