@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     content.init_app(app)
     operator.init_app(app)
     i18n.init_app(app)
+    errors.keep_edge_pages_current(app)
     notices.init_app(app)
     pagecache.init_app(app)
     tts.init_app(app)

@@ -54,6 +54,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # A volume every server mounts: live catalogs (seeded from translations/ on first start), audio cache,
         # MT cache, the shared secret key.
         "DATA_DIR": None,
+        # The pages nginx sends for its own errors (`flask error-pages DIR`, deploy/). None: DATA_DIR/error-pages
+        # when DATA_DIR is set. Where that folder exists, a catalog change writes the locale's pages again.
+        "ERROR_PAGES_DIR": None,
         # Seconds a Redis lock lives without renewal (a holder renews it every third of that while alive).
         "LOCK_TTL": 10.0,
         # Seconds a server trusts the catalog revision it last read from Redis (changes are live after this).
@@ -206,6 +209,8 @@ def resolve(config: dict[str, Any]) -> None:
     if not config.get("MT_CACHE_PATH"):
         folder = data if data else Path(config["DATABASE"]).parent
         config["MT_CACHE_PATH"] = str(folder / "mt_cache.sqlite")
+    if not config.get("ERROR_PAGES_DIR") and data:
+        config["ERROR_PAGES_DIR"] = str(data / "error-pages")
     if not config.get("MT_GLOSSARY_DIR"):
         config["MT_GLOSSARY_DIR"] = config["BABEL_TRANSLATION_DIRECTORIES"]
     for name in ("OPERATOR", "RETENTION"):  # a partial override keeps the other fields' defaults

@@ -61,6 +61,9 @@ class I18n:
         self.revision_providers: list[Callable[[str], str]] = []
         #: Called with a locale after its catalog changed on disk.
         self.change_listeners: list[Callable[[str], None]] = []
+        #: Called with a locale after this process wrote its catalog (announce): once per change, where it
+        #: was made. A failing listener is logged; the catalog stays written.
+        self.write_listeners: list[Callable[[str], None]] = []
         self._lock = threading.Lock()
         self._mo: dict[tuple[str, str], tuple[tuple, Translations]] = {}
         self._po: dict[tuple[str, str], tuple[tuple, dict]] = {}
@@ -93,9 +96,15 @@ class I18n:
         return self._stamp(po) + self._stamp(mo)
 
     def announce(self, locale: str) -> None:
-        """Say that a locale's catalog was written: every server reloads it (embedded, the files say so)."""
+        """Say that a locale's catalog was written: every server reloads it (embedded, the files say so);
+        then tell the write listeners."""
         if self.revisions is not None:
             self.revisions.bump(locale)
+        for listener in self.write_listeners:
+            try:
+                listener(locale)
+            except Exception:  # noqa: BLE001 (what follows a change never undoes it)
+                log.exception("after the change of the %s catalog, %r failed", locale, listener)
 
     def stamps(self, locale: str) -> tuple:
         """The versions of all of a locale's catalogs, read once per request (each read is a stat)."""

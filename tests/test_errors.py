@@ -1,12 +1,15 @@
 """The one error handler: Werkzeug errors with German source descriptions, answered in the visitor's language."""
 from __future__ import annotations
 
+import pytest
 from werkzeug import exceptions
 
+from service import create_app
 from service.core.messages import N_
 from service.web import errors
 
 from .html import find
+from .workbench_support import entry_key, login, make_user, save
 
 
 def test_our_errors_are_werkzeug_errors_with_german_descriptions():
@@ -110,3 +113,71 @@ def test_error_pages_for_the_edge_in_every_language(app, runner, tmp_path):
     assert find(arabic, "h1")[0].text.strip() == "البيانات المرسلة كبيرة جدًا."
     assert find((out / "de" / "429.html").read_text(encoding="utf-8"), "h1")[0].text.strip() == \
         "Zu viele Versuche. Bitte warten Sie einen Moment."
+
+
+@pytest.fixture
+def edge_app(app_config, tmp_path):
+    """The app with its edge error pages in a folder of their own (as on a server behind nginx)."""
+    return create_app({**app_config, "ERROR_PAGES_DIR": str(tmp_path / "error-pages")})
+
+
+def h1(path) -> str:
+    """The heading of a written error page."""
+    return find(path.read_text(encoding="utf-8"), "h1")[0].text.strip()
+
+
+def test_a_translators_fix_reaches_the_edge_pages_at_once(edge_app, tmp_path):
+    """`flask error-pages` without a folder writes into ERROR_PAGES_DIR; from then on a translator's save writes
+    that locale's pages again, so nginx sends the fix without waiting for the next start. Other locales stay."""
+    out = tmp_path / "error-pages"
+    result = edge_app.test_cli_runner().invoke(args=["error-pages"])
+    assert result.exit_code == 0, result.output
+    before = h1(out / "tr" / "502.html")
+    assert before == "Bu hizmet şu anda kullanılamıyor."
+    arabic = (out / "ar" / "502.html").stat().st_mtime_ns
+    translator = edge_app.test_client()
+    make_user(edge_app, "ayla", locales=("tr",))
+    login(translator, "ayla")
+    key = entry_key(translator, "tr", "Dieser Dienst ist zurzeit nicht verfügbar")
+    assert save(translator, "tr", key, "Hizmet şu anda çalışmıyor.", action="approve").status_code == 303
+    for code in (502, 503, 504):
+        assert h1(out / "tr" / f"{code}.html") == "Hizmet şu anda çalışmıyor."
+    assert (out / "ar" / "502.html").stat().st_mtime_ns == arabic
+
+
+def test_without_edge_pages_a_save_writes_none(edge_app, tmp_path):
+    """No nginx here (the folder was never written): a save leaves the data volume as it was."""
+    translator = edge_app.test_client()
+    make_user(edge_app, "ayla", locales=("tr",))
+    login(translator, "ayla")
+    key = entry_key(translator, "tr", "Dieser Dienst ist zurzeit nicht verfügbar")
+    assert save(translator, "tr", key, "Hizmet şu anda çalışmıyor.", action="approve").status_code == 303
+    assert not (tmp_path / "error-pages").exists()
+
+
+def test_a_failing_edge_page_write_never_undoes_the_save(edge_app, tmp_path, monkeypatch, caplog):
+    """The catalog is written first; if the edge pages cannot be written (a full disk), the fix is still saved
+    and the app serves it, and the log says what failed."""
+    assert edge_app.test_cli_runner().invoke(args=["error-pages"]).exit_code == 0
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(errors, "write_edge_pages", full_disk)
+    translator = edge_app.test_client()
+    make_user(edge_app, "ayla", locales=("tr",))
+    login(translator, "ayla")
+    key = entry_key(translator, "tr", "Dieser Dienst ist zurzeit nicht verfügbar")
+    with caplog.at_level("ERROR"):
+        assert save(translator, "tr", key, "Hizmet şu anda çalışmıyor.", action="approve").status_code == 303
+    assert "after the change of the tr catalog" in caplog.text and "No space left" in caplog.text
+    with edge_app.test_request_context("/tr/"):
+        assert edge_app.extensions["i18n"].localize("Dieser Dienst ist zurzeit nicht verfügbar.", "tr").text == \
+            "Hizmet şu anda çalışmıyor."
+    assert h1(tmp_path / "error-pages" / "tr" / "502.html") == "Bu hizmet şu anda kullanılamıyor."
+
+
+def test_error_pages_without_a_folder_says_what_to_give(app):
+    """Without DATA_DIR or ERROR_PAGES_DIR, `flask error-pages` names what it needs, writes nothing."""
+    result = app.test_cli_runner().invoke(args=["error-pages"])
+    assert result.exit_code == 1 and "flask error-pages DIR" in result.output

@@ -21,8 +21,8 @@ from ..core.messages import N_
 from ..i18n import current_locale, get_i18n, text_direction
 
 __all__ = ["BadRequest", "Conflict", "Forbidden", "InternalServerError", "MethodNotAllowed", "N_", "NotFound",
-           "PayloadTooLarge", "RangeNotSatisfiable", "TooManyRequests", "Unavailable", "init_app", "respond",
-           "write_edge_pages"]
+           "PayloadTooLarge", "RangeNotSatisfiable", "TooManyRequests", "Unavailable", "init_app",
+           "keep_edge_pages_current", "respond", "write_edge_pages"]
 
 
 class BadRequest(exceptions.BadRequest):
@@ -136,13 +136,15 @@ EDGE_ERRORS = {405: MethodNotAllowed, 413: PayloadTooLarge, 429: TooManyRequests
                502: Unavailable, 503: Unavailable, 504: Unavailable}
 
 
-def write_edge_pages(app: Flask, out: Path) -> list[Path]:
-    """Write the error page of each of EDGE_ERRORS in every locale the site serves, as ``out/<locale>/<code>.html``:
-    the app's own page (language, direction, layout), for nginx to send when the app cannot answer."""
+def write_edge_pages(app: Flask, out: Path, locales: list[str] | None = None) -> list[Path]:
+    """Write the error page of each of EDGE_ERRORS in every locale the site serves (or in ``locales``), as
+    ``out/<locale>/<code>.html``: the app's own page (language, direction, layout), for nginx to send when the
+    app cannot answer."""
     written = []
     base_url = app.config.get("BASE_URL") or None
-    with app.app_context():
-        locales = get_i18n().available_locales()
+    if locales is None:
+        with app.app_context():
+            locales = get_i18n().available_locales()
     for locale in locales:
         # A fresh app context each time: g and Flask-Babel's choice of language belong to it. The page speaks
         # the URL's locale (current_locale), as an error raised under /<locale>/ does.
@@ -157,11 +159,30 @@ def write_edge_pages(app: Flask, out: Path) -> list[Path]:
     return written
 
 
+def keep_edge_pages_current(app: Flask) -> None:
+    """After a catalog change made here (a translator's save, an upload, `flask i18n`), write that locale's edge
+    pages again, so that nginx sends the fix at once and not from the next start on. Only where the pages are
+    (ERROR_PAGES_DIR exists: `flask error-pages` wrote them there); the data volume is shared by every server."""
+    i18n = app.extensions["i18n"]
+
+    def write_changed(locale: str) -> None:
+        out = app.config.get("ERROR_PAGES_DIR")
+        if out and Path(out).is_dir() and i18n.serves(locale):
+            write_edge_pages(app, Path(out), [locale])
+
+    i18n.write_listeners.append(write_changed)
+
+
 @click.command("error-pages")
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path), required=False)
 @with_appcontext
-def error_pages_command(out: Path) -> None:
-    """Write the error pages nginx sends in the reader's language (OUT/<locale>/<code>.html)."""
+def error_pages_command(out: Path | None) -> None:
+    """Write the error pages nginx sends in the reader's language (OUT/<locale>/<code>.html; OUT defaults to
+    ERROR_PAGES_DIR, i.e. DATA_DIR/error-pages). From then on, catalog changes keep them current."""
+    out = out or (Path(current_app.config["ERROR_PAGES_DIR"]) if current_app.config.get("ERROR_PAGES_DIR") else None)
+    if out is None:
+        raise click.ClickException("no folder: give one (flask error-pages DIR), or set FLASK_DATA_DIR or "
+                                   "FLASK_ERROR_PAGES_DIR")
     written = write_edge_pages(current_app._get_current_object(), out)
     click.echo(f"{len(written)} error pages in {out}")
 

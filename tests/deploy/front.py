@@ -199,6 +199,8 @@ def app_env(tmp: Path, translations: Path, audio_dir: Path, public_url: str) -> 
         "FLASK_AUDIO_CACHE_DIR": str(audio_dir),
         "FLASK_CONTENT_DIR": str(ROOT / "content"),
         "FLASK_AUDIO_X_ACCEL_PREFIX": ACCEL_PREFIX,
+        # Where start_front has `flask error-pages` write nginx's error pages (herne-app.service sets the same).
+        "FLASK_ERROR_PAGES_DIR": str(tmp / "error-pages"),
         # The configured public address: absolute URLs come from here, never from a request's Host.
         "FLASK_BASE_URL": public_url,
         "FLASK_SERVER_NAME": host,

@@ -7,6 +7,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -14,9 +16,10 @@ from pathlib import Path
 
 import brotli
 import pytest
+import requests
 
 from service.catalogs import compile_po, load_po, po_path, save_po
-from service.config import defaults
+from service.config import ROOT, defaults
 
 from .front import ACCEL_PREFIX, Front, fetch
 
@@ -410,3 +413,35 @@ def test_the_edge_answers_its_own_errors_in_the_readers_language(front):
     while front.get(f"/tr/?back={uuid.uuid4().hex}").status != 200:
         assert time.monotonic() < deadline, "nginx does not reach the app servers again"
         time.sleep(0.5)
+
+
+def test_a_translators_fix_reaches_nginxs_own_error_pages(front):
+    """A translator fixes, in the workbench behind nginx, the message of the 405 page in Turkish: nginx's own
+    405 page (a file it sends without the app) says it at once, on the next request, without any restart."""
+    source = "Diese Methode ist hier nicht erlaubt."
+    before = front.get("/tr/", method="PUT", body=b"x")
+    assert before.status == 405 and heading(before) == translated(front, "tr", source)
+    password = uuid.uuid4().hex
+    added = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "users", "add", "ayla", "--locales", "tr",
+                            "--password-stdin"], input=password + "\n", cwd=ROOT, env=front.servers[0].env,
+                           capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    browser = requests.Session()
+    browser.headers["Host"] = front.host
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    page = browser.get(front.url("/translate/login"), timeout=10)
+    signed_in = browser.post(front.url("/translate/login"), timeout=30, allow_redirects=False, data={
+        "csrf_token": token.search(page.text).group(1), "username": "ayla", "password": password})
+    assert signed_in.status_code == 303, signed_in.status_code
+    listing = browser.get(front.url("/translate/tr/"), params={"q": source}, timeout=10)
+    key = re.search(r"/translate/tr/entry/([0-9a-f]{16})", listing.text).group(1)
+    editor = browser.get(front.url(f"/translate/tr/entry/{key}"), timeout=10)
+    fix = f"Bu yöntem burada kullanılamaz ({uuid.uuid4().hex[:6]})."
+    saved = browser.post(front.url(f"/translate/tr/entry/{key}"), timeout=30, allow_redirects=False, data={
+        "csrf_token": token.search(editor.text).group(1),
+        "revision": re.search(r'name="revision" value="([0-9a-f]{16})"', editor.text).group(1),
+        "msgstr": fix, "action": "approve"})
+    assert saved.status_code == 303, saved.status_code
+    after = front.get("/tr/", method="PUT", body=b"x")
+    assert after.status == 405 and heading(after) == fix
+    assert heading(front.get("/ar/", method="PUT", body=b"x")) != fix  # the other languages as they were
