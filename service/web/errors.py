@@ -179,11 +179,11 @@ def keep_edge_pages_current(app: Flask) -> None:
 def error_pages_command(out: Path | None) -> None:
     """Write the error pages nginx sends in the reader's language (OUT/<locale>/<code>.html; OUT defaults to
     ERROR_PAGES_DIR, i.e. DATA_DIR/error-pages). From then on, catalog changes keep them current."""
-    out = out or (Path(current_app.config["ERROR_PAGES_DIR"]) if current_app.config.get("ERROR_PAGES_DIR") else None)
-    if out is None:
+    out = out or current_app.config.get("ERROR_PAGES_DIR")
+    if not out:
         raise click.ClickException("no folder: give one (flask error-pages DIR), or set FLASK_DATA_DIR or "
                                    "FLASK_ERROR_PAGES_DIR")
-    written = write_edge_pages(current_app._get_current_object(), out)
+    written = write_edge_pages(current_app._get_current_object(), Path(out))
     click.echo(f"{len(written)} error pages in {out}")
 
 

@@ -258,7 +258,7 @@ def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers:
         migrate = front.flask("db", "upgrade")
         if migrate.returncode != 0:
             raise RuntimeError(f"flask db upgrade failed:\n{migrate.stdout}{migrate.stderr}")
-        pages = front.flask("error-pages", settings["ERROR_PAGES_DIR"])  # as herne-app.service does at each start
+        pages = front.flask("error-pages")  # as herne-app.service does at each start (FLASK_ERROR_PAGES_DIR)
         if pages.returncode != 0:
             raise RuntimeError(f"flask error-pages failed:\n{pages.stdout}{pages.stderr}")
         for server in front.servers:
