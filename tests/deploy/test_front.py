@@ -36,8 +36,18 @@ def cached_files(front: Front) -> list[Path]:
 
 
 def stored_anywhere(front: Front, needle: bytes) -> list[Path]:
-    """The files of nginx's caches that contain ``needle``."""
-    return [p for p in cached_files(front) if needle in p.read_bytes()]
+    """The files of nginx's caches that contain ``needle``.
+
+    nginx writes a cache entry as ``<key>.<number>`` next to its final name and renames it when
+    complete, so a file listed a moment ago may be gone when it is read: then look again, since
+    its content now sits under the final name.
+    """
+    for _ in range(20):
+        try:
+            return [p for p in cached_files(front) if needle in p.read_bytes()]
+        except FileNotFoundError:
+            time.sleep(0.05)
+    raise AssertionError("nginx's cache kept changing while it was searched")
 
 
 #: The headers Flask-Talisman puts on every answer of the app (service/web/security.py).
