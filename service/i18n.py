@@ -27,6 +27,8 @@ from .core.syntax import LANGUAGE_TAG_RE
 log = logging.getLogger(__name__)
 #: What ``text % values`` raises for a translation whose directives do not fit the values.
 FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
+#: No locale code is longer (``zh_Hant_TW`` has 10 characters); a longer one is never served.
+MAX_LOCALE_LEN = 20
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,10 @@ class I18n:
         return locale == self.source or os.path.exists(self._paths(locale, "messages")[0])
 
     def serves(self, locale: str) -> bool:
-        """Tell whether one locale can be served (cheaper than listing them all)."""
+        """Tell whether one locale can be served (cheaper than listing them all). A code longer than any
+        locale's (a URL segment, a form field) is refused without asking the providers."""
+        if len(locale) > MAX_LOCALE_LEN:
+            return False
         if locale in self.shipped and self.has_catalog(locale):
             return True
         return any(locale in provider() for provider in self.locale_providers)
@@ -325,7 +330,7 @@ def best_locale() -> str:
 def url_locale() -> str | None:
     """The served locale the URL's first segment names, if any (``/ar/...``: ar)."""
     segment = request.path.lstrip("/").split("/", 1)[0]
-    return segment if 2 <= len(segment) <= 20 and get_i18n().serves(segment) else None
+    return segment if get_i18n().serves(segment) else None
 
 
 def current_locale() -> str:

@@ -131,6 +131,17 @@ def test_bad_paths_get_a_404_page(client, url):
     assert find(body, "h1")
 
 
+def test_an_overlong_locale_code_is_refused_without_asking_the_locale_providers(app):
+    """A code longer than any locale's (a URL segment, a form field) is not served, and the MT providers are
+    not asked about it; a code of locale length is."""
+    i18n = app.extensions["i18n"]
+    asked = []
+    i18n.locale_providers.append(lambda: asked.append(1) or ["fr", "b" * 21])
+    assert not i18n.serves("b" * 21) and not i18n.serves("b" * 10_000)
+    assert asked == []
+    assert i18n.serves("fr") and asked
+
+
 def test_404_is_in_the_visitors_language(client):
     """A 404 for an unknown locale answers in the Accept-Language; a 404 inside a locale in that locale."""
     body = client.get("/xx/", headers={"Accept-Language": "tr"}).get_data(as_text=True)

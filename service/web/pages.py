@@ -16,17 +16,12 @@ bp = Blueprint("pages", __name__)
 MAX_SEGMENT = 80
 
 
-def _served(locale: str) -> bool:
-    """Tell whether a locale code from the URL can be served."""
-    return len(locale) <= MAX_SEGMENT and get_i18n().serves(locale)
-
-
 @bp.url_value_preprocessor
 def _pick_locale(endpoint, values) -> None:
     """Take the locale from the URL, rejecting codes we do not serve."""
     locale = (values or {}).get("locale")
     if locale is not None:
-        if not _served(locale):
+        if not get_i18n().serves(locale):
             g.locale = best_locale()
             abort(404)
         g.locale = locale
