@@ -22,7 +22,7 @@ from .cli import users as users_cli
 from .cli import voices as voices_cli
 from .cli import worker as worker_cli
 from .web import audio as audio_views
-from .web import assets, compression, errors, feedback, pages, security
+from .web import assets, compression, errors, feedback, inputs, pages, security
 
 
 def _secret_key(instance: Path) -> str:
@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     db.init_app(app)
+    inputs.init_app(app)
     content.init_app(app)
     operator.init_app(app)
     i18n.init_app(app)

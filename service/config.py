@@ -95,6 +95,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # zxcvbn's score (0-4) a new password needs at least.
         "PASSWORD_MIN_SCORE": 3,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Every input is bounded before any processing (service/web/inputs.py): characters per form field or
+        # query value (the longest translation a check allows is 10,000), bytes per multipart text part, parts.
+        "INPUT_MAX_CHARS": 20_000,
+        "MAX_FORM_MEMORY_SIZE": 128 * 1024,
+        "MAX_FORM_PARTS": 200,
         # Largest .po a translator may upload (bytes).
         "WORKBENCH_UPLOAD_MAX": 1024 * 1024,
         # -- read-aloud

@@ -220,6 +220,8 @@ def check_message(message: Message, catalog: Catalog | None, checks: Iterable[Ch
     if not message.id:
         return []
     forms = filled(message.string)
+    if any(len(form) > MAX_LENGTH for form in forms):  # bounded before any other check reads it
+        return [Finding("length", msgid_of(message), extra=(str(max(map(len, forms))),), expected=(str(MAX_LENGTH),))]
     source = _source_for(message)
     found: list[Finding] = []
     for check in selection() if checks is None else checks:

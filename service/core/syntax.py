@@ -12,9 +12,9 @@ LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
 #: Any placeholder a message may carry: ``%(name)s``, ``%(n)d``, ``%s``, ``%d`` and ``{name}``.
 PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 #: An HTML tag, opening or closing; group 1 is its name.
-TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")  # [^<>]: each scan stops at the next tag (linear)
 #: One python-format directive: ``%%``, or ``%`` with optional name, flags, width, precision and a type.
-PERCENT_RE = re.compile(r"%(?:%|(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[a-zA-Z%]?))")
+PERCENT_RE = re.compile(r"%(?:%|(?:\((?P<name>[^)]{0,100})\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[a-zA-Z%]?))")
 #: The conversion types Python's ``%`` operator accepts.
 PERCENT_TYPES = set("diouxXeEfFgGcrsa")
 

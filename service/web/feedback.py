@@ -10,9 +10,10 @@ from sqlalchemy import insert
 from .. import db, inbox, maintenance, ratelimit
 from ..content import get_content, now
 from ..db.schema import feedback as feedback_table
-from ..core.text import clean_text, has_control
+from ..core.text import UnsafeText, clean_text, has_control
 from ..i18n import get_i18n
-from .errors import BadRequest
+from .errors import BadRequest, TooManyRequests
+from .inputs import UnreadableText
 from .security import no_store
 
 bp = Blueprint("feedback", __name__)
@@ -25,6 +26,9 @@ MAX_EMAIL = 254
 #: Messages per client address (an IPv6 /64 counts as one) within the window.
 PER_ADDRESS = 5
 PER_ADDRESS_WINDOW = 600.0
+#: Posts per client address within the window, sent or refused: a refused post counts too, so a flood of
+#: invalid posts is cut off as a flood of valid ones is.
+TRIES_PER_ADDRESS = 20
 
 
 def validate(form: dict, max_length: int) -> tuple[dict, dict]:
@@ -67,8 +71,14 @@ def submit(locale: str):
     page = request.form.get("page", FEEDBACK_SLUG)
     if page not in get_content().pages:  # a hidden field: only a forged form names another page
         raise BadRequest()
-    values, errors = validate(request.form, current_app.config["FEEDBACK_MAX_LENGTH"])
-    if not errors and not ratelimit.hit(f"feedback:{ratelimit.address(request.remote_addr)}", PER_ADDRESS,
+    client = ratelimit.address(request.remote_addr)
+    if not ratelimit.hit(f"feedback-try:{client}", TRIES_PER_ADDRESS, PER_ADDRESS_WINDOW):
+        raise TooManyRequests(retry_after=int(PER_ADDRESS_WINDOW))
+    try:
+        values, errors = validate(request.form, current_app.config["FEEDBACK_MAX_LENGTH"])
+    except UnsafeText:  # web/inputs.py refuses such a post first; this keeps validate safe for any caller
+        raise UnreadableText() from None
+    if not errors and not ratelimit.hit(f"feedback:{client}", PER_ADDRESS,
                                         PER_ADDRESS_WINDOW):
         errors["form"] = gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. Bitte versuchen Sie es später noch einmal.")
     if not errors and not ratelimit.hit("feedback:all", int(current_app.config["FEEDBACK_HOURLY_QUOTA"]), 3600):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ from .. import catalogs
 from ..catalogs import Finding
 from ..core.files import atomic_write
 from ..core.locks import FileLocks, Locks
+from ..core.text import UnsafeText, normalize_text
 from . import audit, journal
 from .entries import CatalogEntry, entry_key, to_entry
 
@@ -51,7 +51,7 @@ class InvalidEdit(ValueError):
     """An edit form came with a malformed revision or the wrong number of plural forms."""
 
     def __init__(self, field: str):
-        """Keep which part was wrong: "revision" or "forms"."""
+        """Keep which part was wrong: "revision", "forms" or "text" (a run of marks no language has)."""
         super().__init__(field)
         self.field = field
 
@@ -108,11 +108,6 @@ def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
             message.auto_comments.remove(comment)
         if user_comments and comment in message.user_comments:
             message.user_comments.remove(comment)
-
-
-def normalize_text(value: str) -> str:
-    """NFC, and Windows line breaks of browsers turned into plain ones."""
-    return unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass
@@ -187,7 +182,10 @@ class Store:
         """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
         if not REVISION_RE.match(base_revision or ""):
             raise InvalidEdit("revision")
-        strings = tuple(normalize_text(s) for s in strings)
+        try:
+            strings = tuple(normalize_text(s) for s in strings)
+        except UnsafeText:
+            raise InvalidEdit("text") from None
         with self.lock(locale):
             journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)  # what a killed save left
             catalog = self.load(locale)

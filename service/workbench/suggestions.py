@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import Connection, Row, func, insert, select, update
 
-from ..core.text import clean_text, has_control
+from ..core.text import UnsafeText, clean_text, has_control
 from .. import db, mail, maintenance, ratelimit
 from ..content import get_content, now
 from ..i18n import get_i18n, text_direction
@@ -17,6 +17,8 @@ MAX_LENGTH = 2000
 #: Suggestions per address within the window.
 RATE_LIMIT = 10
 RATE_WINDOW = 600.0
+#: Posts per address within the window, stored or refused: refused posts count too.
+TRIES_LIMIT = 30
 
 public = Blueprint("suggest", __name__)
 
@@ -112,12 +114,18 @@ def suggest(locale: str, slug: str, block_id: str):
     localized = localize_block(block, locale, page.values)
     text, error, status = "", None, 200
     if request.method == "POST":
-        text = clean_text(request.form.get("suggestion", ""))
         if request.form.get("website"):  # honeypot: people never see this field
             return redirect(url_for("suggest.suggest", locale=locale, slug=slug, block_id=block_id, sent=1), 303)
-        error = validate(text)
+        client = ratelimit.address(request.remote_addr)
+        if not ratelimit.hit(f"suggest-try:{client}", TRIES_LIMIT, RATE_WINDOW):
+            abort(429)
+        try:
+            text = clean_text(request.form.get("suggestion", ""))
+            error = validate(text)
+        except UnsafeText:  # web/inputs.py refuses such a post first; this keeps the view safe on its own
+            text, error = "", str(lazy_gettext("Der Text enthält unzulässige Steuerzeichen."))
         status = 400
-        if error is None and not ratelimit.hit(f"suggest:{ratelimit.address(request.remote_addr)}", RATE_LIMIT,
+        if error is None and not ratelimit.hit(f"suggest:{client}", RATE_LIMIT,
                                                RATE_WINDOW):
             error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. Bitte versuchen Sie es später noch einmal."))
             status = 429

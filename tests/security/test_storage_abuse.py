@@ -79,4 +79,4 @@ def test_rate_keys_are_hmacs_with_the_instance_secret_and_expire(app_config, mon
     assert _post(client, "192.0.2.45").status_code == 303
     with db.connect(app) as conn:
         left = list(conn.execute(select(rate_events)))
-    assert len(left) == 2 and all(r.at == now[0] for r in left)  # only the new message's two attempts
+    assert len(left) == 3 and all(r.at == now[0] for r in left)  # only the new message's: its try, its address, the quota

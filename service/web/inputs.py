@@ -1,0 +1,57 @@
+"""Every input bounded before any processing: each form field, upload name and query value by size, and runs of
+combining marks (whose normalization costs the square of their length) refused; rejections count per client."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import ratelimit
+from ..core.messages import N_
+from ..core.text import MAX_MARK_RUN, longest_mark_run
+from .errors import BadRequest, PayloadTooLarge, TooManyRequests
+
+#: Longest name of a form field or query parameter; the service's own are all far shorter.
+MAX_KEY = 100
+#: Refused requests per client (an IPv6 /64 counts as one) within the window; past it, 429 at once.
+REJECTED_PER_ADDRESS = 30
+REJECTED_WINDOW = 600.0
+#: Methods that carry no form.
+READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UnreadableText(BadRequest):
+    """A field holds a run of combining marks that no language writes."""
+
+    description = N_("Der gesendete Text enthält eine lange Folge von Akzent- oder Kombinationszeichen, wie sie "
+                     "keine Sprache verwendet. Bitte prüfen Sie Ihre Eingabe.")
+
+
+def _reject(error: BadRequest | PayloadTooLarge) -> None:
+    """Count a refused request against its client, then raise its error (429 once the client is over the limit)."""
+    bucket = f"rejected:{ratelimit.address(request.remote_addr)}"
+    if not ratelimit.hit(bucket, REJECTED_PER_ADDRESS, REJECTED_WINDOW):
+        raise TooManyRequests(retry_after=int(REJECTED_WINDOW))
+    raise error
+
+
+def bound_inputs() -> None:
+    """Refuse a request whose query or form holds a field over INPUT_MAX_CHARS or a run of marks over the bound."""
+    limit = int(current_app.config["INPUT_MAX_CHARS"])
+    try:
+        fields = list(request.args.items(multi=True))
+        if request.method not in READ_ONLY:
+            fields += request.form.items(multi=True)  # multipart text parts: MAX_FORM_MEMORY_SIZE bytes each
+            fields += [(key, upload.filename or "") for key, upload in request.files.items(multi=True)]
+    except RequestEntityTooLarge:
+        _reject(PayloadTooLarge())
+    for key, value in fields:  # sizes first: the mark scan below is linear, but only in a bounded text
+        if len(key) > MAX_KEY or len(value) > limit:
+            _reject(PayloadTooLarge())
+    for _, value in fields:
+        if longest_mark_run(value) > MAX_MARK_RUN:
+            _reject(UnreadableText())
+
+
+def init_app(app: Flask) -> None:
+    """Bound every request's inputs before any view (or any other before_request hook) reads them."""
+    app.before_request_funcs.setdefault(None, []).insert(0, bound_inputs)
