@@ -48,7 +48,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_AUTO_UPGRADE": None,
         # Lock files of work that must happen once (catalog saves, synthesis); one host shares them.
         "LOCK_DIR": str(instance / "locks"),
-        # -- several app servers (see README "Running on several machines"); None: the embedded default
+        # -- several app servers (docs: operate/scale-out.md); None: the embedded default
         # Redis, e.g. redis://10.0.0.5:6379/0: locks across hosts, the catalog revision signal, RQ jobs.
         "REDIS_URL": None,
         # A volume every server mounts: live catalogs (seeded from translations/ on first start), audio cache,
