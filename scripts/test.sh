@@ -9,5 +9,7 @@ lint-imports
 echo "== catalog gates"
 flask --app wsgi i18n extract --check
 flask --app wsgi i18n check
+echo "== manual (mkdocs, strict: a broken link or page fails)"
+mkdocs build --strict --quiet
 echo "== tests"
 python -m pytest "$@"
