@@ -225,10 +225,12 @@ def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iter
         yield block.lineno, None, block.msgid, [comment]
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> Content:
     """Load the content folder into ``app.extensions['content']``; the app's clock into ``['clock']``."""
-    app.extensions["content"] = Content(app.config["CONTENT_DIR"])
+    content = Content(app.config["CONTENT_DIR"])
+    app.extensions["content"] = content
     app.extensions["clock"] = app.config.get("CLOCK") or utc_now
+    return content
 
 
 def now() -> dt.datetime:

@@ -440,9 +440,9 @@ def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
     return Markup(text)
 
 
-def init_app(app: Flask) -> None:
-    """Set up Flask-Babel, the catalog store, template helpers and the `flask i18n` commands."""
-    i18n = I18n(app, app.extensions.get("revisions"))
+def init_app(app: Flask, revisions: RedisRevisions | None) -> I18n:
+    """Set up Flask-Babel, the catalogs (their revisions from Redis when ``revisions`` is given) and template helpers."""
+    i18n = I18n(app, revisions)
     app.extensions["i18n"] = i18n
     SafeBabel(app, locale_selector=current_locale)
     app.jinja_env.globals.update(
@@ -459,3 +459,5 @@ def init_app(app: Flask) -> None:
         # Only the locale this request shows: a change elsewhere is picked up by that locale's next request.
         if g.get("locale"):
             i18n.refresh(g.locale)
+
+    return i18n

@@ -30,8 +30,9 @@ from .audio.cache import AudioCache, CachedAudio
 from .audio.publish import AudioUnavailable, audio_key, build, ensure_entry, page_segments
 from .audio.render import Segment
 from .audio.warm import warm_after
-from .core.locks import LockTimeout, LockUnavailable
+from .core.locks import Locks, LockTimeout, LockUnavailable
 from .core.redislocks import UNREACHABLE, RedisLocks
+from .mt import MTService
 
 log = logging.getLogger(__name__)
 
@@ -300,12 +301,16 @@ def make_worker(name: str | None = None) -> Worker:
                          maintenance_interval=WORKER_POLL, worker_ttl=WORKER_POLL + 15)
 
 
-def init_app(app: Flask) -> None:
-    """With REDIS_URL, create the queues and send background MT through them; else keep in-process work."""
-    if not app.config.get("REDIS_URL"):
-        return
-    app.extensions["jobs"] = Jobs(app.extensions["redis"], app.extensions["locks"],
-                                  timeout=int(app.config["JOB_TIMEOUT"]), retries=int(app.config["JOB_RETRIES"]))
-    mt = app.extensions.get("mt")
+def init_app(app: Flask, client: redis.Redis | None, locks: RedisLocks | Locks,
+             mt: MTService | None) -> Jobs | None:
+    """With Redis (``client``), create the queues and send the background MT of ``mt`` through them; else None:
+    in-process work. The MT service is an argument, so this cannot run before it exists."""
+    if client is None:
+        return None
+    if not isinstance(locks, RedisLocks):
+        raise TypeError("the job queue needs Redis locks: locks shared by every host")
+    jobs = Jobs(client, locks, timeout=int(app.config["JOB_TIMEOUT"]), retries=int(app.config["JOB_RETRIES"]))
+    app.extensions["jobs"] = jobs
     if mt is not None:
         mt.runner = _mt_runner(app)
+    return jobs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -56,7 +57,7 @@ def localized(locale: str) -> list[LocalizedNotice]:
     return result
 
 
-def init_app(app: Flask) -> None:
-    """Fold the live notices into every locale's revision (page cache key, audio memo, ETag)."""
+def revision_provider(app: Flask) -> Callable[[str], str]:
+    """What the live notices add to every locale's revision (page cache key, audio memo, ETag)."""
     # Bound to the app: a revision may be asked for outside a request or app context.
-    app.extensions["i18n"].revision_providers.append(lambda locale: token(app))
+    return lambda locale: token(app)

@@ -6,6 +6,7 @@ marked with ``N_``; the handler translates it into the visitor's language and an
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -18,11 +19,11 @@ from werkzeug import exceptions
 
 from ..core.files import atomic_write
 from ..core.messages import N_
-from ..i18n import current_locale, get_i18n, text_direction
+from ..i18n import I18n, current_locale, get_i18n, text_direction
 
 __all__ = ["BadRequest", "Conflict", "Forbidden", "InternalServerError", "MethodNotAllowed", "N_", "NotFound",
            "PayloadTooLarge", "RangeNotSatisfiable", "TooManyRequests", "Unavailable", "init_app",
-           "keep_edge_pages_current", "respond", "write_edge_pages"]
+           "edge_page_writer", "respond", "write_edge_pages"]
 
 
 class BadRequest(exceptions.BadRequest):
@@ -159,18 +160,18 @@ def write_edge_pages(app: Flask, out: Path, locales: list[str] | None = None) ->
     return written
 
 
-def keep_edge_pages_current(app: Flask) -> None:
-    """After a catalog change made here (a translator's save, an upload, `flask i18n`), write that locale's edge
-    pages again, so that nginx sends the fix at once and not from the next start on. Only where the pages are
-    (ERROR_PAGES_DIR exists: `flask error-pages` wrote them there); the data volume is shared by every server."""
-    i18n = app.extensions["i18n"]
+def edge_page_writer(app: Flask, i18n: I18n) -> Callable[[str], None]:
+    """What create_app calls after a catalog change made here (a translator's save, an upload, `flask i18n`): write
+    that locale's edge pages again, so that nginx sends the fix at once and not from the next start on. Only where
+    the pages are (ERROR_PAGES_DIR exists: `flask error-pages` wrote them there); the data volume is shared."""
 
     def write_changed(locale: str) -> None:
+        """Write one locale's edge pages, if they are kept here."""
         out = app.config.get("ERROR_PAGES_DIR")
         if out and Path(out).is_dir() and i18n.serves(locale):
             write_edge_pages(app, Path(out), [locale])
 
-    i18n.write_listeners.append(write_changed)
+    return write_changed
 
 
 @click.command("error-pages")

@@ -122,10 +122,10 @@ def reconcile(directory: Path, locales: list[str], domains: list[str], locks: Lo
     return done
 
 
-def init_app(app: Flask) -> None:
-    """At start-up: finish or undo what killed saves left, recompile stale .mo files, sweep temporary files."""
+def init_app(app: Flask, locks: Locks) -> None:
+    """At start-up: finish or undo what killed saves left (under ``locks``), recompile stale .mo files, sweep
+    temporary files."""
     directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    locks = app.extensions["locks"]
     locales = list(app.config["SHIPPED_LOCALES"])
     domains = ["messages", "speech"]
     conn = None
