@@ -14,7 +14,7 @@ from .core import redislocks
 from .core.files import atomic_write, private_dir
 from .core.locks import FileLocks, Locks
 from .core.revisions import RedisRevisions
-from . import audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator, pagecache, tts, workbench
+from . import audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator_settings, pagecache, tts, workbench
 from .cli import audio as audio_cli
 from .cli import db as db_cli
 from .cli import feedback as feedback_cli
@@ -121,7 +121,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = db.init_app(app, shared.locks)
     inputs.init_app(app)
     source = content.init_app(app)
-    operator.init_app(app)
+    operator_settings.init_app(app)
     i18n_ = i18n.init_app(app, shared.revisions)
     # What a page depends on, beyond its catalogs: the live notices and (below) machine translations. Both page
     # caches (pagecache.PageCache in Flask, pagecache.PageFront before it) key on i18n_.revision, and nothing else.

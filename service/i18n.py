@@ -20,7 +20,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from flask_babel import Babel, Domain, get_domain
 from markupsafe import Markup, escape
 
-from . import catalogs, operator
+from . import catalogs, operator_settings
 from .core.revisions import RedisRevisions
 from .core.syntax import LANGUAGE_TAG_RE
 
@@ -262,14 +262,14 @@ def formatting_locale(locale: str) -> str:
 def _operator_value(key: str, locale: str) -> str:
     """An operator setting as configured, or its placeholder in the locale."""
     config = current_app.config
-    if key in operator.DATES:
-        day = operator.date_setting(config, key)
+    if key in operator_settings.DATES:
+        day = operator_settings.date_setting(config, key)
         value = format_date(day, format="long", locale=formatting_locale(locale)) if day else None
     else:
-        value = operator.setting(config, key)
+        value = operator_settings.setting(config, key)
     if value is not None:
         return value
-    return current_app.extensions["i18n"].localize(operator.PLACEHOLDERS[key], locale).text
+    return current_app.extensions["i18n"].localize(operator_settings.PLACEHOLDERS[key], locale).text
 
 
 def format_value(spec: str, locale: str) -> str:

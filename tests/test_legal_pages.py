@@ -117,15 +117,15 @@ def test_unset_settings_show_marked_placeholders_in_the_locale(client, locale):
 
 def test_production_start_warns_about_unset_settings(app_config, caplog):
     """Outside TESTING and debug, start-up logs which settings are missing; with all set, it does not."""
-    with caplog.at_level(logging.WARNING, logger="service.operator"):
+    with caplog.at_level(logging.WARNING, logger="service.operator_settings"):
         create_app({**app_config, "TESTING": False})
-    warned = [r.getMessage() for r in caplog.records if r.name == "service.operator"]
+    warned = [r.getMessage() for r in caplog.records if r.name == "service.operator_settings"]
     assert len(warned) == 1 and "controller_name" in warned[0] and "statement_reviewed" in warned[0]
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="service.operator"):
+    with caplog.at_level(logging.WARNING, logger="service.operator_settings"):
         create_app({**app_config, "TESTING": False, "OPERATOR": OPERATOR})
         create_app(app_config)  # under TESTING: no warning either
-    assert [r for r in caplog.records if r.name == "service.operator"] == []
+    assert [r for r in caplog.records if r.name == "service.operator_settings"] == []
 
 
 def test_a_statement_date_that_is_no_date_stops_the_start(app_config):
