@@ -14,7 +14,7 @@ from .core import redislocks
 from .core.files import atomic_write, private_dir
 from .core.locks import FileLocks, Locks
 from .core.revisions import RedisRevisions
-from . import audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator_settings, pagecache, tts, workbench
+from . import audio, clock, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator_settings, pagecache, tts, workbench
 from .cli import audio as audio_cli
 from .cli import db as db_cli
 from .cli import feedback as feedback_cli
@@ -120,6 +120,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     engine = db.init_app(app, shared.locks)
     inputs.init_app(app)
+    clock.init_app(app)
     source = content.init_app(app)
     operator_settings.init_app(app)
     i18n_ = i18n.init_app(app, shared.revisions)

@@ -9,7 +9,7 @@ from typing import IO, Iterator
 
 from flask import Flask, current_app
 
-from .core.clock import local_moment, utc_now
+from .core.clock import local_moment
 from .core.syntax import LINK_RE
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -226,16 +226,11 @@ def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iter
 
 
 def init_app(app: Flask) -> Content:
-    """Load the content folder into ``app.extensions['content']``; the app's clock into ``['clock']``."""
+    """Load the content folder into ``app.extensions['content']``."""
     content = Content(app.config["CONTENT_DIR"])
     app.extensions["content"] = content
-    app.extensions["clock"] = app.config.get("CLOCK") or utc_now
     return content
 
-
-def now() -> dt.datetime:
-    """The current moment by the app's clock (tests move it)."""
-    return current_app.extensions["clock"]()
 
 
 def get_content() -> Content:

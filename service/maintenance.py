@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 
 from . import mail, retention
-from .content import now
+from .clock import now
 
 log = logging.getLogger(__name__)
 

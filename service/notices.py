@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from .clock import now
 from .content import Page
 from .localized import LocalizedBlock, localize_page
 
@@ -37,7 +38,7 @@ def _dom_id(notice: Page) -> str:
 def live(app: Flask | None = None) -> list[Page]:
     """The notices live at this moment by the app's clock, in order (the current app unless given)."""
     app = app or current_app
-    return app.extensions["content"].live_notices(app.extensions["clock"]())
+    return app.extensions["content"].live_notices(now(app))
 
 
 def token(app: Flask | None = None) -> str:

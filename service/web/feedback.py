@@ -8,7 +8,8 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import insert
 
 from .. import db, inbox, maintenance, ratelimit
-from ..content import get_content, now
+from ..clock import now
+from ..content import get_content
 from ..db.schema import feedback as feedback_table
 from ..core.text import UnsafeText, clean_text, has_control
 from ..i18n import get_i18n

@@ -7,7 +7,8 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 
 from ..core.text import UnsafeText, clean_text, has_control
 from .. import db, mail, maintenance, ratelimit
-from ..content import get_content, now
+from ..clock import now
+from ..content import get_content
 from ..i18n import get_i18n, text_direction
 from ..db.schema import utc_now, wb_suggestions
 from ..localized import localize_block
