@@ -246,3 +246,22 @@ def test_failures_are_clear(app, runner, repo, monkeypatch):
     assert r.exit_code == 1 and "cannot reach the voices repository: http://127.0.0.1:9/piper-voices/voices.json" \
         in r.output
     assert leftovers(app) == []
+
+
+def test_a_sha256_in_the_catalog_is_checked_instead_of_md5(app, runner, repo):
+    """A mirror whose voices.json adds sha256_digest: that digest decides (a wrong one rejects the voice)."""
+    catalog = repo.catalog()
+    files = catalog[NAME]["files"]
+    for path, info in files.items():
+        info["sha256_digest"] = hashlib.sha256(repo.files[path]).hexdigest()
+    repo.catalog = lambda: catalog
+    model = files[f"{DIR}/{NAME}.onnx"]
+    good = model["sha256_digest"]
+    model["sha256_digest"] = "0" * 64  # the md5 still matches: only the sha256 can catch this
+    r = runner.invoke(args=["voices", "download", NAME])
+    assert r.exit_code == 1 and f"voices.json says {len(repo.files[f'{DIR}/{NAME}.onnx'])} bytes, sha256 " \
+                                f"{'0' * 64}" in r.output
+    assert leftovers(app) == []
+    model["sha256_digest"] = good
+    r = runner.invoke(args=["voices", "download", NAME])
+    assert r.exit_code == 0 and "size and sha256 as voices.json says" in r.output, r.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import errno
 import hashlib
 import json
 import os
@@ -212,7 +213,7 @@ class VoiceRepository:
         resp = self._get(remote.path, headers)
         with resp:
             if resp.status_code == 416:  # the server has less than we hold: that part is not this file
-                part.unlink()
+                part.unlink(missing_ok=True)
                 raise DownloadError(Failure.SIZE_MISMATCH, f"{resp.url}: the server's file is shorter than the "
                                                            f"part already fetched; nothing was installed, run again")
             if have and resp.status_code == 206:
@@ -245,7 +246,7 @@ class VoiceRepository:
             except requests.RequestException as exc:
                 raise self._broken_off(remote, have, exc) from None
             except OSError as exc:
-                if exc.errno == 28:  # ENOSPC
+                if exc.errno == errno.ENOSPC:
                     raise DownloadError(Failure.NO_SPACE, f"the disk of {part.parent} is full after {_mb(have)} "
                                                           f"of {remote.name}: free "
                                                           f"{_mb(remote.size - have + SPARE_BYTES)} and run again "
@@ -266,7 +267,7 @@ class VoiceRepository:
 
 
 def part_path(folder: Path, remote: RemoteFile) -> Path:
-    """Where a file is fetched to: hidden, beside its target, named by its expected digest (a changed file starts anew)."""
+    """Where a file is fetched to: hidden, beside its target, named by its digest (a changed file starts anew)."""
     return folder / f".{remote.name}.{remote.expected()[1][:16]}.part"
 
 
