@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -265,3 +267,42 @@ def test_a_sha256_in_the_catalog_is_checked_instead_of_md5(app, runner, repo):
     model["sha256_digest"] = good
     r = runner.invoke(args=["voices", "download", NAME])
     assert r.exit_code == 0 and "size and sha256 as voices.json says" in r.output, r.output
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A real 40 MB file system (tmpfs) for the voices folder: too small for the 63 MB voice."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)],
+                                           capture_output=True, check=False).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root (CI and the dev machines run as root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_full_disk_keeps_the_part_and_resumes_once_there_is_room(app, runner, repo, small_disk, monkeypatch):
+    """The disk fills up while writing (space taken after the check): a clear error, then a resumed install."""
+    from service.tts import download
+
+    class Plenty:
+        free = 10**12
+
+    app.config["VOICES_DIR"] = str(small_disk / "voices")
+    monkeypatch.setattr(download.shutil, "disk_usage", lambda path: Plenty())  # the check passed, the disk did not
+    r = runner.invoke(args=["voices", "download", NAME])
+    assert r.exit_code == 1
+    assert re.search(rf"the disk of {small_disk}/voices is full after \d+\.\d MB of {NAME}\.onnx: free "
+                     rf"\d+\.\d MB and run again to resume", r.output), r.output
+    parts = list((small_disk / "voices").glob(".*.part"))
+    assert len(parts) == 1 and 30_000_000 < parts[0].stat().st_size <= 40 * 1024 * 1024
+    assert leftovers(app) == [parts[0].name]  # nothing installed
+
+    subprocess.run(["mount", "-o", "remount,size=200m", str(small_disk)], check=True)
+    kept = parts[0].stat().st_size
+    r = runner.invoke(args=["voices", "download", NAME])
+    assert r.exit_code == 0, r.output
+    assert (f"{DIR}/{NAME}.onnx", f"bytes={kept}-") in repo.ranges
+    assert (small_disk / "voices" / f"{NAME}.onnx").read_bytes() == JOE.model.read_bytes()

@@ -231,7 +231,8 @@ class VoiceRepository:
 
     def _write(self, resp: requests.Response, remote: RemoteFile, part: Path, have: int) -> None:
         """Append the answer's body to ``part`` (from ``have``), never past the catalog's size; keep it on a break."""
-        with open(part, "r+b" if have else "wb") as f:
+        # Unbuffered: what counts as fetched is on disk, and a full disk cannot fail again when the file closes.
+        with open(part, "r+b" if have else "wb", buffering=0) as f:
             f.seek(have)
             f.truncate()
             try:
@@ -241,7 +242,9 @@ class VoiceRepository:
                         part.unlink()
                         raise DownloadError(Failure.SIZE_MISMATCH, f"{resp.url}: longer than the {remote.size} bytes "
                                                                    f"voices.json gives; nothing was installed")
-                    f.write(block)
+                    view = memoryview(block)
+                    while view:
+                        view = view[f.write(view) or 0:]
                     have += len(block)
             except requests.RequestException as exc:
                 raise self._broken_off(remote, have, exc) from None
@@ -254,7 +257,6 @@ class VoiceRepository:
                 raise
             finally:
                 if not f.closed:
-                    f.flush()
                     os.fsync(f.fileno())
         if have < remote.size:  # the server closed early without saying how long the file was
             raise self._broken_off(remote, have, "the connection closed early")
