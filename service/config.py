@@ -109,6 +109,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Piper voices (NAME.onnx + NAME.onnx.json) managed by `flask voices`; chosen per locale as
         # TTS_BACKENDS {"de": "piper:de_DE-thorsten-medium"}. Voices of installed *-piper-voice packages count too.
         "VOICES_DIR": str(instance / "voices"),
+        # `flask voices download NAME` fetches from this Piper voices repository (voices.json at its base, files
+        # in <family>/<code>/<dataset>/<quality>/); a mirror in the same layout works too. Each file is checked
+        # against voices.json's size and md5 (the real repository lists no sha256), at most MAX_BYTES a voice,
+        # and a transfer that gets no data for TIMEOUT seconds counts as broken off (the next run resumes it).
+        "VOICES_BASE_URL": "https://huggingface.co/rhasspy/piper-voices/resolve/main",
+        "VOICES_DOWNLOAD_MAX_BYTES": 300 * 1024 * 1024,
+        "VOICES_DOWNLOAD_TIMEOUT": 30.0,
         "PIPER_MAX_VOICES": 3,  # Piper voices kept loaded per process (a medium voice costs about 265 MB)
         "PIPER_THREADS": 1,  # onnxruntime threads per synthesis (0: one per core); processes share the cores
         # When a page's first audio is asked for, synthesize the rest of the page in one background thread.
