@@ -162,13 +162,6 @@ def retry_now(conn: Connection, now: dt.datetime) -> int:
     return result.rowcount
 
 
-def purge_sent(conn: Connection, before: dt.datetime) -> int:
-    """Delete notifications sent before a moment (they hold copies of personal data)."""
-    with db.transaction(conn):
-        return conn.execute(delete(mail_outbox).where(mail_outbox.c.sent_at.is_not(None),
-                                                      mail_outbox.c.sent_at < stamp(before))).rowcount
-
-
 def forget(conn: Connection, topic: str, ref_ids: list[int]) -> int:
     """Delete the notifications about rows that are being deleted (sent or not)."""
     if not ref_ids:

@@ -29,16 +29,6 @@ def placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER_RE.findall(text))
 
 
-def tags(text: str) -> list[str]:
-    """The HTML tag names of a message, sorted."""
-    return sorted(TAG_RE.findall(text))
-
-
-def strip_links(text: str) -> str:
-    """The message with each ``[text](url)`` reduced to its text."""
-    return LINK_RE.sub(lambda m: m.group(1), text)
-
-
 def percent_directives(text: str) -> tuple[list[str], list[str]]:
     """The python-format directives of a text, and the malformed ones (a lone ``%``, an unknown type).
 
