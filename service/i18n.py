@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_compact_decimal, get_currency_name
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
@@ -67,7 +67,7 @@ class I18n:
         #: was made. A failing listener is logged; the catalog stays written.
         self.write_listeners: list[Callable[[str], None]] = []
         self._lock = threading.Lock()
-        self._mo: dict[tuple[str, str], tuple[tuple, Translations]] = {}
+        self._mo: dict[tuple[str, str], tuple[tuple, NullTranslations]] = {}
         self._po: dict[tuple[str, str], tuple[tuple, dict]] = {}
         self._seen: dict[str, tuple] = {}
         self._path_cache: dict[tuple[str, str], tuple[str, str]] = {}
@@ -136,7 +136,7 @@ class I18n:
                 listener(locale)
 
     # -- catalogs -------------------------------------------------------------
-    def translations(self, locale: str, domain: str = "messages") -> Translations:
+    def translations(self, locale: str, domain: str = "messages") -> NullTranslations:
         """The compiled catalog of a locale (empty if there is none)."""
         stamp = self.stamp(locale, domain)
         cached = self._mo.get((locale, domain))
@@ -194,13 +194,14 @@ class I18n:
         if text != msgid:
             return Localized(text, locale, "human")
         entry = self.entries(locale).get(msgid)
-        state = catalogs.status_of(entry)
-        if state == "machine" and isinstance(entry.string, str):
-            return Localized(entry.string, locale, state)
-        if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
-            return Localized(entry.string, locale, state)
-        if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
-            return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
+        if entry is not None:  # none: missing
+            state = catalogs.status_of(entry)
+            if state == "machine" and isinstance(entry.string, str):
+                return Localized(entry.string, locale, state)
+            if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
+                return Localized(entry.string, locale, state)
+            if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
+                return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
         for fallback in self.fallbacks:
             answer = fallback(msgid, locale)
             if answer is not None:

@@ -98,7 +98,8 @@ class Jobs:
             job = Job.fetch(jid, connection=self.client)
         except NoSuchJobError:
             return "the job disappeared"
-        text = (job.latest_result().exc_string if job.latest_result() else None) or "failed"
+        result = job.latest_result()
+        text = (result.exc_string if result else None) or "failed"
         return text.strip().splitlines()[-1]
 
     def wait(self, ids: Iterable[str], progress: Callable[[int], None] | None = None, poll: float = 0.2,
@@ -180,6 +181,14 @@ def get_jobs() -> Jobs | None:
     return current_app.extensions.get("jobs")
 
 
+def require_jobs() -> Jobs:
+    """The app's job queues, for the work that only the scaled mode does."""
+    jobs = get_jobs()
+    if jobs is None:
+        raise RuntimeError("no job queue: REDIS_URL is not set")
+    return jobs
+
+
 @contextlib.contextmanager
 def _lease() -> Iterator[None]:
     """Hold the running job's lease (no job: nothing to hold)."""
@@ -238,7 +247,7 @@ def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
 
 def submit_audio(locale: str, slug: str, audio_id: str) -> str:
     """Queue the synthesis of one published audio id for `flask audio build`; return its job id."""
-    jobs = get_jobs()
+    jobs = require_jobs()
     segments = page_segments(locale, slug, audio_id)
     key = audio_key(locale, segments)
     jid = job_id("audio", locale, key)
@@ -257,7 +266,7 @@ def warm_rest(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
 def translate_batches(texts: list[str], locale: str, batch_size: int, queue: str = BULK,
                       progress: Callable[[int], None] | None = None) -> dict[str, str]:
     """Machine-translate texts on the workers in batches and wait; return failed job ids with their error."""
-    jobs = get_jobs()
+    jobs = require_jobs()
     ids = []
     for i in range(0, len(texts), batch_size):
         batch = texts[i:i + batch_size]
@@ -283,7 +292,7 @@ def _mt_runner(app: Flask) -> Callable[[list[str], str], None]:
 
 def make_worker(name: str | None = None) -> Worker:
     """An RQ worker on the app's queues (interactive first) whose maintenance also recovers abandoned jobs."""
-    jobs = get_jobs()
+    jobs = require_jobs()
 
     class ServiceWorker(Worker):
         """RQ's forking worker; maintenance every few seconds also runs Jobs.recover."""

@@ -65,7 +65,7 @@ def enqueue(conn: Connection, config: Mapping[str, Any], now: dt.datetime, topic
         created=stamp(now), topic=topic, ref_id=ref_id, recipients=",".join(recipients), subject=subject,
         body=body, reply_to=reply_to, next_attempt=stamp(now),
     ))
-    return int(result.inserted_primary_key[0])
+    return db.inserted_id(result)
 
 
 def build(config: Mapping[str, Any], row: Row, now: dt.datetime) -> EmailMessage:

@@ -226,4 +226,5 @@ def install_front(app: Flask) -> None:
     if size <= 0:
         return
     # No change listener: an answer whose locale changed is dropped at its next request (revision), the rest by LRU.
-    app.wsgi_app = PageFront(app.wsgi_app, app.extensions["i18n"].revision, size)
+    # Flask's documented way to add middleware; mypy sees a method where Flask means an attribute.
+    app.wsgi_app = PageFront(app.wsgi_app, app.extensions["i18n"].revision, size)  # type: ignore[method-assign]

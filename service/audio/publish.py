@@ -77,10 +77,10 @@ def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
         return [spoken[index]]
     blocks = list(localize_page(page, locale).blocks)
     if audio_id != "page":
-        index = next((i for i, b in enumerate(blocks) if b.id == "b" + audio_id[1:]), None)
-        if index is None or (audio_id[0] == "s" and blocks[index].tag not in ("h2", "h3")):
+        found = next((i for i, b in enumerate(blocks) if b.id == "b" + audio_id[1:]), None)
+        if found is None or (audio_id[0] == "s" and blocks[found].tag not in ("h2", "h3")):
             raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
-        blocks = section_blocks(blocks, index) if audio_id[0] == "s" else [blocks[index]]
+        blocks = section_blocks(blocks, found) if audio_id[0] == "s" else [blocks[found]]
     segments = [seg for seg in (_segment(b, page.values) for b in blocks) if seg is not None]
     if audio_id == "page":  # live notices are read with the page, right after its title (as shown)
         title = next((b.id for b in blocks if b.tag == "h1"), None)

@@ -41,7 +41,8 @@ def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
         for term, note, _ in read_terms(root / LEXICON_TERMS):
             comments = ["TRANSLATORS: how to say this term, spelled so that the voice gets it right; empty if it "
                         "already does", *([note] if note else [])]
-            catalog.add(term, None, [(LEXICON_TERMS, None)], auto_comments=comments)
+            # No line number (babel's own reader stores None so too, though its hint says int).
+            catalog.add(term, None, [(LEXICON_TERMS, None)], auto_comments=comments)  # type: ignore[list-item]
         return catalog
     sources = SOURCES if domain == "messages" else SOURCES[:1]
     for pattern, method in sources:

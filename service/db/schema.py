@@ -69,7 +69,7 @@ feedback = Table(
 )
 
 #: Seconds since the epoch. REAL is 8 bytes in SQLite but 4 in PostgreSQL, too coarse for that.
-EPOCH = REAL().with_variant(DOUBLE_PRECISION(), "postgresql")
+EPOCH: REAL[float] = REAL().with_variant(DOUBLE_PRECISION(), "postgresql")
 
 #: One row per counted attempt; ``bucket`` is an HMAC, ``at`` and ``expires`` seconds since the epoch.
 rate_events = Table(

@@ -69,7 +69,7 @@ class _Loaded:
     """A voice in memory, with the file version it was loaded from."""
 
     files: VoiceFiles
-    identity: tuple[int, int, int, int]
+    identity: tuple[int, int, int, int] | None  # None: a file vanished after it was read (VoiceFiles.identity)
     voice: Any  # piper.PiperVoice
 
 
@@ -90,7 +90,7 @@ class PiperBackend:
         self.threads = max(0, int(threads))
         self.fallback = fallback
         self._loaded: OrderedDict[str, _Loaded] = OrderedDict()
-        self._probed: dict[str, tuple[int, int, int, int]] = {}  # voices that loaded and spoke, by file version
+        self._probed: dict[str, tuple[int, int, int, int] | None] = {}  # voices that loaded and spoke, by file version
         self._broken: dict[str, tuple[tuple[int, int, int, int] | None, str]] = {}
         self._failed: dict[str, tuple[float, str]] = {}
         self._words: dict[tuple[str, str], list[str]] = {}

@@ -85,7 +85,7 @@ def submit(locale: str):
             locale=locale, page=page, name=values["name"], email=values["email"], message=values["message"],
         ))
         # The notification is stored with the message: both are kept, or neither (service.mail).
-        inbox.notify(conn, current_app.config, now(), int(result.inserted_primary_key[0]), locale, page,
+        inbox.notify(conn, current_app.config, now(), db.inserted_id(result), locale, page,
                      values["name"], values["email"], values["message"])
     maintenance.wake()
     return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)

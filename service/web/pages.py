@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import notices
 from ..content import Page, get_content
@@ -74,7 +75,7 @@ def render_page(locale: str, slug: str, **extra) -> str:
 
 
 @bp.route("/")
-def root() -> Response:
+def root() -> BaseResponse:
     """Send the visitor to the best locale's overview."""
     response = redirect(url_for("pages.page", locale=best_locale(), slug=""), code=302)
     response.headers["Vary"] = "Accept-Language"

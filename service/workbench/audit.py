@@ -46,7 +46,7 @@ def history(conn: Connection, locale: str, msgid: str | None = None, limit: int 
 def last_id(conn: Connection, locale: str) -> int:
     """The newest change of a locale so far (0 if none): a mark to compare a later upload with."""
     value = conn.scalar(select(func.coalesce(func.max(wb_audit.c.id), 0)).where(wb_audit.c.locale == locale))
-    return int(value)
+    return int(value or 0)
 
 
 def changed_since(conn: Connection, locale: str, mark: int) -> dict[str, Row]:

@@ -41,7 +41,7 @@ def store(conn: Connection, locale: str, slug: str, block_id: str, msgid: str, s
         result = conn.execute(insert(wb_suggestions).values(
             locale=locale, slug=slug, block_id=block_id, msgid=msgid, shown=shown, text=text,
         ))
-        sid = int(result.inserted_primary_key[0])
+        sid = db.inserted_id(result)
         _notify(conn, sid, locale, slug, msgid, shown, text)
     return sid
 
