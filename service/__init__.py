@@ -13,6 +13,7 @@ from .core.locks import FileLocks
 from .core.revisions import RedisRevisions
 from . import audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator, pagecache, tts, workbench
 from .cli import audio as audio_cli
+from .cli import check as check_cli
 from .cli import db as db_cli
 from .cli import feedback as feedback_cli
 from .cli import i18n as i18n_cli
@@ -54,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env()
     if test_config:
         app.config.from_mapping(test_config)
+    config.validate(app.config)  # every wrong setting named at once, before anything reads one
     config.resolve(app.config)
     # The instance folder holds the secret key, the databases and the locks: its owner's alone.
     private_dir(app.instance_path, tighten=True)
@@ -92,6 +94,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                   privacy_cli.privacy_cli, users_cli.users_cli, voices_cli.voices_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
+    app.cli.add_command(check_cli.check_command)
     # WSGI middleware, innermost first: stored page answers before Flask, then the trusted proxies' headers.
     pagecache.install_front(app)
     security.trust_proxies(app)

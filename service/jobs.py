@@ -223,7 +223,8 @@ def translate_job(locale: str, texts: list[str]) -> int:
 
 # -- what callers use ---------------------------------------------------------------------
 def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
-    """The audio of a published id: from the cache, else made by a worker (or in-process when embedded)."""
+    """The audio of a published id: from the cache, else made by a worker, or in-process when embedded or
+    when no worker is alive (the request would otherwise wait AUDIO_JOB_WAIT for nothing)."""
     jobs = get_jobs()
     if jobs is None:
         return ensure_entry(locale, slug, audio_id)
@@ -235,6 +236,9 @@ def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
         return entry
     jid = job_id("audio", locale, key)
     try:
+        if not jobs.workers():  # the item's lock keeps it once across servers, as in the embedded mode
+            log.warning("no worker alive: synthesizing %s in the app server", jid)
+            return ensure_entry(locale, slug, audio_id)
         jobs.submit(jid, synthesize_job, (locale, segments, key), INTERACTIVE)
         failed = jobs.wait([jid], poll=0.05, timeout=float(current_app.config["AUDIO_JOB_WAIT"]))
     except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
