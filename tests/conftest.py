@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,20 @@ from service.catalogs import compile_po
 from service.config import ROOT, SHIPPED_LOCALES
 
 
+#: The instance folder of apps made outside a test's own (session fixtures); removed at the end.
+_SESSION_INSTANCE = Path(tempfile.mkdtemp(prefix="herne-test-instance-"))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Before any test: forget the FLASK_* settings of the shell that runs the suite."""
     for name in [n for n in os.environ if n.startswith("FLASK_")]:
         del os.environ[name]
+    os.environ["FLASK_INSTANCE_PATH"] = str(_SESSION_INSTANCE)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's instance folder."""
+    shutil.rmtree(_SESSION_INSTANCE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

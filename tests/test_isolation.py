@@ -14,7 +14,7 @@ TEMP = Path(tempfile.gettempdir()).resolve()
 
 def test_the_app_fixture_uses_only_temporary_folders(app):
     """Instance folder, database, caches, locks and catalogs of the test app are below the temporary folder."""
-    assert not [name for name in os.environ if name.startswith("FLASK_") and name != "FLASK_INSTANCE_PATH"]
+    assert [name for name in os.environ if name.startswith("FLASK_")] == ["FLASK_INSTANCE_PATH"]
     assert Path(app.instance_path).resolve().is_relative_to(TEMP)
     assert Path(app.instance_path).resolve() != (ROOT / "instance").resolve()
     for key in ("DATABASE", "AUDIO_CACHE_DIR", "LOCK_DIR", "VOICES_DIR", "MT_CACHE_PATH",

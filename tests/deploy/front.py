@@ -194,6 +194,7 @@ def app_env(tmp: Path, translations: Path, audio_dir: Path, public_url: str) -> 
     env.update({
         "FLASK_SECRET_KEY": "deploy-test-secret",
         "FLASK_DATABASE": str(tmp / "service.sqlite"),
+        "FLASK_INSTANCE_PATH": str(tmp / "instance"),
         "FLASK_LOCK_DIR": str(tmp / "locks"),
         "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations),
         "FLASK_AUDIO_CACHE_DIR": str(audio_dir),

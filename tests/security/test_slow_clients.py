@@ -45,6 +45,7 @@ def served(tmp_path_factory, translations_master):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env.update({"FLASK_SECRET_KEY": "slow-client-test", "FLASK_DATABASE": str(tmp / "service.sqlite"),
+                "FLASK_INSTANCE_PATH": str(tmp / "instance"),
                 "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(tmp / "translations"),
                 "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio"), "FLASK_LOCK_DIR": str(tmp / "locks"),
                 "FLASK_MT_ENABLED": "false", "FLASK_BASE_URL": f"http://127.0.0.1:{port}",
