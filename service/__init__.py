@@ -11,7 +11,8 @@ from .core import redislocks
 from .core.files import atomic_write, private_dir
 from .core.locks import FileLocks
 from .core.revisions import RedisRevisions
-from . import audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator, pagecache, tts, workbench
+from . import (audio, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator, pagecache, tts,
+               workbench)
 from .cli import audio as audio_cli
 from .cli import check as check_cli
 from .cli import db as db_cli

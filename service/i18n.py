@@ -187,7 +187,7 @@ class I18n:
 
     # -- lookup ---------------------------------------------------------------
     def localize(self, msgid: str, locale: str) -> Localized:
-        """A message in a locale: reviewed catalog entry, else outdated or machine entry, else fallbacks, else German."""
+        """A message in a locale: reviewed entry, else outdated or machine entry, else fallbacks, else German."""
         if locale == self.source or not msgid:
             return Localized(msgid, self.source, "human")
         text = self.translations(locale).ugettext(msgid)

@@ -88,7 +88,7 @@ class Jobs:
         out: dict[str, str | None] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            for jid, job in zip(chunk, Job.fetch_many(chunk, connection=self.client)):
+            for jid, job in zip(chunk, Job.fetch_many(chunk, connection=self.client), strict=True):
                 out[jid] = None if job is None else job.get_status(refresh=False)
         return out
 

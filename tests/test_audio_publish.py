@@ -1,4 +1,4 @@
-"""What pages publish aloud, through the real app: set-up, segments, sections, voices, speech catalogs, domain errors."""
+"""What pages publish aloud, through the app: set-up, segments, sections, voices, speech catalogs, domain errors."""
 from __future__ import annotations
 
 import errno

@@ -100,7 +100,8 @@ def remaining(app) -> dict[str, list]:
             "rate_limits": [r.bucket for r in conn.execute(select(rate_events))],
             "audit": [r.new for r in conn.execute(select(wb_audit).order_by(wb_audit.c.id))],
             "accounts": [r.username for r in conn.execute(select(wb_users).order_by(wb_users.c.id))],
-            "mail": [(r.ref_id, r.sent_at is not None) for r in conn.execute(select(mail_outbox).order_by(mail_outbox.c.id))],
+            "mail": [(r.ref_id, r.sent_at is not None)
+                     for r in conn.execute(select(mail_outbox).order_by(mail_outbox.c.id))],
         }
 
 

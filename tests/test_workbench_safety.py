@@ -1,4 +1,4 @@
-"""Catalog safety with real processes: serialized writers, a writer killed mid-save, outdated status on source change."""
+"""Catalog safety, real processes: serialized writers, a writer killed mid-save, outdated status on source change."""
 from __future__ import annotations
 
 import multiprocessing

@@ -204,7 +204,8 @@ def player_context(lp: LocalizedPage) -> dict:
         for i, b in enumerate(blocks):
             if b.tag == "h2" and b.id in spoken:
                 members = [m.id for m in section_blocks(blocks, i) if m.id in spoken]
-                sections[b.id] = {"first": members[0], "last": members[-1], "urls": audio_urls(locale, slug, "s" + b.id[1:])}
+                sections[b.id] = {"first": members[0], "last": members[-1],
+                                  "urls": audio_urls(locale, slug, "s" + b.id[1:])}
     except Exception:  # the page must render even when audio cannot be described
         log.exception("audio URLs for %s/%s failed", locale, slug)
         return {"available": False}

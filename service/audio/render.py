@@ -1,4 +1,4 @@
-"""Text to speech audio: one block synthesized into an MP3 chunk with word and sentence timings, chunks joined into pages."""
+"""Text to speech: one block synthesized into an MP3 chunk with word and sentence timings, chunks joined into pages."""
 from __future__ import annotations
 
 import re

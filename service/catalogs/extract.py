@@ -34,7 +34,7 @@ def read_terms(path: Path) -> list[tuple[str, str, int]]:
 
 
 def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
-    """Extract a fresh template: every message for 'messages', content blocks for 'speech', listed terms for 'lexicon'."""
+    """A fresh template: every message for 'messages', content blocks for 'speech', listed terms for 'lexicon'."""
     catalog = Catalog(project="herne-talente", version="1.0", msgid_bugs_address="translators@herne.invalid",
                       copyright_holder="Stadt Herne", charset="utf-8")
     if domain == "lexicon":

@@ -279,7 +279,7 @@ class PiperBackend:
             samples = _samples_per_phoneme(voice, chunk)
             first_token = len(stream)
             pos = at + samples[0]  # the sentence-start mark's share
-            for phoneme, n in zip(chunk.phonemes, samples[1:-1]):
+            for phoneme, n in zip(chunk.phonemes, samples[1:-1], strict=False):  # as many as both have
                 stream.append(phoneme)
                 bounds.append((pos, pos + n))
                 pos += n

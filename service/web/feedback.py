@@ -18,7 +18,8 @@ from .security import no_store
 bp = Blueprint("feedback", __name__)
 
 FEEDBACK_SLUG = "barrierefreiheit"
-EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@"
+                      r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 MIN_MESSAGE = 10
 MAX_NAME = 200
 MAX_EMAIL = 254
@@ -70,7 +71,8 @@ def submit(locale: str):
     values, errors = validate(request.form, current_app.config["FEEDBACK_MAX_LENGTH"])
     if not errors and not ratelimit.hit(f"feedback:{ratelimit.address(request.remote_addr)}", PER_ADDRESS,
                                         PER_ADDRESS_WINDOW):
-        errors["form"] = gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. Bitte versuchen Sie es später noch einmal.")
+        errors["form"] = gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. "
+                                 "Bitte versuchen Sie es später noch einmal.")
     if not errors and not ratelimit.hit("feedback:all", int(current_app.config["FEEDBACK_HOURLY_QUOTA"]), 3600):
         errors["form"] = gettext("Gerade erreichen uns sehr viele Nachrichten. Bitte versuchen Sie es in einer "
                                  "Stunde noch einmal.")

@@ -334,7 +334,8 @@ class Store:
                 after = to_entry(message, catalog)
                 if after.revision != before.revision:
                     changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
-                                                "\n".join(after.strings), ",".join(before.flags), ",".join(after.flags)))
+                                                "\n".join(after.strings), ",".join(before.flags),
+                                                ",".join(after.flags)))
             compiled, error = (True, None)
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)

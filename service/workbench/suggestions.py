@@ -119,7 +119,8 @@ def suggest(locale: str, slug: str, block_id: str):
         status = 400
         if error is None and not ratelimit.hit(f"suggest:{ratelimit.address(request.remote_addr)}", RATE_LIMIT,
                                                RATE_WINDOW):
-            error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. Bitte versuchen Sie es später noch einmal."))
+            error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. "
+                                     "Bitte versuchen Sie es später noch einmal."))
             status = 429
         if error is None and not ratelimit.hit("suggest:all", int(current_app.config["SUGGEST_HOURLY_QUOTA"]), 3600):
             error = str(lazy_gettext("Gerade erreichen uns sehr viele Vorschläge. Bitte versuchen Sie es in einer "

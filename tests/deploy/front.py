@@ -1,4 +1,4 @@
-"""Start the shipped front on loopback: Debian's nginx with deploy/'s rendered configuration before gunicorn app servers.
+"""Start the shipped front on loopback: nginx with deploy/'s rendered configuration before gunicorn app servers.
 
 Used by tests/deploy/ and bench/bench_front.py. Every process started here is stopped by
 ``Front.stop()``; every port is a free one on 127.0.0.1; every path is below one temporary folder.

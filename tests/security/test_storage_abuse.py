@@ -21,7 +21,7 @@ def _post(client, addr: str, **extra):
 
 
 def test_a_global_hourly_quota_stops_many_addresses(app_config):
-    """The finding: many addresses x five messages. Beyond FEEDBACK_HOURLY_QUOTA nothing is stored, and people are told."""
+    """Many addresses x five messages: beyond FEEDBACK_HOURLY_QUOTA nothing is stored, and people are told."""
     app = create_app({**app_config, "FEEDBACK_HOURLY_QUOTA": 12})
     client = app.test_client()
     statuses = [_post(client, f"192.0.2.{a}").status_code for a in range(1, 6) for _ in range(5)]
