@@ -38,3 +38,18 @@ accesslog = None
 errorlog = "-"
 loglevel = "info"
 proc_name = "herne-app"
+
+
+def on_starting(server) -> None:
+    """Once per start, in the master: warn about operator settings still unset (`flask check` lists them too).
+
+    A wrong setting is not checked here: each worker refuses to start and names it (wsgi.py).
+    """
+    from service import config, operator_settings
+
+    settings = config.from_environment()
+    if not config.problems(settings):
+        config.resolve(settings)
+        warning = operator_settings.warning(settings)
+        if warning:
+            server.log.warning(warning)

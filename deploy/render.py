@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from service.config import SOURCE_LOCALE, defaults as app_defaults
+from service.config import SOURCE_LOCALE
+from service.config import defaults as app_defaults
 from service.web.security import security_headers
 
 HERE = Path(__file__).resolve().parent
@@ -123,7 +124,8 @@ def render_text(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], text)
 
 
-def render_all(out: Path, overrides: dict[str, str] | None = None, extra: dict[str, str] | None = None) -> dict[str, Path]:
+def render_all(out: Path, overrides: dict[str, str] | None = None,
+               extra: dict[str, str] | None = None) -> dict[str, Path]:
     """Write every rendered file below ``out``; return the output path of each template."""
     values = settings(overrides)
     values.update(extra or {})

@@ -9,13 +9,26 @@ import redis
 from flask import Flask
 from sqlalchemy import Engine
 
-from . import config
-from .core import redislocks
-from .core.files import atomic_write, private_dir
-from .core.locks import FileLocks, Locks
-from .core.revisions import RedisRevisions
-from . import audio, clock, content, datadir, db, i18n, jobs, machine, maintenance, notices, operator_settings, pagecache, tts, workbench
+from . import (
+    audio,
+    clock,
+    config,
+    content,
+    datadir,
+    db,
+    i18n,
+    jobs,
+    machine,
+    maintenance,
+    notices,
+    operator_settings,
+    pagecache,
+    tts,
+    workbench,
+)
+from .audio.cache import AudioCache
 from .cli import audio as audio_cli
+from .cli import check as check_cli
 from .cli import db as db_cli
 from .cli import feedback as feedback_cli
 from .cli import i18n as i18n_cli
@@ -24,16 +37,19 @@ from .cli import privacy as privacy_cli
 from .cli import users as users_cli
 from .cli import voices as voices_cli
 from .cli import worker as worker_cli
-from .web import audio as audio_views
-from .web import assets, compression, errors, feedback, inputs, pages, security
-from .audio.cache import AudioCache
 from .content import Content
+from .core import redislocks
+from .core.files import atomic_write, private_dir
+from .core.locks import FileLocks, Locks
+from .core.revisions import RedisRevisions
 from .i18n import I18n
 from .jobs import Jobs
 from .maintenance import Worker
 from .mt import MTService
 from .pagecache import PageCache
 from .tts import TTS
+from .web import assets, compression, errors, feedback, inputs, pages, security
+from .web import audio as audio_views
 
 
 def _secret_key(instance: Path) -> str:
@@ -101,6 +117,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env()
     if test_config:
         app.config.from_mapping(test_config)
+    config.validate(app.config)  # every wrong setting named at once, before anything reads one
     config.resolve(app.config)
     # The instance folder holds the secret key, the databases and the locks: its owner's alone.
     private_dir(app.instance_path, tighten=True)
@@ -149,6 +166,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                   privacy_cli.privacy_cli, users_cli.users_cli, voices_cli.voices_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
+    app.cli.add_command(check_cli.check_command)
     # WSGI middleware, innermost first: stored page answers before Flask, then the trusted proxies' headers.
     pagecache.install_front(app, i18n_.revision)
     security.trust_proxies(app)

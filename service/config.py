@@ -1,10 +1,15 @@
 """Every default setting of the service in one place; each can be overridden by a FLASK_* variable."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from flask import Config
 
 #: The project's top-level folder (beside ``service/``).
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,8 +69,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # RQ: seconds one job may run, how often a failed or abandoned job is tried again.
         "JOB_TIMEOUT": 600,
         "JOB_RETRIES": 3,
-        # Seconds a visitor's request waits for a worker to synthesize cold audio before answering 503.
-        "AUDIO_JOB_WAIT": 60.0,
+        # Seconds a visitor's request waits for a worker to synthesize cold audio before answering 503: below
+        # gunicorn's own timeout (30 s by default, the start commands' 60 s and 120 s), which would kill the
+        # worker and answer 500. With no worker alive, the app server synthesizes itself at once.
+        "AUDIO_JOB_WAIT": 20.0,
         # -- the public address and what to trust of a request
         # Every absolute URL (sitemap, robots.txt, hreflang, language switcher) starts with this, never
         # with the request's Host: set it to the public address, e.g. https://bildung.herne.de.
@@ -168,7 +175,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "enforcement_name": "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen",
             "enforcement_email": "ombudsstelle-barrierefreie-it@mags.nrw.de",
             "enforcement_url": "https://www.lbbp.nrw.de/ombudsstelle",
-            "authority_name": "Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen (LDI NRW)",
+            "authority_name": ("Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen "
+                               "(LDI NRW)"),
             "authority_address": "Kavalleriestraße 2-4, 40213 Düsseldorf",
             "authority_email": "poststelle@ldi.nrw.de",
             "authority_url": "https://www.ldi.nrw.de",
@@ -209,6 +217,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
+def from_environment() -> dict[str, Any]:
+    """The settings as create_app reads them (defaults, then FLASK_* variables), without making an app."""
+    settings = Config(str(ROOT))
+    settings.from_mapping(defaults(instance_path() or str(ROOT / "instance")))
+    settings.from_prefixed_env()
+    return dict(settings)
+
+
 def resolve(config: dict[str, Any]) -> None:
     """Fill the settings whose default follows another setting, once every override is in."""
     data = Path(config["DATA_DIR"]).resolve() if config.get("DATA_DIR") else None
@@ -234,3 +250,84 @@ def resolve(config: dict[str, Any]) -> None:
         config["TRUSTED_HOSTS"] = list(dict.fromkeys(h for h in (host, "localhost", "127.0.0.1") if h))
     if isinstance(config.get("TTS_BACKENDS"), str):  # FLASK_TTS_BACKENDS="espeak": one backend for all
         config["TTS_BACKENDS"] = {"default": config["TTS_BACKENDS"]}
+
+
+#: Operator settings that hold an ISO date (shown as a date in each locale).
+OPERATOR_DATES = ("statement_prepared", "statement_reviewed")
+#: Settings that are a mapping of named fields: a field not among the defaults' is a typo.
+FIELD_SETTINGS = ("OPERATOR", "RETENTION")
+
+
+class ConfigError(ValueError):
+    """Settings that cannot work; ``problems`` holds one message per wrong setting."""
+
+    def __init__(self, problems: list[str]):
+        """Keep the messages; the exception's text lists them, one a line."""
+        self.problems = problems
+        super().__init__("the configuration is not valid:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _name(key: str, field: str | None = None) -> str:
+    """What the operator set: the FLASK_* variable when the environment has it, else the setting's key."""
+    variable = f"FLASK_{key}__{field}" if field else f"FLASK_{key}"
+    if variable in os.environ:
+        return variable
+    return f"{key}[{field!r}]" if field else key
+
+
+def _not_json(key: str, value: Any, default: dict[str, Any] | list[Any]) -> str:
+    """The message for a setting that must be a JSON object or list but is not."""
+    kind = "a JSON object" if isinstance(default, dict) else "a JSON list"
+    example = ' (e.g. {"default": "espeak", "de": "piper:de_DE-thorsten-medium"})' if key == "TTS_BACKENDS" else ""
+    if isinstance(value, str):  # Flask keeps a FLASK_* value that is not JSON as text
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            return f"{_name(key)}: not valid JSON ({exc}): it must be {kind}{example}"
+    return f"{_name(key)}: must be {kind}{example}, not {value!r}"
+
+
+def problems(config: Mapping[str, Any]) -> list[str]:
+    """One message per setting that cannot work, checked once at start before anything reads them.
+
+    Types are checked where a FLASK_* variable can go wrong: text where JSON, a number or true/false
+    was meant. Fields of OPERATOR and RETENTION must exist, and the operator's dates be ISO dates.
+    """
+    out: list[str] = []
+    base = defaults("")
+    for key, default in base.items():
+        value = config.get(key)
+        if value is None or default is None:
+            continue
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                out.append(f"{_name(key)}: must be true or false, not {value!r}")
+        elif isinstance(default, (int, float)):
+            if isinstance(value, (bool, str, dict, list)):
+                out.append(f"{_name(key)}: must be a number, not {value!r}")
+        elif isinstance(default, (dict, list)):
+            if key == "TTS_BACKENDS" and isinstance(value, str) and not value.lstrip().startswith(("{", "[")):
+                continue  # FLASK_TTS_BACKENDS=espeak: one backend for every locale
+            if not isinstance(value, type(default)):
+                out.append(_not_json(key, value, default))
+    for key in FIELD_SETTINGS:
+        fields = config.get(key)
+        if isinstance(fields, dict):
+            out.extend(f"{_name(key, field)}: no such setting (known: {', '.join(base[key])})"
+                       for field in sorted(set(fields) - set(base[key])))
+    operator = config.get("OPERATOR")
+    for field in OPERATOR_DATES:
+        value = operator.get(field) if isinstance(operator, dict) else None
+        if value is not None and str(value).strip():
+            try:
+                dt.date.fromisoformat(str(value).strip())
+            except ValueError:
+                out.append(f"{_name('OPERATOR', field)}: {value!r} is not a date like 2026-12-24 (year-month-day)")
+    return out
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Refuse settings that cannot work, naming every wrong one at once (ConfigError)."""
+    found = problems(config)
+    if found:
+        raise ConfigError(found)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from flask import Flask, current_app
 
@@ -146,7 +147,8 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         raise ValueError(f"{name}: show_from/show_until must look like 2026-12-24 00:00 ({exc})") from None
     if kind != "notice" and any(window):
         raise ValueError(f"{name}: only notices have show_from/show_until")
-    if all(window) and window[0] >= window[1]:
+    opens, closes = window
+    if opens and closes and opens >= closes:
         raise ValueError(f"{name}: show_until must come after show_from")
     return Page(
         slug=slug,

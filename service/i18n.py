@@ -6,15 +6,14 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_compact_decimal, get_currency_name
-from babel.support import Translations
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, get_currency_name
+from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_domain
@@ -67,7 +66,7 @@ class I18n:
         #: was made. A failing listener is logged; the catalog stays written.
         self.write_listeners: list[Callable[[str], None]] = []
         self._lock = threading.Lock()
-        self._mo: dict[tuple[str, str], tuple[tuple, Translations]] = {}
+        self._mo: dict[tuple[str, str], tuple[tuple, NullTranslations]] = {}
         self._po: dict[tuple[str, str], tuple[tuple, dict]] = {}
         self._seen: dict[str, tuple] = {}
         self._path_cache: dict[tuple[str, str], tuple[str, str]] = {}
@@ -136,7 +135,7 @@ class I18n:
                 listener(locale)
 
     # -- catalogs -------------------------------------------------------------
-    def translations(self, locale: str, domain: str = "messages") -> Translations:
+    def translations(self, locale: str, domain: str = "messages") -> NullTranslations:
         """The compiled catalog of a locale (empty if there is none)."""
         stamp = self.stamp(locale, domain)
         cached = self._mo.get((locale, domain))
@@ -187,20 +186,21 @@ class I18n:
 
     # -- lookup ---------------------------------------------------------------
     def localize(self, msgid: str, locale: str) -> Localized:
-        """A message in a locale: reviewed catalog entry, else outdated or machine entry, else fallbacks, else German."""
+        """A message in a locale: reviewed entry, else outdated or machine entry, else fallbacks, else German."""
         if locale == self.source or not msgid:
             return Localized(msgid, self.source, "human")
         text = self.translations(locale).ugettext(msgid)
         if text != msgid:
             return Localized(text, locale, "human")
         entry = self.entries(locale).get(msgid)
-        state = catalogs.status_of(entry)
-        if state == "machine" and isinstance(entry.string, str):
-            return Localized(entry.string, locale, state)
-        if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
-            return Localized(entry.string, locale, state)
-        if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
-            return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
+        if entry is not None:  # none: missing
+            state = catalogs.status_of(entry)
+            if state == "machine" and isinstance(entry.string, str):
+                return Localized(entry.string, locale, state)
+            if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
+                return Localized(entry.string, locale, state)
+            if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
+                return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
         for fallback in self.fallbacks:
             answer = fallback(msgid, locale)
             if answer is not None:
@@ -441,7 +441,7 @@ def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
 
 
 def init_app(app: Flask, revisions: RedisRevisions | None) -> I18n:
-    """Set up Flask-Babel, the catalogs (their revisions from Redis when ``revisions`` is given) and template helpers."""
+    """Set up Flask-Babel, the catalogs (revisions from Redis when ``revisions`` is given) and template helpers."""
     i18n = I18n(app, revisions)
     app.extensions["i18n"] = i18n
     SafeBabel(app, locale_selector=current_locale)

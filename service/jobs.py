@@ -16,8 +16,9 @@ import contextlib
 import hashlib
 import logging
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from flask import Flask, current_app
@@ -89,7 +90,7 @@ class Jobs:
         out: dict[str, str | None] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            for jid, job in zip(chunk, Job.fetch_many(chunk, connection=self.client)):
+            for jid, job in zip(chunk, Job.fetch_many(chunk, connection=self.client), strict=True):
                 out[jid] = None if job is None else job.get_status(refresh=False)
         return out
 
@@ -99,7 +100,8 @@ class Jobs:
             job = Job.fetch(jid, connection=self.client)
         except NoSuchJobError:
             return "the job disappeared"
-        text = (job.latest_result().exc_string if job.latest_result() else None) or "failed"
+        result = job.latest_result()
+        text = (result.exc_string if result else None) or "failed"
         return text.strip().splitlines()[-1]
 
     def wait(self, ids: Iterable[str], progress: Callable[[int], None] | None = None, poll: float = 0.2,
@@ -170,8 +172,8 @@ class Jobs:
             return False
         if job.get_status(refresh=False) != JobStatus.STARTED or job.started_at is None:
             return False
-        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=timezone.utc)
-        if (datetime.now(timezone.utc) - started).total_seconds() < grace:
+        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
+        if (datetime.now(UTC) - started).total_seconds() < grace:
             return False
         return not self.locks.is_held(self.lease_name(jid))
 
@@ -179,6 +181,14 @@ class Jobs:
 def get_jobs() -> Jobs | None:
     """The app's job queues, or None in the embedded mode (no REDIS_URL)."""
     return current_app.extensions.get("jobs")
+
+
+def require_jobs() -> Jobs:
+    """The app's job queues, for the work that only the scaled mode does."""
+    jobs = get_jobs()
+    if jobs is None:
+        raise RuntimeError("no job queue: REDIS_URL is not set")
+    return jobs
 
 
 @contextlib.contextmanager
@@ -215,7 +225,8 @@ def translate_job(locale: str, texts: list[str]) -> int:
 
 # -- what callers use ---------------------------------------------------------------------
 def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
-    """The audio of a published id: from the cache, else made by a worker (or in-process when embedded)."""
+    """The audio of a published id: from the cache, else made by a worker, or in-process when embedded or
+    when no worker is alive (the request would otherwise wait AUDIO_JOB_WAIT for nothing)."""
     jobs = get_jobs()
     if jobs is None:
         return ensure_entry(locale, slug, audio_id)
@@ -227,6 +238,9 @@ def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
         return entry
     jid = job_id("audio", locale, key)
     try:
+        if not jobs.workers():  # the item's lock keeps it once across servers, as in the embedded mode
+            log.warning("no worker alive: synthesizing %s in the app server", jid)
+            return ensure_entry(locale, slug, audio_id)
         jobs.submit(jid, synthesize_job, (locale, segments, key), INTERACTIVE)
         failed = jobs.wait([jid], poll=0.05, timeout=float(current_app.config["AUDIO_JOB_WAIT"]))
     except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
@@ -239,7 +253,7 @@ def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
 
 def submit_audio(locale: str, slug: str, audio_id: str) -> str:
     """Queue the synthesis of one published audio id for `flask audio build`; return its job id."""
-    jobs = get_jobs()
+    jobs = require_jobs()
     segments = page_segments(locale, slug, audio_id)
     key = audio_key(locale, segments)
     jid = job_id("audio", locale, key)
@@ -258,7 +272,7 @@ def warm_rest(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
 def translate_batches(texts: list[str], locale: str, batch_size: int, queue: str = BULK,
                       progress: Callable[[int], None] | None = None) -> dict[str, str]:
     """Machine-translate texts on the workers in batches and wait; return failed job ids with their error."""
-    jobs = get_jobs()
+    jobs = require_jobs()
     ids = []
     for i in range(0, len(texts), batch_size):
         batch = texts[i:i + batch_size]
@@ -284,7 +298,7 @@ def _mt_runner(app: Flask) -> Callable[[list[str], str], None]:
 
 def make_worker(name: str | None = None) -> Worker:
     """An RQ worker on the app's queues (interactive first) whose maintenance also recovers abandoned jobs."""
-    jobs = get_jobs()
+    jobs = require_jobs()
 
     class ServiceWorker(Worker):
         """RQ's forking worker; maintenance every few seconds also runs Jobs.recover."""

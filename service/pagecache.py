@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import Headers
@@ -227,4 +227,5 @@ def install_front(app: Flask, revision: Callable[[str], str]) -> None:
     if size <= 0:
         return
     # No change listener: an answer whose locale changed is dropped at its next request (revision), the rest by LRU.
-    app.wsgi_app = PageFront(app.wsgi_app, revision, size)
+    # Flask's documented way to add middleware; mypy sees a method where Flask means an attribute.
+    app.wsgi_app = PageFront(app.wsgi_app, revision, size)  # type: ignore[method-assign]

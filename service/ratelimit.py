@@ -69,7 +69,7 @@ def _sweep(conn: Connection, now: float) -> None:
 def _recent(conn: Connection, key: str, window: float, now: float) -> tuple[int, float | None]:
     """How many attempts a bucket has within the window, and when the newest was."""
     row = conn.execute(select(func.count(), func.max(rate_events.c.at)).where(
-        rate_events.c.bucket == key, rate_events.c.at >= now - window)).first()
+        rate_events.c.bucket == key, rate_events.c.at >= now - window)).one()  # an aggregate: always one row
     return int(row[0]), row[1]
 
 
@@ -100,7 +100,7 @@ def reserve(buckets: list[tuple[str, Backoff]], now: float | None = None) -> tup
     conn = db.get_db()
     with db.transaction(conn):
         wait = 0.0
-        for key, backoff in keyed:  # one lock per bucket, always in the same order
+        for key, _ in keyed:  # one lock per bucket, always in the same order
             with db.transaction(conn, lock=f"rate:{key}"):
                 pass
         at = time.time() if now is None else now

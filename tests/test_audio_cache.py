@@ -9,8 +9,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -43,7 +43,8 @@ def test_entry_is_whole_and_world_readable(cache):
     assert entry.vtt.read_text().startswith("WEBVTT\n\n")
     for path in (entry.mp3, entry.timings, entry.vtt):
         assert oct(path.stat().st_mode & 0o777) == "0o644"
-    assert sorted(p.name for p in entry.folder.iterdir()) == sorted([entry.mp3.name, entry.timings.name, entry.vtt.name])
+    expected = sorted([entry.mp3.name, entry.timings.name, entry.vtt.name])
+    assert sorted(p.name for p in entry.folder.iterdir()) == expected
     assert cache.lookup("de", entry.key) == entry
 
 

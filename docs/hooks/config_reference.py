@@ -30,7 +30,7 @@ def settings(source: str) -> list[tuple[str, str, str, str, str]]:
     found = []
     section, note = "General", ""
     previous_end = returned.value.lineno
-    for key, value in zip(returned.value.keys, returned.value.values):
+    for key, value in zip(returned.value.keys, returned.value.values, strict=True):
         if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
             continue
         above = []

@@ -8,9 +8,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..core.files import atomic_write, sweep_temp
 from ..core.locks import FileLocks, Locks

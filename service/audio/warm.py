@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, current_app
 

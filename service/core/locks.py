@@ -12,8 +12,10 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import ContextManager, Iterator, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 _SAFE_RE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -34,7 +36,7 @@ class LockLost(Exception):
 class Locks(Protocol):
     """Named exclusive locks shared by every process (and, for some backends, every host)."""
 
-    def hold(self, name: str, timeout: float | None = None) -> ContextManager[None]:
+    def hold(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         """Hold the lock ``name`` for the ``with`` block; raise LockTimeout after ``timeout`` seconds."""
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.pool import NullPool
 
 from ..core.locks import Locks
 from . import migrate
-from .engine import database_url, make_engine, transaction
+from .engine import database_url, inserted_id, make_engine, transaction
 
-__all__ = ["connect", "get_db", "get_engine", "init_app", "transaction"]
+__all__ = ["connect", "get_db", "get_engine", "init_app", "inserted_id", "transaction"]
 
 
 def get_engine() -> Engine:

@@ -10,7 +10,8 @@ from flask import Flask, current_app
 from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis, VoicedBackend
 
 __all__ = [
-    "Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "VoicedBackend", "get_tts", "init_app",
+    "Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "VoicedBackend", "get_tts",
+    "init_app",
 ]
 
 log = logging.getLogger(__name__)

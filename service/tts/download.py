@@ -327,13 +327,13 @@ def _fetch_all(folder: Path, repo: VoiceRepository, remote: RemoteVoice, progres
     """Fetch and verify the model and the configuration into their parts; return the two parts, ready to rename."""
     files = (remote.model, remote.config)
     parts = tuple(part_path(folder, f) for f in files)
-    for f, part in zip(files, parts):  # parts of an older version of the file cannot be resumed
+    for f, part in zip(files, parts, strict=True):  # parts of an older version of the file cannot be resumed
         for stale in folder.glob(f".{f.name}.*.part"):
             if stale != part:
                 stale.unlink(missing_ok=True)
-    held = sum(min(p.stat().st_size, f.size) for f, p in zip(files, parts) if p.exists())
+    held = sum(min(p.stat().st_size, f.size) for f, p in zip(files, parts, strict=True) if p.exists())
     _check_room(folder, remote.size - held)
-    for f, part in zip(files, parts):
+    for f, part in zip(files, parts, strict=True):
         repo.fetch(f, part, progress)
         _verify(f, part)
         os.chmod(part, 0o644)

@@ -13,8 +13,8 @@ import click
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.cli import with_appcontext
 from flask.globals import request_ctx
-from markupsafe import Markup
 from flask_babel import gettext
+from markupsafe import Markup
 from werkzeug import exceptions
 
 from ..core.files import atomic_write
@@ -97,7 +97,7 @@ def source_message(error: exceptions.HTTPException) -> str:
     """The German source message of an error: its own for ours, the one of its status code otherwise."""
     if isinstance(error, OURS):
         return error.description
-    return BY_CODE.get(error.code, InternalServerError.description)
+    return BY_CODE.get(error.code or 500, InternalServerError.description)
 
 
 def wants_json() -> bool:
@@ -184,7 +184,8 @@ def error_pages_command(out: Path | None) -> None:
     if not out:
         raise click.ClickException("no folder: give one (flask error-pages DIR), or set FLASK_DATA_DIR or "
                                    "FLASK_ERROR_PAGES_DIR")
-    written = write_edge_pages(current_app._get_current_object(), Path(out))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+    written = write_edge_pages(app, Path(out))
     click.echo(f"{len(written)} error pages in {out}")
 
 

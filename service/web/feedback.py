@@ -10,8 +10,8 @@ from sqlalchemy import insert
 from .. import db, inbox, maintenance, ratelimit
 from ..clock import now
 from ..content import get_content
-from ..db.schema import feedback as feedback_table
 from ..core.text import UnsafeText, clean_text, has_control
+from ..db.schema import feedback as feedback_table
 from ..i18n import get_i18n
 from .errors import BadRequest, TooManyRequests
 from .inputs import UnreadableText
@@ -20,7 +20,8 @@ from .security import no_store
 bp = Blueprint("feedback", __name__)
 
 FEEDBACK_SLUG = "barrierefreiheit"
-EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@"
+                      r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 MIN_MESSAGE = 10
 MAX_NAME = 200
 MAX_EMAIL = 254
@@ -81,7 +82,8 @@ def submit(locale: str):
         raise UnreadableText() from None
     if not errors and not ratelimit.hit(f"feedback:{client}", PER_ADDRESS,
                                         PER_ADDRESS_WINDOW):
-        errors["form"] = gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. Bitte versuchen Sie es später noch einmal.")
+        errors["form"] = gettext("Sie haben in kurzer Zeit viele Nachrichten gesendet. "
+                                 "Bitte versuchen Sie es später noch einmal.")
     if not errors and not ratelimit.hit("feedback:all", int(current_app.config["FEEDBACK_HOURLY_QUOTA"]), 3600):
         errors["form"] = gettext("Gerade erreichen uns sehr viele Nachrichten. Bitte versuchen Sie es in einer "
                                  "Stunde noch einmal.")
@@ -96,7 +98,7 @@ def submit(locale: str):
             locale=locale, page=page, name=values["name"], email=values["email"], message=values["message"],
         ))
         # The notification is stored with the message: both are kept, or neither (service.mail).
-        inbox.notify(conn, current_app.config, now(), int(result.inserted_primary_key[0]), locale, page,
+        inbox.notify(conn, current_app.config, now(), db.inserted_id(result), locale, page,
                      values["name"], values["email"], values["message"])
     maintenance.wake()
     return redirect(url_for("pages.page", locale=locale, slug=FEEDBACK_SLUG, sent=1, _anchor="feedback"), 303)

@@ -70,5 +70,6 @@ def trust_proxies(app: Flask) -> None:
     (the page front, Flask) sees the client's address, scheme and host as the proxy names them."""
     proxies = int(app.config["PROXY_FIX"] or 0)
     if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
-                                x_prefix=proxies)
+        # Flask's documented way to add middleware; mypy sees a method where Flask means an attribute.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_port=proxies, x_prefix=proxies)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from flask import Flask
 
 from ..core.locks import Locks
-
 from . import inbox_views, journal, lexicon, suggestions  # noqa: F401  (they add their pages to the workbench blueprint)
 from .store import Store
 from .views import bp

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from sqlalchemy import Connection
@@ -225,7 +226,7 @@ class Store:
         renamed into place, then the rows are written with the intent's deletion, then the .mo is
         compiled; journal.reconcile finishes or undoes whatever a killed process left between two.
         """
-        catalog.revision_date = datetime.now(timezone.utc)
+        catalog.revision_date = datetime.now(UTC)
         catalog.last_translator = username
         data = catalogs.dump_po(catalog)
         intent = journal.begin(conn, locale, self.domain, data, changes)
@@ -332,7 +333,8 @@ class Store:
                 after = to_entry(message, catalog)
                 if after.revision != before.revision:
                     changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
-                                                "\n".join(after.strings), ",".join(before.flags), ",".join(after.flags)))
+                                                "\n".join(after.strings), ",".join(before.flags),
+                                                ",".join(after.flags)))
             compiled, error = (True, None)
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)

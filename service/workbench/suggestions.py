@@ -5,12 +5,12 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import Connection, Row, func, insert, select, update
 
-from ..core.text import UnsafeText, clean_text, has_control
 from .. import db, mail, maintenance, ratelimit
 from ..clock import now
 from ..content import get_content
-from ..i18n import get_i18n, text_direction
+from ..core.text import UnsafeText, clean_text, has_control
 from ..db.schema import utc_now, wb_suggestions
+from ..i18n import get_i18n, text_direction
 from ..localized import localize_block
 
 MIN_LENGTH = 2
@@ -44,7 +44,7 @@ def store(conn: Connection, locale: str, slug: str, block_id: str, msgid: str, s
         result = conn.execute(insert(wb_suggestions).values(
             locale=locale, slug=slug, block_id=block_id, msgid=msgid, shown=shown, text=text,
         ))
-        sid = int(result.inserted_primary_key[0])
+        sid = db.inserted_id(result)
         _notify(conn, sid, locale, slug, msgid, shown, text)
     return sid
 
@@ -128,7 +128,8 @@ def suggest(locale: str, slug: str, block_id: str):
         status = 400
         if error is None and not ratelimit.hit(f"suggest:{client}", RATE_LIMIT,
                                                RATE_WINDOW):
-            error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. Bitte versuchen Sie es später noch einmal."))
+            error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. "
+                                     "Bitte versuchen Sie es später noch einmal."))
             status = 429
         if error is None and not ratelimit.hit("suggest:all", int(current_app.config["SUGGEST_HOURLY_QUOTA"]), 3600):
             error = str(lazy_gettext("Gerade erreichen uns sehr viele Vorschläge. Bitte versuchen Sie es in einer "

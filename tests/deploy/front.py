@@ -1,4 +1,4 @@
-"""Start the shipped front on loopback: Debian's nginx with deploy/'s rendered configuration before gunicorn app servers.
+"""Start the shipped front on loopback: nginx with deploy/'s rendered configuration before gunicorn app servers.
 
 Used by tests/deploy/ and bench/bench_front.py. Every process started here is stopped by
 ``Front.stop()``; every port is a free one on 127.0.0.1; every path is below one temporary folder.
@@ -194,6 +194,7 @@ def app_env(tmp: Path, translations: Path, audio_dir: Path, public_url: str) -> 
     env.update({
         "FLASK_SECRET_KEY": "deploy-test-secret",
         "FLASK_DATABASE": str(tmp / "service.sqlite"),
+        "FLASK_INSTANCE_PATH": str(tmp / "instance"),
         "FLASK_LOCK_DIR": str(tmp / "locks"),
         "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations),
         "FLASK_AUDIO_CACHE_DIR": str(audio_dir),

@@ -1,4 +1,4 @@
-"""Finding 11: the instance folder is 0700, the secret key, databases, MT cache and lock files 0600, from creation on."""
+"""Finding 11: the instance folder is 0700, the secret key, databases, MT cache and lock files 0600, from the start."""
 from __future__ import annotations
 
 import os

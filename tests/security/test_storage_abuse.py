@@ -21,7 +21,7 @@ def _post(client, addr: str, **extra):
 
 
 def test_a_global_hourly_quota_stops_many_addresses(app_config):
-    """The finding: many addresses x five messages. Beyond FEEDBACK_HOURLY_QUOTA nothing is stored, and people are told."""
+    """Many addresses x five messages: beyond FEEDBACK_HOURLY_QUOTA nothing is stored, and people are told."""
     app = create_app({**app_config, "FEEDBACK_HOURLY_QUOTA": 12})
     client = app.test_client()
     statuses = [_post(client, f"192.0.2.{a}").status_code for a in range(1, 6) for _ in range(5)]
@@ -79,4 +79,5 @@ def test_rate_keys_are_hmacs_with_the_instance_secret_and_expire(app_config, mon
     assert _post(client, "192.0.2.45").status_code == 303
     with db.connect(app) as conn:
         left = list(conn.execute(select(rate_events)))
-    assert len(left) == 3 and all(r.at == now[0] for r in left)  # only the new message's: its try, its address, the quota
+    # only the new message's: its try, its address, the quota
+    assert len(left) == 3 and all(r.at == now[0] for r in left)
