@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config
-from .core import redislocks
+from .core import offload, redislocks
 from .core.files import atomic_write, private_dir
 from .core.locks import FileLocks
 from .core.revisions import RedisRevisions
@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     config.resolve(app.config)
+    offload.configure(int(app.config["OFFLOAD_THREADS"]))
     # The instance folder holds the secret key, the databases and the locks: its owner's alone.
     private_dir(app.instance_path, tighten=True)
     _shared_state(app)

@@ -66,6 +66,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "JOB_RETRIES": 3,
         # Seconds a visitor's request waits for a worker to synthesize cold audio before answering 503.
         "AUDIO_JOB_WAIT": 60.0,
+        # Under gevent workers (scripts/serve.sh), CPU-heavy work (synthesis, MP3 joins, password hashes, catalog
+        # checks and compiles) runs in at most this many OS threads per process at low priority (core/offload.py).
+        "OFFLOAD_THREADS": 2,
         # -- the public address and what to trust of a request
         # Every absolute URL (sitemap, robots.txt, hreflang, language switcher) starts with this, never
         # with the request's Host: set it to the public address, e.g. https://bildung.herne.de.
