@@ -89,6 +89,13 @@ def hit(bucket: str, limit: int, window: float, now: float | None = None) -> boo
     return True
 
 
+def over(bucket: str, limit: int, window: float, now: float | None = None) -> bool:
+    """Whether a bucket has reached its limit for the window (read only: nothing is counted)."""
+    now = time.time() if now is None else now
+    count, _ = _recent(db.get_db(), _key(bucket), window, now)
+    return count >= limit
+
+
 def reserve(buckets: list[tuple[str, Backoff]], now: float | None = None) -> tuple[float, float]:
     """Take one attempt in every bucket, or in none; return (seconds to wait, 0 when taken; the attempt's time).
 
