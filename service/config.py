@@ -81,9 +81,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "FORCE_HTTPS": False,
         # -- forms and sessions
         "FEEDBACK_MAX_LENGTH": 5000,
-        # Stored messages of all visitors together per hour; beyond that, the forms ask to come back later.
+        # Soft caps: messages of all visitors together per hour; beyond, messages are stored as held (no e-mail of
+        # their own) and the operator is alerted once an hour (service/intake.py). Past the hard caps of held
+        # messages per hour, the forms ask to come back later (503): the storage bound of a flood.
         "FEEDBACK_HOURLY_QUOTA": 100,
         "SUGGEST_HOURLY_QUOTA": 200,
+        "FEEDBACK_HELD_HOURLY_MAX": 2000,
+        "SUGGEST_HELD_HOURLY_MAX": 2000,
+        # One client for the limits of forms and logins: an IPv6 network of this prefix length (a customer's
+        # /56 is one client, not 256), IPv4 addresses one by one.
+        "RATE_LIMIT_IPV6_PREFIX": 56,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Set True whenever the service is reached over https (the cookie is then never sent in clear).
@@ -196,6 +203,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_TIMEOUT": 20.0,
         "MAIL_CA_FILE": None,  # a CA bundle to verify the server with; None: the system's
         "MAIL_FEEDBACK_TO": [],  # addresses told about new accessibility feedback
+        "MAIL_ALERTS_TO": [],  # addresses told when a form is flooded (service/intake.py); []: MAIL_FEEDBACK_TO
         "MAIL_SUGGESTIONS_TO": {},  # locale -> addresses of its translators, told about readers' suggestions
         "MAIL_RETRY_MAX_DELAY": 3600.0,  # a failing send is retried with growing delays up to this
         # -- time: a callable returning an aware datetime (tests move it); None: the system clock
