@@ -8,8 +8,9 @@ for /ping and for a page (from the page cache, as readers get it) every 50 ms; e
 ``--seconds`` right after a baseline of the same length, measured the same way in the same run:
 
 - h1: 6 clients post the red team's 480 KB form field of combining marks to the feedback form, in a loop;
-- login: 8 clients sign in with the right password in a loop (scrypt at the shipped parameters; nothing
-  limits correct logins), plus failed logins from the one address up to its limit;
+- login: 8 clients sign in with the right password in a loop, each from its own loopback address (scrypt at
+  the shipped parameters; correct logins are not limited), while 24 other addresses fail 5 times each (120
+  failed logins within the limits, as the red team's);
 - audio: 12 clients fetch the whole-page MP3 of every page in every locale, cold, one after another.
 
 Everything runs on loopback and stops by itself (the attack clients take no new request after the phase and
@@ -19,6 +20,7 @@ branch's, for a before/after comparison in one session).
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import multiprocessing
 import os
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import requests
+from requests.adapters import HTTPAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The red team's H1 post: one letter, then 120,000 pairs of combining marks (480 KB).
@@ -111,10 +114,25 @@ def h1_client(base: str, stop: threading.Event, tally: dict[str, int]) -> None:
         tally[key] = tally.get(key, 0) + 1
 
 
-def login_once(base: str, password: str, username: str = "bench") -> str:
-    """One sign-in through the real form with a fresh session; its status (or "error")."""
+class FromAddress(HTTPAdapter):
+    """Connections from one loopback address (127.0.0.0/8 is all loopback): one client per address."""
+
+    def __init__(self, ip: str):
+        """Connect from ``ip``."""
+        self.ip = ip
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Bind every connection to the client's address."""
+        kwargs["source_address"] = (self.ip, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def login_once(base: str, password: str, username: str = "bench", ip: str = "127.0.0.1") -> str:
+    """One sign-in through the real form with a fresh session from ``ip``; its status (or "error")."""
     try:
         with requests.Session() as s:
+            s.mount("http://", FromAddress(ip))
             page = s.get(f"{base}/translate/login", timeout=60)
             match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             r = s.post(f"{base}/translate/login", timeout=60, allow_redirects=False,
@@ -125,20 +143,22 @@ def login_once(base: str, password: str, username: str = "bench") -> str:
         return "error"
 
 
-def login_client(base: str, stop: threading.Event, tally: dict[str, int]) -> None:
-    """Sign in with the right password until stopped."""
+def login_client(ip: str, base: str, stop: threading.Event, tally: dict[str, int]) -> None:
+    """Sign in with the right password from one address until stopped (correct logins are not limited)."""
     while not stop.is_set():
-        key = login_once(base, PASSWORD)
+        key = login_once(base, PASSWORD, ip=ip)
         tally[key] = tally.get(key, 0) + 1
 
 
-def failed_logins(base: str, stop: threading.Event, tally: dict[str, int]) -> None:
-    """Wrong passwords for other names from the one address, up to its limit (25 of 30), then stop."""
-    for n in range(25):
-        if stop.is_set():
-            return
-        key = "wrong-" + login_once(base, "wrong password " + str(n), f"nobody{n}")
-        tally[key] = tally.get(key, 0) + 1
+def failed_logins(first: int, base: str, stop: threading.Event, tally: dict[str, int]) -> None:
+    """The red team's failures within the limits: from 6 addresses, 5 wrong passwords each (for names that do not
+    exist, so no account's limit is reached); each costs a scrypt hash as a real one does."""
+    for host in range(first, first + 6):
+        for n in range(5):
+            if stop.is_set():
+                return
+            key = "wrong-" + login_once(base, f"wrong password {n}", f"nobody{host}x{n}", f"127.0.2.{host}")
+            tally[key] = tally.get(key, 0) + 1
 
 
 def audio_client(base: str, urls: queue.Queue[str], stop: threading.Event, tally: dict[str, int]) -> None:
@@ -241,8 +261,9 @@ def main() -> None:
                        [lambda s, t: h1_client(base, s, t)] * 6)
             if "login" in chosen:
                 attack(port, options.page, options.seconds, options.drain,
-                       "login flood: 8 clients sign in correctly, 25 failures from the address",
-                       [lambda s, t: login_client(base, s, t)] * 8 + [lambda s, t: failed_logins(base, s, t)])
+                       "login flood: 8 addresses sign in correctly, 24 addresses fail 5 times each",
+                       [functools.partial(login_client, f"127.0.1.{n}", base) for n in range(1, 9)]
+                       + [functools.partial(failed_logins, first, base) for first in (1, 7, 13, 19)])
             if "audio" in chosen:
                 urls: queue.Queue[str] = queue.Queue()
                 for url in mp3s:

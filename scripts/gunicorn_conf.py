@@ -16,3 +16,6 @@ graceful_timeout = 10
 # X-Forwarded-* and SCRIPT_NAME headers count only through the app's PROXY_FIX setting, never because a
 # client connects from loopback (gunicorn's default trusts 127.0.0.1).
 forwarded_allow_ips = ""
+# gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a second instance on the
+# host would take it over, and gunicornc would then steer the wrong one. Nothing here uses it.
+control_socket_disable = True

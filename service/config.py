@@ -77,6 +77,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TRUSTED_HOSTS": None,
         # Proxies in front whose X-Forwarded-For/-Proto/-Host/-Prefix count (Werkzeug's ProxyFix); 0: none.
         "PROXY_FIX": 0,
+        # The proxies' own addresses or networks: only requests that come from one of them have their forwarded
+        # headers applied (anyone else who reaches the app port is taken as they connect). A list, or a
+        # comma-separated string in the environment: FLASK_PROXY_FIX_FROM=10.0.0.2.
+        "PROXY_FIX_FROM": ["127.0.0.1", "::1"],
         # Redirect http to https (Flask-Talisman); only behind TLS, never for the embedded http run.
         "FORCE_HTTPS": False,
         # -- forms and sessions
