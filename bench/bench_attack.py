@@ -29,12 +29,12 @@ import re
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -96,7 +96,7 @@ def figures(latencies: list[float | None]) -> str:
     failed = len(latencies) - len(ok)
     if not ok:
         return f"{'-':>8} {'-':>8} {'-':>8} {len(latencies):4} {failed:3}"
-    p95 = ok[min(len(ok) - 1, int(round(0.95 * (len(ok) - 1))))]
+    p95 = ok[min(len(ok) - 1, round(0.95 * (len(ok) - 1)))]
     return f"{statistics.median(ok):8.1f} {p95:8.1f} {ok[-1]:8.1f} {len(latencies):4} {failed:3}"
 
 
@@ -246,9 +246,10 @@ def main() -> None:
         subprocess.run([str(venv / "flask"), "--app", "wsgi", "users", "add", "bench", "--role", "translator",
                         "--locales", "en", "--password-stdin"], cwd=options.app_root, env=env, check=True,
                        input=PASSWORD + "\n", text=True, capture_output=True)
-        server = subprocess.Popen([str(venv / "gunicorn"), "--config", "scripts/gunicorn_conf.py", "--bind",
-                                   f"127.0.0.1:{port}", "wsgi:app"], cwd=options.app_root, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/gunicorn.log", "w"))
+        with open(f"{tmp}/gunicorn.log", "w") as log:  # the server keeps its own copy of the descriptor
+            server = subprocess.Popen([str(venv / "gunicorn"), "--config", "scripts/gunicorn_conf.py", "--bind",
+                                       f"127.0.0.1:{port}", "wsgi:app"], cwd=options.app_root, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=log)
         try:
             wait_up(port)
             print(f"gunicorn {options.app_root}/scripts/gunicorn_conf.py on {base}: "

@@ -32,7 +32,13 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from .audio.cache import AudioCache, CachedAudio
-from .audio.publish import AudioUnavailable, audio_key, build, ensure_entry, page_segments
+from .audio.publish import (
+    AudioUnavailable,
+    audio_key,
+    build,
+    ensure_entry,
+    page_segments,
+)
 from .audio.render import Segment
 from .audio.warm import warm_after
 from .core.locks import LockTimeout, LockUnavailable

@@ -6,9 +6,9 @@ import threading
 
 from service import create_app
 from service.audio import warm
-from service.core import offload
 from service.audio.publish import audio_key, audio_urls, ensure_entry, page_segments
 from service.audio.warm import Warmer, playlist
+from service.core import offload
 
 SLUG = "datenschutz"  # five sections
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -30,7 +31,7 @@ _off_loop: set[int] = set()
 def _gevent_patched() -> bool:
     """Whether gevent patched threading in this process (gunicorn's gevent worker does, before loading the app)."""
     try:
-        from gevent import monkey
+        from gevent import monkey  # type: ignore[import-untyped]
     except ImportError:  # gevent is not installed: every thread is a real one
         return False
     return bool(monkey.is_module_patched("threading"))
@@ -38,7 +39,7 @@ def _gevent_patched() -> bool:
 
 def _native_ident() -> int:
     """The id of the OS thread running now (not of a greenlet)."""
-    from gevent import monkey
+    from gevent import monkey  # type: ignore[import-untyped]
 
     return int(monkey.get_original("_thread", "get_ident")())
 
@@ -77,7 +78,7 @@ def _enter_pool() -> None:
 def _pool() -> Any:
     """This process's pool, made on first use (a forked worker makes its own: threads do not survive fork)."""
     if _state["pool"] is None or _state["pid"] != os.getpid():
-        from gevent.threadpool import ThreadPool
+        from gevent.threadpool import ThreadPool  # type: ignore[import-untyped]
 
         # A pool of its own: the hub's default pool also resolves host names, which must not wait behind speech.
         _state["pool"], _state["pid"] = ThreadPool(threads()), os.getpid()
@@ -116,7 +117,7 @@ class RealThread:
                 _off_loop.discard(_native_ident())
                 self._done.release()
 
-        from gevent import monkey
+        from gevent import monkey  # type: ignore[import-untyped]
 
         monkey.get_original("_thread", "start_new_thread")(body, ())
 
@@ -142,7 +143,7 @@ def start_thread(target: Callable[[], None], name: str) -> threading.Thread | Re
 def real_lock() -> Any:
     """A lock of the OS (never gevent's), for a short critical section shared by the loop and real threads."""
     if _gevent_patched():
-        from gevent import monkey
+        from gevent import monkey  # type: ignore[import-untyped]
 
         return monkey.get_original("_thread", "allocate_lock")()
     return threading.Lock()

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response
 from flask_talisman import Talisman

@@ -3,21 +3,23 @@ worker runs it. One greenlet starts CPU-heavy work (a cold page's audio, or a lo
 at a gate of the OS; another greenlet asks for /ping meanwhile, then opens the gate. Prints the order of events
 as JSON: on the event loop, the held work stops /ping until the gate gives up (10 s); off the loop, /ping
 answers first."""
+from __future__ import annotations
+
 from gevent import monkey
 
 monkey.patch_all()
 
-import json  # noqa: E402  (after the patching, as in a gevent worker)
-import sys  # noqa: E402
+# Everything else after the patching, as in a gevent worker.
+import json
+import sys
 
-import gevent  # noqa: E402
+import gevent
 
-from service import create_app  # noqa: E402
-from service.core import offload  # noqa: E402
-from service.tts.espeak import EspeakBackend  # noqa: E402
-from service.workbench import auth  # noqa: E402
-
-from tests.workbench_support import login, make_user  # noqa: E402
+from service import create_app
+from service.core import offload
+from service.tts.espeak import EspeakBackend
+from service.workbench import auth
+from tests.workbench_support import login, make_user
 
 GATE_SECONDS = 10.0
 

@@ -16,7 +16,6 @@ from service import create_app
 from service.core.locks import FileLocks
 
 
-
 def test_a_crawl_of_cold_audio_leaves_no_lock_file(app_config, tmp_path):
     """Every chunk of a page made cold by the audio view: the lock folder is empty afterwards."""
     root = tmp_path / "locks"
