@@ -22,7 +22,6 @@ from .publish import AudioNotPublished, AudioUnavailable, chunk_ids, ensure_entr
 log = logging.getLogger(__name__)
 
 
-
 class Warmer:
     """A bounded queue of audio ids to synthesize, served by at most one thread per process."""
 
