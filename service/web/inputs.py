@@ -8,6 +8,7 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import ratelimit
+from ..core import offload
 from ..core.messages import N_
 from ..core.text import MAX_MARK_RUN, longest_mark_run
 from .errors import BadRequest, PayloadTooLarge, TooManyRequests
@@ -22,6 +23,10 @@ READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Seconds a process remembers a client over its limit without asking the database again, and how many it keeps.
 BLOCKED_MEMO_SECONDS = 30.0
 BLOCKED_MEMO_SIZE = 10_000
+#: Seconds a client over its limit waits for its 429 under gevent workers, where a waiting request is a sleeping
+#: greenlet that costs nothing: a client that floods over a few connections gets one answer a second on each,
+#: instead of taking the worker's time from the readers (bench/bench_attack.py, h1).
+TARPIT_SECONDS = 1.0
 
 
 class UnreadableText(BadRequest):
@@ -70,6 +75,8 @@ def bound_inputs() -> None:
         if _over_limit(client):
             # 429 before the body is read or parsed: a flood of refused posts costs each post a look-up, not a
             # parse of its body and a write of the counter (bench/bench_attack.py measures what readers feel).
+            if offload.on_loop():  # a thread of gthread or sync workers would be held: there, nginx limits rates
+                time.sleep(TARPIT_SECONDS)
             _block(client)
     try:
         fields = list(request.args.items(multi=True))
