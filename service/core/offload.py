@@ -7,6 +7,11 @@ such work to one of at most ``threads()`` native threads and lets the loop serve
 (ctypes), lameenc and ``hashlib.scrypt`` release the GIL, and the threads run at ``NICENESS`` so that the loop
 (readers) gets the cores first. Outside the gevent loop (sync or gthread workers, the CLI, RQ workers, a pool
 thread itself) ``run`` simply calls ``fn``: those threads may block.
+
+Why threads under gevent rather than another worker model: gevent is the one model of the run command that keeps
+answering while many clients drip request bodies (bench/bench_slow_clients.py), and the heavy work is a few call
+sites that release the GIL. Measured with bench/bench_attack.py (2 cores under other load): while 12 clients
+fetch cold whole-page audio, or a login flood runs, a page's p95 went from no answer within 10 s to 20-22 ms.
 """
 from __future__ import annotations
 
