@@ -53,3 +53,8 @@ def on_starting(server) -> None:
         warning = operator_settings.warning(settings)
         if warning:
             server.log.warning(warning)
+# gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl, or $XDG_RUNTIME_DIR): a
+# second app server of the same user on the host (a second instance, a test run) would take it over. systemd
+# steers the server (reload, stop), so there is none; `--control-socket PATH` with a path per instance and
+# `control_socket_disable = False` bring it back where gunicornc is wanted.
+control_socket_disable = True

@@ -31,3 +31,6 @@ def on_starting(server) -> None:
         warning = operator_settings.warning(settings)
         if warning:
             server.log.warning(warning)
+# gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a second instance on the
+# host would take it over, and gunicornc would then steer the wrong one. Nothing here uses it.
+control_socket_disable = True

@@ -38,7 +38,7 @@ from .cli import users as users_cli
 from .cli import voices as voices_cli
 from .cli import worker as worker_cli
 from .content import Content
-from .core import redislocks
+from .core import offload, redislocks
 from .core.files import atomic_write, private_dir
 from .core.locks import FileLocks, Locks
 from .core.revisions import RedisRevisions
@@ -119,6 +119,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config.validate(app.config)  # every wrong setting named at once, before anything reads one
     config.resolve(app.config)
+    offload.configure(int(app.config["OFFLOAD_THREADS"]))
     # The instance folder holds the secret key, the databases and the locks: its owner's alone.
     private_dir(app.instance_path, tighten=True)
     shared = _shared_state(app)

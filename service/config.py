@@ -73,6 +73,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # gunicorn's own timeout (30 s by default, the start commands' 60 s and 120 s), which would kill the
         # worker and answer 500. With no worker alive, the app server synthesizes itself at once.
         "AUDIO_JOB_WAIT": 20.0,
+        # Under gevent workers (scripts/serve.sh), CPU-heavy work (synthesis, MP3 joins, password hashes, catalog
+        # checks and compiles) runs in at most this many OS threads per process at low priority (core/offload.py).
+        "OFFLOAD_THREADS": 2,
         # -- the public address and what to trust of a request
         # Every absolute URL (sitemap, robots.txt, hreflang, language switcher) starts with this, never
         # with the request's Host: set it to the public address, e.g. https://bildung.herne.de.
@@ -81,13 +84,24 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TRUSTED_HOSTS": None,
         # Proxies in front whose X-Forwarded-For/-Proto/-Host/-Prefix count (Werkzeug's ProxyFix); 0: none.
         "PROXY_FIX": 0,
+        # The proxies' own addresses or networks: only requests that come from one of them have their forwarded
+        # headers applied (anyone else who reaches the app port is taken as they connect). A list, or a
+        # comma-separated string in the environment: FLASK_PROXY_FIX_FROM=10.0.0.2.
+        "PROXY_FIX_FROM": ["127.0.0.1", "::1"],
         # Redirect http to https (Flask-Talisman); only behind TLS, never for the embedded http run.
         "FORCE_HTTPS": False,
         # -- forms and sessions
         "FEEDBACK_MAX_LENGTH": 5000,
-        # Stored messages of all visitors together per hour; beyond that, the forms ask to come back later.
+        # Soft caps: messages of all visitors together per hour; beyond, messages are stored as held (no e-mail of
+        # their own) and the operator is alerted once an hour (service/intake.py). Past the hard caps of held
+        # messages per hour, the forms ask to come back later (503): the storage bound of a flood.
         "FEEDBACK_HOURLY_QUOTA": 100,
         "SUGGEST_HOURLY_QUOTA": 200,
+        "FEEDBACK_HELD_HOURLY_MAX": 2000,
+        "SUGGEST_HELD_HOURLY_MAX": 2000,
+        # One client for the limits of forms and logins: an IPv6 network of this prefix length (a customer's
+        # /56 is one client, not 256), IPv4 addresses one by one.
+        "RATE_LIMIT_IPV6_PREFIX": 56,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Set True whenever the service is reached over https (the cookie is then never sent in clear).
@@ -208,6 +222,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_TIMEOUT": 20.0,
         "MAIL_CA_FILE": None,  # a CA bundle to verify the server with; None: the system's
         "MAIL_FEEDBACK_TO": [],  # addresses told about new accessibility feedback
+        "MAIL_ALERTS_TO": [],  # addresses told when a form is flooded (service/intake.py); []: MAIL_FEEDBACK_TO
         "MAIL_SUGGESTIONS_TO": {},  # locale -> addresses of its translators, told about readers' suggestions
         "MAIL_RETRY_MAX_DELAY": 3600.0,  # a failing send is retried with growing delays up to this
         # -- time: a callable returning an aware datetime (tests move it); None: the system clock

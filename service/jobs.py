@@ -9,6 +9,10 @@ its worker lives); a job marked started whose lease is gone lost its worker (``k
 machine) and ``recover``, run by every worker's maintenance and by waiting commands, puts it
 back in its queue. The work itself is idempotent: the synthesis takes the item's lock and looks
 for a finished file again, so a recovered job never makes a second file.
+
+Jobs are stored as JSON, never pickled, and their arguments are plain data (strings, lists, dicts):
+whoever can write to Redis cannot make a worker unpickle code, and a worker runs only the functions
+of JOB_FUNCTIONS (ServiceJob), so a forged job names nothing else to call.
 """
 from __future__ import annotations
 
@@ -26,9 +30,16 @@ from rq import Queue, Retry, Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
 
 from .audio.cache import AudioCache, CachedAudio
-from .audio.publish import AudioUnavailable, audio_key, build, ensure_entry, page_segments
+from .audio.publish import (
+    AudioUnavailable,
+    audio_key,
+    build,
+    ensure_entry,
+    page_segments,
+)
 from .audio.render import Segment
 from .audio.warm import warm_after
 from .core.locks import Locks, LockTimeout, LockUnavailable
@@ -54,6 +65,29 @@ class JobFailed(RuntimeError):
     """A job failed after its retries; the message says why."""
 
 
+class ServiceJob(Job):
+    """An RQ job that can only call the service's own job functions (JOB_FUNCTIONS)."""
+
+    @property
+    def func(self) -> Any:
+        """The job's function, if it is one of JOB_FUNCTIONS; a forged job fails instead of calling anything."""
+        if self.func_name not in JOB_FUNCTIONS or self.instance is not None:
+            raise JobFailed(f"refused job function {self.func_name!r}: not one of the service's jobs")
+        return super().func
+
+
+def plain_segments(segments: list[Segment]) -> list[dict[str, Any]]:
+    """Segments as plain data for a job's arguments (JSON: strings and lists only)."""
+    return [{"block": s.block, "lang": s.lang, "text": s.text, "speech": s.speech, "terms": [list(t) for t in s.terms]}
+            for s in segments]
+
+
+def segments_of(plain: list[dict[str, Any]]) -> list[Segment]:
+    """Segments back from plain_segments' data."""
+    return [Segment(str(s["block"]), str(s["lang"]), str(s["text"]), None if s["speech"] is None else str(s["speech"]),
+                    tuple((str(a), str(b)) for a, b in s["terms"])) for s in plain]
+
+
 def job_id(kind: str, locale: str, key: str) -> str:
     """The id of an item's job (RQ allows letters, digits, _ and - only)."""
     return f"{kind}-{locale}-{key}"
@@ -68,14 +102,15 @@ class Jobs:
         self.locks = locks
         self.timeout = int(timeout)
         self.retries = int(retries)
-        self.queues = {name: Queue(name, connection=client) for name in QUEUES}
+        self.queues = {name: Queue(name, connection=client, serializer=JSONSerializer, job_class=ServiceJob)
+                       for name in QUEUES}
 
     # -- submitting and watching --------------------------------------------------------
     def submit(self, jid: str, func: Callable[..., Any], args: tuple, queue: str = BULK) -> Job:
         """Enqueue ``func(*args)`` as job ``jid`` unless a job of that id is queued or running."""
         with self.locks.hold(f"enqueue:{jid}", timeout=10):
             try:
-                job = Job.fetch(jid, connection=self.client)
+                job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
                 if job.get_status() in ALIVE:
                     return job
             except NoSuchJobError:
@@ -90,14 +125,15 @@ class Jobs:
         out: dict[str, str | None] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            for jid, job in zip(chunk, Job.fetch_many(chunk, connection=self.client), strict=True):
+            for jid, job in zip(chunk, ServiceJob.fetch_many(chunk, connection=self.client, serializer=JSONSerializer),
+                                strict=True):
                 out[jid] = None if job is None else job.get_status(refresh=False)
         return out
 
     def error(self, jid: str) -> str:
         """The last line of a failed job's error."""
         try:
-            job = Job.fetch(jid, connection=self.client)
+            job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
         except NoSuchJobError:
             return "the job disappeared"
         result = job.latest_result()
@@ -156,7 +192,7 @@ class Jobs:
                 if self._abandoned(jid, grace):
                     with self.locks.hold(f"enqueue:{jid}", timeout=10):
                         if self._abandoned(jid, grace):  # a second look under the submission lock
-                            job = Job.fetch(jid, connection=self.client)
+                            job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
                             remove = getattr(registry, "remove_executions", None)
                             remove(job) if remove else registry.remove(job)
                             queue.enqueue_job(job, at_front=True)
@@ -167,7 +203,7 @@ class Jobs:
     def _abandoned(self, jid: str, grace: float) -> bool:
         """A job is abandoned when it is marked started, for longer than ``grace`` s, and nobody holds its lease."""
         try:
-            job = Job.fetch(jid, connection=self.client)
+            job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
         except NoSuchJobError:
             return False
         if job.get_status(refresh=False) != JobStatus.STARTED or job.started_at is None:
@@ -204,8 +240,9 @@ def _lease() -> Iterator[None]:
 
 
 # -- the jobs (run by `flask worker`, inside the app context) ----------------------------
-def synthesize_job(locale: str, segments: list[Segment], key: str) -> str:
+def synthesize_job(locale: str, plain: list[dict[str, Any]], key: str) -> str:
     """Synthesize one audio entry into the shared cache (once: under its lock, after a second look)."""
+    segments = segments_of(plain)
     with _lease():
         actual = audio_key(locale, segments)
         if actual != key:
@@ -241,7 +278,7 @@ def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
         if not jobs.workers():  # the item's lock keeps it once across servers, as in the embedded mode
             log.warning("no worker alive: synthesizing %s in the app server", jid)
             return ensure_entry(locale, slug, audio_id)
-        jobs.submit(jid, synthesize_job, (locale, segments, key), INTERACTIVE)
+        jobs.submit(jid, synthesize_job, (locale, plain_segments(segments), key), INTERACTIVE)
         failed = jobs.wait([jid], poll=0.05, timeout=float(current_app.config["AUDIO_JOB_WAIT"]))
     except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
         raise AudioUnavailable(f"job queue unreachable: {exc}") from exc
@@ -257,7 +294,7 @@ def submit_audio(locale: str, slug: str, audio_id: str) -> str:
     segments = page_segments(locale, slug, audio_id)
     key = audio_key(locale, segments)
     jid = job_id("audio", locale, key)
-    jobs.submit(jid, synthesize_job, (locale, segments, key), BULK)
+    jobs.submit(jid, synthesize_job, (locale, plain_segments(segments), key), BULK)
     return jid
 
 
@@ -311,8 +348,12 @@ def make_worker(name: str | None = None) -> Worker:
             except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
                 log.warning("recovery skipped: %s", exc)
 
-    return ServiceWorker(list(jobs.queues.values()), name=name, connection=jobs.client,
-                         maintenance_interval=WORKER_POLL, worker_ttl=WORKER_POLL + 15)
+    return ServiceWorker(list(jobs.queues.values()), name=name, connection=jobs.client, job_class=ServiceJob,
+                         serializer=JSONSerializer, maintenance_interval=WORKER_POLL, worker_ttl=WORKER_POLL + 15)
+
+
+#: The only functions a worker runs (ServiceJob), by the dotted name RQ stores.
+JOB_FUNCTIONS = frozenset(f"{fn.__module__}.{fn.__qualname__}" for fn in (synthesize_job, translate_job))
 
 
 def init_app(app: Flask, client: redis.Redis | None, locks: RedisLocks | Locks,

@@ -121,10 +121,11 @@ def test_synthesis_holds_the_named_lock_of_the_locks_given(tmp_path):
 
 
 def test_default_locks_are_files_beside_the_cache(cache):
-    """Without a Locks object, the cache uses flock files in <root>/.locks."""
+    """Without a Locks object, the cache uses flock files in <root>/.locks, removed once the entry is made."""
     assert isinstance(cache.locks, FileLocks) and cache.locks.root == cache.root / ".locks"
     entry = cache.get_or_create("de", EspeakBackend(), VOICES, PAGE[:1])
-    assert cache.locks.path(f"audio:de:{entry.key}").exists()
+    assert cache.get_or_create("de", EspeakBackend(), VOICES, PAGE[:1]) == entry
+    assert not cache.locks.path(f"audio:de:{entry.key}").exists()
 
 
 def test_threads_synthesize_once(cache, tmp_path):

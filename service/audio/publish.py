@@ -9,6 +9,7 @@ from flask import current_app, url_for
 
 from .. import notices
 from ..content import get_content
+from ..core import offload
 from ..i18n import format_value, get_i18n
 from ..localized import LocalizedBlock, LocalizedPage, localize_page, render_inline
 from ..tts import get_tts
@@ -141,12 +142,13 @@ def _chunk(locale: str, segment: Segment) -> CachedAudio:
 
 def _joined(locale: str, segments: list[Segment]) -> tuple[bytes, dict, str]:
     """The chunks of these blocks (synthesized where missing) joined into one file."""
-    parts = []
-    for segment in segments:
-        entry = _chunk(locale, segment)
-        parts.append((entry.mp3.read_bytes(), json.loads(entry.timings.read_bytes()),
-                      entry.vtt.read_text(encoding="utf-8")))
-    return join(parts)
+    return offload.run(_join_entries, [_chunk(locale, segment) for segment in segments])
+
+
+def _join_entries(entries: list[CachedAudio]) -> tuple[bytes, dict, str]:
+    """Read chunks and join them (parsing every MP3 frame: CPU work, run off the event loop)."""
+    return join([(entry.mp3.read_bytes(), json.loads(entry.timings.read_bytes()), entry.vtt.read_text(encoding="utf-8"))
+                 for entry in entries])
 
 
 def build(locale: str, segments: list[Segment]) -> CachedAudio:

@@ -65,6 +65,8 @@ feedback = Table(
     Column("note", Text, nullable=False, server_default=EMPTY),
     Column("handled_by", Text),
     Column("handled_at", Text),
+    # 1: arrived past the hourly soft cap of all visitors' messages (service/intake.py; revision 0004).
+    Column("held", Integer, nullable=False, server_default=text("0")),
     Index("feedback_state", "state", "created"),
 )
 
@@ -147,6 +149,7 @@ wb_suggestions = Table(
            server_default="open"),
     Column("handled_by", Text),
     Column("handled_at", Text),
+    Column("held", Integer, nullable=False, server_default=text("0")),  # as feedback.held
     Index("wb_suggestions_queue", "locale", "state", "msgid"),
 )
 

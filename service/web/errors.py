@@ -133,7 +133,7 @@ def respond(error: exceptions.HTTPException) -> Response:
 
 #: The errors nginx answers itself (deploy/nginx/herne-locations.conf) and the message of each: a method the app
 #: has not, a body over the size limit, too many form posts, and no app server answering (in time).
-EDGE_ERRORS = {405: MethodNotAllowed, 413: PayloadTooLarge, 429: TooManyRequests,
+EDGE_ERRORS = {400: BadRequest, 405: MethodNotAllowed, 413: PayloadTooLarge, 429: TooManyRequests,
                502: Unavailable, 503: Unavailable, 504: Unavailable}
 
 

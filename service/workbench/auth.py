@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from .. import config, db, ratelimit
+from ..core import offload
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
 from ..web.errors import N_, Forbidden
@@ -105,7 +106,7 @@ def _setting(name: str):
 
 def hash_password(password: str) -> str:
     """A hash of a password with the configured method (scrypt at OWASP's parameters by default)."""
-    return generate_password_hash(password, method=_setting("PASSWORD_HASH_METHOD"))
+    return offload.run(generate_password_hash, password, _setting("PASSWORD_HASH_METHOD"))  # scrypt: off the loop
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -232,7 +233,8 @@ def verify(conn: Connection, username: str, password: str) -> User | None:
     """
     method = _setting("PASSWORD_HASH_METHOD")
     user = get_user_by_name(conn, username) if USERNAME_RE.match(username or "") else None
-    ok = check_password_hash(user.password_hash if user else _dummy_hash(method), (password or "")[:MAX_PASSWORD])
+    ok = offload.run(check_password_hash, user.password_hash if user else offload.run(_dummy_hash, method),
+                     (password or "")[:MAX_PASSWORD])  # scrypt: off the event loop
     if not (user and ok):
         return None
     if needs_rehash(user.password_hash):

@@ -213,8 +213,9 @@ def app_env(tmp: Path, translations: Path, audio_dir: Path, public_url: str) -> 
 
 
 def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers: int | None = 2, threads: int = 2,
-                static_dir: Path | None = None) -> Front:
-    """Render deploy/ for loopback, start ``servers`` app servers and nginx before them; stop all on failure."""
+                static_dir: Path | None = None, render: dict[str, str] | None = None) -> Front:
+    """Render deploy/ for loopback (with the ``render`` settings on top), start ``servers`` app servers and nginx
+    before them; stop all on failure."""
     port = free_port()
     public_url = f"http://herne.test:{port}"
     translations = tmp / "translations"
@@ -246,6 +247,7 @@ def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers:
         "APP_DIR": str(ROOT),
         "DATA_DIR": str(tmp),
         "INSTANCE_DIR": str(tmp / "instance"),
+        **(render or {}),
     }
     written = render_all(nginx_dir / "etc", settings)
     env = app_env(tmp, translations, audio_dir, public_url)
