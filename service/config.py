@@ -323,6 +323,8 @@ def problems(config: Mapping[str, Any]) -> list[str]:
         elif isinstance(default, (dict, list)):
             if key == "TTS_BACKENDS" and isinstance(value, str) and not value.lstrip().startswith(("{", "[")):
                 continue  # FLASK_TTS_BACKENDS=espeak: one backend for every locale
+            if key == "PROXY_FIX_FROM" and isinstance(value, str) and not value.lstrip().startswith("["):
+                continue  # FLASK_PROXY_FIX_FROM=10.0.0.2,10.0.0.3: addresses separated by commas
             if not isinstance(value, type(default)):
                 out.append(_not_json(key, value, default))
     for key in FIELD_SETTINGS:
