@@ -80,8 +80,12 @@ def check_placeholders(source: str, target: str, message: Message, catalog: Cata
 
 
 def check_links(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
-    """The translation's [text](url) links point to the source's addresses."""
-    return _compare("links", syntax.links(source), syntax.links(target), message)
+    """The translation's [text](url) links point to the source's addresses, compared once placeholders are filled.
+
+    A target that is a placeholder in the source must be exactly that placeholder in the translation:
+    ``[%(authority_url)s](%(authority_url)s.evil.example/x)`` would show the official address and link elsewhere.
+    """
+    return _compare("links", syntax.rendered_links(source), syntax.rendered_links(target), message)
 
 
 def _tags(text: str) -> list[str]:

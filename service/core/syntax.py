@@ -34,6 +34,32 @@ def tags(text: str) -> list[str]:
     return sorted(TAG_RE.findall(text))
 
 
+#: What stands for a placeholder while a message is rendered for the link check: an address no value can be.
+_SAMPLE = "https://placeholder.invalid/"
+
+
+def _sample_value(match: re.Match[str]) -> str:
+    """A stand-in address for one placeholder, naming it (``%(authority_url)s``: .../authority_url~s)."""
+    return _SAMPLE + re.sub(r"\W", "~", match.group(0)) + "~"
+
+
+def rendered_links(text: str) -> list[str]:
+    """The link targets a message has once its placeholders are filled, sorted, each placeholder shown as itself.
+
+    A target that is a placeholder is an address only after rendering (``[x](%(url)s)``), and text a
+    translator puts around it changes where the link goes (``%(url)s.evil.example``): so messages are
+    compared after filling every placeholder with a stand-in address.
+    """
+    names = {_sample_value(m): m.group(0) for m in PLACEHOLDER_RE.finditer(text)}
+    filled = PLACEHOLDER_RE.sub(_sample_value, text)
+    found = []
+    for _, url in LINK_RE.findall(filled):
+        for sample, placeholder in names.items():
+            url = url.replace(sample, placeholder)
+        found.append(url)
+    return sorted(found)
+
+
 def strip_links(text: str) -> str:
     """The message with each ``[text](url)`` reduced to its text."""
     return LINK_RE.sub(lambda m: m.group(1), text)
