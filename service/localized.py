@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from .content import Block, Page
+from .core import grammar
 from .core.syntax import LINK_RE
 from .i18n import FORMAT_ERRORS, Localized, broken_translation, format_value, get_i18n
 
@@ -85,10 +86,23 @@ def render_inline(text: str, values: dict[str, str], strict: bool = False) -> tu
     return plain, Markup("".join(parts))
 
 
+def formatted_values(text: str, values: dict[str, str], lang: str) -> tuple[str, dict[str, str]]:
+    """A message ready to fill: its values formatted in its language, and in the case a preposition asks for.
+
+    Returns the text with such placeholders renamed (core.grammar) and the values for every name it has.
+    """
+    if "%(" not in text:
+        return text, {}
+    text, dative = grammar.mark_cases(text, lang)
+    formatted = {k: format_value(v, lang) for k, v in values.items()}
+    formatted.update({k + grammar.SUFFIX: grammar.dative(formatted[k], lang) for k in dative if k in formatted})
+    return text, formatted
+
+
 def _render(found: Localized, values: dict[str, str]) -> tuple[str, Markup]:
     """Plain text and HTML of a localized message, with numbers and dates in the language it is in."""
-    formatted = {k: format_value(v, found.lang) for k, v in values.items()} if "%(" in found.text else {}
-    return render_inline(found.text, formatted, strict=True)
+    text, formatted = formatted_values(found.text, values, found.lang)
+    return render_inline(text, formatted, strict=True)
 
 
 def localize_block(block: Block, locale: str, values: dict[str, str]) -> LocalizedBlock:
