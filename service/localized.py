@@ -3,12 +3,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from markupsafe import Markup, escape
 
 from .content import Block, Page
+from . import operator
 from .core import grammar
 from .core.syntax import LINK_RE
 from .i18n import FORMAT_ERRORS, Localized, broken_translation, format_value, get_i18n
+
+#: Private-use characters around a value that is German inside another language: <bdi lang="de"> in HTML.
+ISOLATE_START, ISOLATE_END = "\ue000", "\ue001"
+
+
+def _isolated(spec: str, lang: str) -> bool:
+    """Tell whether a value is configured German text shown inside another language (a name, an address)."""
+    kind, _, key = spec.partition(" ")
+    if kind != "setting" or key not in operator.GERMAN_TEXT or lang == get_i18n().source:
+        return False
+    return operator.setting(current_app.config, key) is not None
 
 
 @dataclass(frozen=True)
@@ -75,15 +88,25 @@ def _fill(text: str, values: dict[str, str], strict: bool) -> str:
 def render_inline(text: str, values: dict[str, str], strict: bool = False) -> tuple[str, Markup]:
     """Plain text and HTML of a message: escaped, placeholders filled, [text](url) as links."""
     filled = _fill(text, values, strict)
-    plain = LINK_RE.sub(lambda m: m.group(1), filled)
+    plain = _unmarked(LINK_RE.sub(lambda m: m.group(1), filled))
     parts: list[str] = []
     last = 0
     for match in LINK_RE.finditer(filled):
-        parts.append(str(escape(filled[last:match.start()])))
-        parts.append(f'<a href="{escape(match.group(2))}" hreflang="de">{escape(match.group(1))}</a>')
+        parts.append(_isolates(escape(filled[last:match.start()])))
+        parts.append(f'<a href="{escape(_unmarked(match.group(2)))}" hreflang="de">{_isolates(escape(match.group(1)))}</a>')
         last = match.end()
-    parts.append(str(escape(filled[last:])))
+    parts.append(_isolates(escape(filled[last:])))
     return plain, Markup("".join(parts))
+
+
+def _unmarked(text: str) -> str:
+    """A text without the isolation marks (plain text, addresses)."""
+    return text.replace(ISOLATE_START, "").replace(ISOLATE_END, "")
+
+
+def _isolates(html: str) -> str:
+    """Escaped HTML with each marked German value as <bdi lang="de">: isolated from the text's direction."""
+    return str(html).replace(ISOLATE_START, '<bdi lang="de">').replace(ISOLATE_END, "</bdi>")
 
 
 def formatted_values(text: str, values: dict[str, str], lang: str) -> tuple[str, dict[str, str]]:
@@ -95,6 +118,7 @@ def formatted_values(text: str, values: dict[str, str], lang: str) -> tuple[str,
         return text, {}
     text, dative = grammar.mark_cases(text, lang)
     formatted = {k: format_value(v, lang) for k, v in values.items()}
+    formatted.update({k: ISOLATE_START + formatted[k] + ISOLATE_END for k, v in values.items() if _isolated(v, lang)})
     formatted.update({k + grammar.SUFFIX: grammar.dative(formatted[k], lang) for k in dative if k in formatted})
     return text, formatted
 

@@ -35,6 +35,9 @@ PLACEHOLDERS = {
     "authority_email": N_("[E-Mail-Adresse der Aufsichtsbehörde eintragen]"),
     "authority_url": N_("[Website der Aufsichtsbehörde eintragen]"),
 }
+#: Settings whose value is German text (names, addresses): shown in other languages marked lang="de" and isolated.
+GERMAN_TEXT = ("controller_name", "controller_address", "dpo_name", "dpo_address", "responsible_office",
+               "hosting_provider", "enforcement_name", "authority_name", "authority_address")
 #: Settings that hold an ISO date (shown as a date in each locale).
 DATES = ("statement_prepared", "statement_reviewed")
 
