@@ -35,3 +35,22 @@ def test_spoken_text_carries_no_marks(app):
         segments = page_segments("ar", "datenschutz", "page")
     said = "".join(s.text + (s.speech or "") for s in segments)
     assert AUTHORITY in said and "\ue000" not in said and "<bdi" not in said
+
+
+GLOSS = {
+    "en": ("State Commissioner for Data Protection", "ombudsman office for accessible IT"),
+    "tr": ("Veri Koruma ve Bilgi Edinme Özgürlüğü", "erişilebilir bilişim ombudsmanlığı"),
+    "ar": ("مفوّضة ولاية شمال الراين-وستفاليا لحماية البيانات", "مكتب أمين المظالم لتقنية المعلومات"),
+    "pl": ("ds. ochrony danych i wolności informacji", "biuro rzecznika kraju związkowego"),
+    "uk": ("з питань захисту даних і свободи інформації", "служба омбудсмена землі"),
+    "ro": ("pentru protecția datelor și libertatea informației", "biroul ombudsmanului landului"),
+    "ru": ("по защите данных и свободе информации", "служба омбудсмена земли"),
+}
+
+
+@pytest.mark.parametrize("locale", sorted(GLOSS))
+def test_the_official_german_names_come_with_a_translated_gloss(client, locale):
+    """A reader who cannot read German learns what the LDI NRW and the Ombudsstelle are."""
+    privacy, statement = GLOSS[locale]
+    assert privacy in client.get(f"/{locale}/datenschutz").text
+    assert statement in client.get(f"/{locale}/barrierefreiheit").text
