@@ -98,3 +98,20 @@ def test_spoken_talentschulen_text_keeps_north_rhine_westphalia(locale, spoken):
     speech = _catalog(locale, "speech")
     message = next(m for m in speech if m.id and m.id.startswith("Um die Chancengerechtigkeit"))
     assert spoken in message.string
+
+
+@pytest.mark.parametrize("slug", ["datenschutz", "barrierefreiheit", "leichte-sprache"])
+def test_arabic_speech_of_the_legal_pages_is_vowelled(app, slug):
+    """Issue 26 item 6: every block of these pages has an Arabic spoken text with its vowel marks, so that the
+    voice does not guess (at least one mark for every two Arabic letters; fully vowelled text has about one each)."""
+    from service.content import get_content
+
+    speech = _catalog("ar", "speech")
+    with app.app_context():
+        page = get_content().get(slug)
+    for block in page.blocks:
+        entry = speech.get(block.msgid)
+        assert entry is not None and entry.string, block.msgid
+        letters = re.findall("[\u0621-\u064A]", entry.string)
+        marks = re.findall("[\u064B-\u0652]", entry.string)
+        assert len(marks) >= len(letters) / 2, block.msgid
