@@ -115,3 +115,14 @@ def test_arabic_speech_of_the_legal_pages_is_vowelled(app, slug):
         letters = re.findall("[\u0621-\u064A]", entry.string)
         marks = re.findall("[\u064B-\u0652]", entry.string)
         assert len(marks) >= len(letters) / 2, block.msgid
+
+
+def test_polish_addresses_readers_one_way():
+    """"Państwo" throughout: neither "Pan lub Pani" nor impersonal "można" where the reader is addressed."""
+    addressed = ("Sie ", "Ihr", "Ihnen", "Drücken Sie")
+    for message in _catalog("pl"):
+        if not (message.id and isinstance(message.string, str) and message.string):
+            continue
+        assert not re.search(r"\bPan(a|u|em)? lub Pani\b", message.string), message.id
+        if any(word in message.id for word in addressed) and any("page '" in c for c in message.auto_comments):
+            assert not re.search(r"\b[Mm]ożna\b|\b[Ww]ystarczy\b", message.string), message.id
