@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from markupsafe import Markup, escape
 
 from .content import Block, Page
 from . import operator
 from .core import grammar
-from .core.syntax import LINK_RE
+from .core.syntax import LINK_RE, PAGE_LINK_PREFIX
 from .i18n import FORMAT_ERRORS, Localized, broken_translation, format_value, get_i18n
 
 #: Private-use characters around a value that is German inside another language: <bdi lang="de"> in HTML.
@@ -85,15 +85,35 @@ def _fill(text: str, values: dict[str, str], strict: bool) -> str:
         return text
 
 
-def render_inline(text: str, values: dict[str, str], strict: bool = False) -> tuple[str, Markup]:
-    """Plain text and HTML of a message: escaped, placeholders filled, [text](url) as links."""
+def _page_href(target: str, locale: str | None) -> str:
+    """The address of a ``page:slug`` link in the reader's locale."""
+    slug = target.removeprefix(PAGE_LINK_PREFIX)
+    locale = locale or get_i18n().source
+    if has_request_context():
+        return url_for("pages.page", locale=locale, slug=slug)
+    return f"/{locale}/{slug}"
+
+
+def _link(target: str, text: Markup, locale: str | None) -> str:
+    """One link: another page of this site in the reader's language, or an outside (German) site."""
+    if target.startswith(PAGE_LINK_PREFIX):
+        return f'<a href="{escape(_page_href(target, locale))}">{text}</a>'
+    return f'<a href="{escape(target)}" hreflang="de">{text}</a>'
+
+
+def render_inline(text: str, values: dict[str, str], strict: bool = False,
+                  locale: str | None = None) -> tuple[str, Markup]:
+    """Plain text and HTML of a message: escaped, placeholders filled, [text](url) as links.
+
+    ``locale`` is the page's: ``[text](page:slug)`` links to that page in it.
+    """
     filled = _fill(text, values, strict)
     plain = _unmarked(LINK_RE.sub(lambda m: m.group(1), filled))
     parts: list[str] = []
     last = 0
     for match in LINK_RE.finditer(filled):
         parts.append(_isolates(escape(filled[last:match.start()])))
-        parts.append(f'<a href="{escape(_unmarked(match.group(2)))}" hreflang="de">{_isolates(escape(match.group(1)))}</a>')
+        parts.append(_link(_unmarked(match.group(2)), Markup(_isolates(escape(match.group(1)))), locale))
         last = match.end()
     parts.append(_isolates(escape(filled[last:])))
     return plain, Markup("".join(parts))
@@ -123,10 +143,10 @@ def formatted_values(text: str, values: dict[str, str], lang: str) -> tuple[str,
     return text, formatted
 
 
-def _render(found: Localized, values: dict[str, str]) -> tuple[str, Markup]:
+def _render(found: Localized, values: dict[str, str], locale: str) -> tuple[str, Markup]:
     """Plain text and HTML of a localized message, with numbers and dates in the language it is in."""
     text, formatted = formatted_values(found.text, values, found.lang)
-    return render_inline(text, formatted, strict=True)
+    return render_inline(text, formatted, strict=True, locale=locale)
 
 
 def localize_block(block: Block, locale: str, values: dict[str, str]) -> LocalizedBlock:
@@ -134,11 +154,11 @@ def localize_block(block: Block, locale: str, values: dict[str, str]) -> Localiz
     i18n = get_i18n()
     found = i18n.localize(block.msgid, locale)
     try:
-        plain, html = _render(found, values)
+        plain, html = _render(found, values, locale)
     except FORMAT_ERRORS as exc:  # a translation whose placeholders do not fit: the German source instead
         broken_translation(block.msgid, locale, exc)
         found = Localized(block.msgid, i18n.source, "source")
-        plain, html = _render(found, values)
+        plain, html = _render(found, values, locale)
     return LocalizedBlock(block.id, block.tag, block.msgid, plain, html, found.lang, found.status,
                           block.href, block.list_id)
 

@@ -219,3 +219,11 @@ def test_leichte_sprache_explains_hard_words_and_awaits_its_reader_check(configu
         assert words in text, words
     assert " IP" not in text and "Fast alles" not in text
     assert "Barrierefreiheit" not in text.replace("„Erklärung zur Barrierefreiheit“", "")  # only the page's name
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LOCALES)
+def test_leichte_sprache_links_the_pages_it_names(configured, locale):
+    """The statement and the privacy page, each in the reader's language, linked where the page names them."""
+    html = configured.test_client().get(f"/{locale}/leichte-sprache").text
+    hrefs = [a.attrs["href"] for a in find(html, "a") if any(p.tag == "article" for p in a.parents)]
+    assert hrefs.count(f"/{locale}/barrierefreiheit") >= 2 and f"/{locale}/datenschutz" in hrefs

@@ -39,8 +39,11 @@ def test_leichte_sprache_quotes_the_real_page_title_and_button(locale):
     catalog = _catalog(locale)
     title = catalog.get("Erklärung zur Barrierefreiheit").string
     button = catalog.get("Vorlesen", "player button").string
-    assert title in catalog.get("Auf der Seite „Erklärung zur Barrierefreiheit“ finden Sie ein Formular.").string
-    assert title in catalog.get("Alles steht genau auf der Seite „Erklärung zur Barrierefreiheit“.").string
+    link = f"[{title}](page:barrierefreiheit)"
+    assert link in catalog.get("Auf der Seite „[Erklärung zur Barrierefreiheit](page:barrierefreiheit)“ finden Sie "
+                               "ein Formular.").string
+    assert link in catalog.get("Alles steht genau auf der Seite „[Erklärung zur Barrierefreiheit]"
+                               "(page:barrierefreiheit)“.").string
     assert button in catalog.get("Drücken Sie dafür auf den Knopf „Vorlesen“.").string
 
 

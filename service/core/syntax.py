@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import re
 
-#: ``[text](https://…)``: the only inline markup the content knows.
-LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
+#: ``[text](https://…)``, or ``[text](page:slug)`` for another page of this site in the reader's language:
+#: the only inline markup the content knows.
+LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+|page:[a-z0-9][a-z0-9-]*)\)")
+#: The prefix of a link target that names a page of this site (rendered as its address in the page's locale).
+PAGE_LINK_PREFIX = "page:"
 #: Any placeholder a message may carry: ``%(name)s``, ``%(n)d``, ``%s``, ``%d`` and ``{name}``.
 PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 #: An HTML tag, opening or closing; group 1 is its name.
