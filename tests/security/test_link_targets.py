@@ -8,7 +8,15 @@ import pytest
 from service import catalogs
 from service.db.schema import wb_audit
 
-from ..workbench_support import count, entry_key, login, make_user, save, token, unescape
+from ..workbench_support import (
+    count,
+    entry_key,
+    login,
+    make_user,
+    save,
+    token,
+    unescape,
+)
 
 SOURCE_END = "Website: [%(authority_url)s](%(authority_url)s)"
 GOOD_END = "Web sitesi: [%(authority_url)s](%(authority_url)s)"
