@@ -1,6 +1,7 @@
 """A source page made ready for one locale: every block localized, formatted and marked with its language."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context, url_for
@@ -10,7 +11,7 @@ from .content import Block, Page
 from . import operator
 from .core import grammar
 from .core.syntax import LINK_RE, PAGE_LINK_PREFIX
-from .i18n import FORMAT_ERRORS, Localized, broken_translation, format_value, get_i18n
+from .i18n import FORMAT_ERRORS, Localized, broken_translation, format_value, get_i18n, text_direction
 
 #: Private-use characters around a value that is German inside another language: <bdi lang="de"> in HTML.
 ISOLATE_START, ISOLATE_END = "\ue000", "\ue001"
@@ -102,20 +103,21 @@ def _link(target: str, text: Markup, locale: str | None) -> str:
 
 
 def render_inline(text: str, values: dict[str, str], strict: bool = False,
-                  locale: str | None = None) -> tuple[str, Markup]:
+                  locale: str | None = None, rtl: bool = False) -> tuple[str, Markup]:
     """Plain text and HTML of a message: escaped, placeholders filled, [text](url) as links.
 
-    ``locale`` is the page's: ``[text](page:slug)`` links to that page in it.
+    ``locale`` is the page's: ``[text](page:slug)`` links to that page in it. In right-to-left text
+    (``rtl``), every Latin-script run (a school's name, WCAG 2.1, an address) is isolated in <bdi>.
     """
     filled = _fill(text, values, strict)
     plain = _unmarked(LINK_RE.sub(lambda m: m.group(1), filled))
     parts: list[str] = []
     last = 0
     for match in LINK_RE.finditer(filled):
-        parts.append(_isolates(escape(filled[last:match.start()])))
-        parts.append(_link(_unmarked(match.group(2)), Markup(_isolates(escape(match.group(1)))), locale))
+        parts.append(_isolates(escape(filled[last:match.start()]), rtl))
+        parts.append(_link(_unmarked(match.group(2)), Markup(_isolates(escape(match.group(1)), rtl)), locale))
         last = match.end()
-    parts.append(_isolates(escape(filled[last:])))
+    parts.append(_isolates(escape(filled[last:]), rtl))
     return plain, Markup("".join(parts))
 
 
@@ -124,9 +126,22 @@ def _unmarked(text: str) -> str:
     return text.replace(ISOLATE_START, "").replace(ISOLATE_END, "")
 
 
-def _isolates(html: str) -> str:
-    """Escaped HTML with each marked German value as <bdi lang="de">: isolated from the text's direction."""
-    return str(html).replace(ISOLATE_START, '<bdi lang="de">').replace(ISOLATE_END, "</bdi>")
+_LATIN = "A-Za-zÀ-ÖØ-öø-ÿ"
+#: A run of Latin-script words in escaped HTML (names, codes, addresses), never starting inside an entity.
+LATIN_RUN_RE = re.compile(rf"(?<![&#{_LATIN}0-9])[{_LATIN}][{_LATIN}0-9\-_@/]*(?:[.:][{_LATIN}0-9/][{_LATIN}0-9\-_@/]*)*"
+                          rf"(?:[ ][{_LATIN}0-9][{_LATIN}0-9\-_@/]*(?:[.:][{_LATIN}0-9/][{_LATIN}0-9\-_@/]*)*)*"
+                          rf"(?![{_LATIN}0-9;])")
+_MARKED_RE = re.compile(f"({ISOLATE_START}.*?{ISOLATE_END})", re.S)
+
+
+def _isolates(html: str, rtl: bool = False) -> str:
+    """Escaped HTML with each marked German value as <bdi lang="de">, and in right-to-left text each other
+    Latin-script run as <bdi>: isolated from the text's direction."""
+    pieces = _MARKED_RE.split(str(html))
+    if rtl:
+        pieces = [p if p.startswith(ISOLATE_START) else LATIN_RUN_RE.sub(lambda m: f"<bdi>{m.group(0)}</bdi>", p)
+                  for p in pieces]
+    return "".join(pieces).replace(ISOLATE_START, '<bdi lang="de">').replace(ISOLATE_END, "</bdi>")
 
 
 def formatted_values(text: str, values: dict[str, str], lang: str) -> tuple[str, dict[str, str]]:
@@ -146,7 +161,7 @@ def formatted_values(text: str, values: dict[str, str], lang: str) -> tuple[str,
 def _render(found: Localized, values: dict[str, str], locale: str) -> tuple[str, Markup]:
     """Plain text and HTML of a localized message, with numbers and dates in the language it is in."""
     text, formatted = formatted_values(found.text, values, found.lang)
-    return render_inline(text, formatted, strict=True, locale=locale)
+    return render_inline(text, formatted, strict=True, locale=locale, rtl=text_direction(found.lang) == "rtl")
 
 
 def localize_block(block: Block, locale: str, values: dict[str, str]) -> LocalizedBlock:

@@ -54,3 +54,13 @@ def test_the_official_german_names_come_with_a_translated_gloss(client, locale):
     privacy, statement = GLOSS[locale]
     assert privacy in client.get(f"/{locale}/datenschutz").text
     assert statement in client.get(f"/{locale}/barrierefreiheit").text
+
+
+def test_latin_runs_in_arabic_text_are_isolated(client):
+    """In right-to-left text, school names, codes and addresses in Latin letters sit in <bdi>; not in LTR text."""
+    schools = client.get("/ar/talentschulen").text
+    for name in ("Realschule Crange", "Gymnasium Wanne", "Mont-Cenis Gesamtschule"):
+        assert f"<bdi>{name}</bdi>" in schools, name
+    privacy = client.get("/ar/datenschutz").text
+    assert "<bdi>poststelle@ldi.nrw.de</bdi>" in privacy and "<bdi>User-Agent</bdi>" in privacy
+    assert "<bdi>" not in client.get("/tr/talentschulen").text
