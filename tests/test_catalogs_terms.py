@@ -83,3 +83,24 @@ def test_the_editor_saves_but_warns_when_a_glossary_term_is_left_out(app, client
     page = unescape(client.get(saved.headers["Location"]).text)
     assert "Hinweis: Die Übersetzung verwendet nicht den festgelegten Begriff (Glossar): на лёгком языке" in page
     assert "Пояснения ясным языком" in catalogs.po_path(translations_dir, "ru").read_text(encoding="utf-8")
+
+
+def test_an_upload_is_merged_but_warns_when_a_glossary_term_is_left_out(app, client, translations_dir):
+    """Warnings refuse no upload: the file is merged and the translator reads each warning with its entry."""
+    import io
+
+    from .workbench_support import token
+
+    make_user(app, "olga", locales=("ru",))
+    login(client, "olga")
+    path = catalogs.po_path(translations_dir, "ru")
+    data = path.read_text(encoding="utf-8").replace('msgid "Leichte Sprache"\nmsgstr "Лёгкий язык"',
+                                                    'msgid "Leichte Sprache"\nmsgstr "Ясный язык"')
+    page = client.get("/translate/ru/upload")
+    uploaded = client.post("/translate/ru/upload", data={"csrf_token": token(page.text),
+                                                          "po": (io.BytesIO(data.encode()), "ru.po")})
+    assert uploaded.status_code == 303
+    shown = unescape(client.get(uploaded.headers["Location"]).text)
+    assert "Leichte Sprache: Hinweis: Die Übersetzung verwendet nicht den festgelegten Begriff (Glossar): " \
+           "Лёгкий язык" in shown
+    assert 'msgstr "Ясный язык"' in path.read_text(encoding="utf-8")
