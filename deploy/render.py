@@ -34,6 +34,7 @@ TEMPLATES = {
     "systemd/herne-worker@.service": "systemd/system/herne-worker@.service",
     "systemd/herne-purge.service": "systemd/system/herne-purge.service",
     "systemd/herne-purge.timer": "systemd/system/herne-purge.timer",
+    "logrotate/herne-nginx": "logrotate.d/herne-nginx",
 }
 
 #: Settings of one Debian host that runs nginx and one app server (see the README).

@@ -189,6 +189,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "enforcement_name": "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen",
             "enforcement_email": "ombudsstelle-barrierefreie-it@mags.nrw.de",
             "enforcement_url": "https://www.lbbp.nrw.de/ombudsstelle",
+            # Its postal address (the statement names it, § 11 BITV NRW: applications by post): not verified
+            # here, so the operator sets it from https://www.lbbp.nrw.de/ombudsstelle.
+            "enforcement_address": None,
             "authority_name": ("Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen "
                                "(LDI NRW)"),
             "authority_address": "Kavalleriestraße 2-4, 40213 Düsseldorf",

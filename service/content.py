@@ -48,6 +48,9 @@ class Page:
         return (self.show_from is None or self.show_from <= now) and (self.show_until is None or now < self.show_until)
     #: One or two sentences for search results and shared links (``<meta name="description">``).
     description: str = ""
+    #: A page in Leichte Sprache: "pending" until readers of the target group checked it; then the operator
+    #: writes who checked it and when (``reader_check: 2027-01-15 Prüfgruppe ...``).
+    reader_check: str = ""
 
     @property
     def title(self) -> str:
@@ -161,6 +164,7 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         show_from=window[0],
         show_until=window[1],
         description=meta.get("description", ""),
+        reader_check=meta.get("reader_check", ""),
     )
 
 

@@ -424,6 +424,23 @@ def ui_gettext(msgid: str, **variables) -> Markup:
     return Markup(text)
 
 
+def ui_pgettext(context: str, msgid: str, **variables) -> Markup:
+    """Template `pgettext()`: a UI string whose German has another meaning elsewhere (msgctxt), like `_()`."""
+    locale = current_locale()
+    i18n = get_i18n()
+    text, lang = msgid, i18n.source
+    if locale != i18n.source:
+        found = i18n.translations(locale).upgettext(context, msgid)
+        if found != msgid:
+            text, lang = found, locale
+    try:
+        html = escape(text) % variables if variables else escape(text)
+    except FORMAT_ERRORS as exc:
+        broken_translation(msgid, locale, exc)
+        return source_fallback(msgid, variables)
+    return Markup(f'<span lang="{lang}">{html}</span>') if lang != locale else Markup(html)
+
+
 def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
     """Template `ngettext()`: a counted UI string in the page's locale (``%(num)s`` is the count)."""
     locale = current_locale()
@@ -449,6 +466,7 @@ def init_app(app: Flask, revisions: RedisRevisions | None) -> I18n:
         _=ui_gettext,
         gettext=ui_gettext,
         ngettext=ui_ngettext,
+        pgettext=ui_pgettext,
         format_number=format_number,
         display_name=display_name,
         text_direction=text_direction,

@@ -31,11 +31,16 @@ PLACEHOLDERS = {
     "enforcement_name": N_("[Durchsetzungsstelle eintragen]"),
     "enforcement_email": N_("[E-Mail-Adresse der Durchsetzungsstelle eintragen]"),
     "enforcement_url": N_("[Website der Durchsetzungsstelle eintragen]"),
+    # TRANSLATORS: shown where the operator has not set the enforcement body's postal address yet
+    "enforcement_address": N_("[Postanschrift der Durchsetzungsstelle eintragen]"),
     "authority_name": N_("[Datenschutz-Aufsichtsbehörde eintragen]"),
     "authority_address": N_("[Anschrift der Aufsichtsbehörde eintragen]"),
     "authority_email": N_("[E-Mail-Adresse der Aufsichtsbehörde eintragen]"),
     "authority_url": N_("[Website der Aufsichtsbehörde eintragen]"),
 }
+#: Settings whose value is German text (names, addresses): shown in other languages marked lang="de" and isolated.
+GERMAN_TEXT = ("controller_name", "controller_address", "dpo_name", "dpo_address", "responsible_office",
+               "hosting_provider", "enforcement_name", "enforcement_address", "authority_name", "authority_address")
 #: Settings that hold an ISO date (shown as a date in each locale).
 DATES = ("statement_prepared", "statement_reviewed")
 

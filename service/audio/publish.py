@@ -10,8 +10,8 @@ from flask import current_app, url_for
 from .. import notices
 from ..content import get_content
 from ..core import offload
-from ..i18n import format_value, get_i18n
-from ..localized import LocalizedBlock, LocalizedPage, localize_page, render_inline
+from ..i18n import get_i18n
+from ..localized import LocalizedBlock, LocalizedPage, formatted_values, localize_page, render_inline
 from ..tts import get_tts
 from ..tts.base import Backend, BackendError
 from .cache import AudioCache, CachedAudio, canonical_key
@@ -97,7 +97,7 @@ def _segment(block: LocalizedBlock, values: dict[str, str]) -> Segment | None:
     i18n = get_i18n()
     speech = i18n.speech(block.msgid, block.lang) if block.msgid else None
     if speech:
-        speech = render_inline(speech, {k: format_value(v, block.lang) for k, v in values.items()})[0]
+        speech = render_inline(*formatted_values(speech, values, block.lang))[0]
     said = f"{block.text}\n{speech or ''}"
     terms = tuple(sorted((t, v) for t, v in i18n.lexicon(block.lang).items() if t in said))
     segment = Segment(block.id, block.lang, block.text, speech, terms)

@@ -96,11 +96,12 @@ class UploadRejected(ValueError):
         self.detail = detail
 
 
-def validate(message: Message, catalog: Catalog, strings: tuple[str, ...]) -> list[Finding]:
-    """The findings of a proposed translation of a message: the catalog checks, and not empty."""
+def validate(message: Message, catalog: Catalog, strings: tuple[str, ...],
+             context: catalogs.CheckContext | None = None) -> list[Finding]:
+    """The findings of a proposed translation of a message: the catalog checks, and not empty (warnings too)."""
     candidate = Message(message.id, list(strings) if message.pluralizable else strings[0], context=message.context,
-                        flags=message.flags)
-    return catalogs.check_message(candidate, catalog, EDIT_CHECKS)
+                        flags=message.flags, auto_comments=message.auto_comments)
+    return catalogs.check_message(candidate, catalog, EDIT_CHECKS, context)
 
 
 def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
@@ -120,6 +121,8 @@ class SaveResult:
     changed: bool
     compiled: bool
     compile_error: str | None = None
+    #: What the checks warn about in the saved text (glossary terms left out...); it was saved all the same.
+    warnings: tuple[Finding, ...] = ()
 
 
 class Store:
@@ -139,6 +142,10 @@ class Store:
     def path(self, locale: str) -> Path:
         """The .po of a locale."""
         return catalogs.po_path(self.directory, locale, self.domain)
+
+    def context(self, locale: str) -> catalogs.CheckContext:
+        """What the contextual checks of a locale's catalog read (its glossary; for speech, the shown texts)."""
+        return catalogs.context_for(self.directory, locale, self.domain)
 
     def lock(self, locale: str):
         """Hold the lock of a locale's catalog (every writer of the file takes it)."""
@@ -197,7 +204,9 @@ class Store:
                 raise EntryConflict(current, strings)
             if len(strings) != len(current.strings):
                 raise InvalidEdit("forms")
-            findings = offload.run(validate, message, catalog, strings)  # checks: CPU work, off the event loop
+            # checks: CPU work, off the event loop
+            found = offload.run(validate, message, catalog, strings, self.context(locale))
+            findings, warned = catalogs.errors(found), tuple(catalogs.warnings(found))
             if findings:
                 raise InvalidTranslation(findings)
             new_value = list(strings) if message.pluralizable else strings[0]
@@ -210,14 +219,14 @@ class Store:
                 _drop_machine_marks(message, user_comments=False)
             updated = to_entry(message, catalog)
             if updated.revision == current.revision and updated.machine_note == current.machine_note:
-                return SaveResult(updated, changed=False, compiled=True)
+                return SaveResult(updated, changed=False, compiled=True, warnings=warned)
             change = audit.Change(
                 username=username, locale=locale, action="approve" if approve else "save", msgid=current.msgid,
                 old="\n".join(current.strings), new="\n".join(updated.strings),
                 old_flags=",".join(current.flags), new_flags=",".join(updated.flags),
             )
             compiled, error = self._commit(conn, locale, catalog, username, [change])
-            return SaveResult(updated, changed=True, compiled=compiled, compile_error=error)
+            return SaveResult(updated, changed=True, compiled=compiled, compile_error=error, warnings=warned)
 
     def _commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
                 changes: list[audit.Change]) -> tuple[bool, str | None]:
@@ -254,7 +263,7 @@ class Store:
         return data.replace(b'msgstr ""\n', f'msgstr ""\n"{MARK_HEADER}: {int(mark)}\\n"\n'.encode(), 1)
 
     def check_upload(self, locale: str, data: bytes, max_bytes: int) -> Catalog:
-        """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason."""
+        """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason (errors only)."""
         if len(data) > max_bytes:
             raise UploadRejected("too-large", n=max_bytes // 1024)
         data = data.removeprefix(codecs.BOM_UTF8)  # editors on Windows write one: it is no content
@@ -289,7 +298,7 @@ class Store:
             plural_ok = False
         if not plural_ok:
             raise UploadRejected("plurals", expected=current.plural_forms)
-        findings = offload.run(catalogs.check_catalog, uploaded)
+        findings = catalogs.errors(offload.run(lambda: catalogs.check_catalog(uploaded, context=self.context(locale))))
         if findings:
             raise UploadRejected("findings", findings=tuple(findings[:20]))
         if not any(m.id and m.id in current for m in uploaded):
@@ -300,6 +309,7 @@ class Store:
                      max_bytes: int) -> dict:
         """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
         uploaded = self.check_upload(locale, data, max_bytes)
+        warned = tuple(catalogs.warnings(catalogs.check_catalog(uploaded, context=self.context(locale))))
         mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))
         with self.lock(locale):
             journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)
@@ -340,4 +350,4 @@ class Store:
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)
         return {"changed": len(changes), "unknown": unknown, "conflicts": conflicts, "compiled": compiled,
-                "compile_error": error}
+                "compile_error": error, "warnings": warned}

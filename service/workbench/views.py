@@ -307,6 +307,8 @@ def editor(locale: str, key: str):
         flash(gettext("Gespeichert und freigegeben."), "ok")
     else:
         flash(gettext("Gespeichert."), "ok")
+    for warning in texts.findings_texts(result.warnings):
+        flash(warning, "error")
     if result.compile_error:
         flash(gettext("Gespeichert, aber noch nicht veröffentlicht: Der Katalog enthält an anderer Stelle Fehler. "
                       "Bitte prüfen Sie ihn mit „flask i18n check“."), "error")
@@ -360,6 +362,8 @@ def upload(locale: str):
         flash(gettext("Nicht übernommen, weil sie nach Ihrem Download hier geändert wurden: %(entries)s. "
                       "Bitte prüfen Sie diese Einträge im Editor.",
                       entries="; ".join(f"„{m[:60]}“" for m in result["conflicts"][:20])), "error")
+    for warning in texts.warnings_texts(result["warnings"]):
+        flash(warning, "error")
     if result["compile_error"]:
         flash(gettext("Gespeichert, aber noch nicht veröffentlicht: Der Katalog enthält an anderer Stelle Fehler. "
                       "Bitte prüfen Sie ihn mit „flask i18n check“."), "error")

@@ -23,8 +23,9 @@ BROKEN = {
     "Konto %(name)s angelegt.": "%(name)s hesabı %(when)s oluşturuldu.",
 }
 DECLARATION = ("Diese Erklärung wurde am %(prepared)s erstellt und zuletzt am %(reviewed)s überprüft. Methode: "
-               "Selbstbewertung mit automatischen Prüfungen (axe-core) jeder Seite in jeder Sprache und mit Tests "
-               "der Bedienung allein über die Tastatur.")
+               "Selbstbewertung. Bei jeder Änderung der Software prüfen automatische Tests jede Seite in jeder Sprache "
+               "mit axe-core und die Bedienung allein über die Tastatur in einem echten Browser; zuletzt am "
+               "%(reviewed)s. Ein Test mit Screenreadern durch Menschen, die sie täglich benutzen, steht noch aus.")
 
 
 def _break_turkish_mo(translations_dir) -> None:
