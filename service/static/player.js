@@ -27,6 +27,8 @@
   var speedSel = controls.querySelector('[data-action="speed"]');
   var volume = controls.querySelector('[data-action="volume"]');
   var highlightBox = controls.querySelector('[data-action="highlight"]');
+  var styleSel = controls.querySelector('[data-action="style"]');
+  var moreBtn = controls.querySelector('[data-action="more"]');
   var download = controls.querySelector(".player-download");
   var slider = controls.querySelector(".player-slider");
   var fill = controls.querySelector(".player-fill");
@@ -43,6 +45,7 @@
   var index = {};  // block id -> chunk index
   chunks.forEach(function (c, i) { index[c.block] = i; });
   var durations = chunks.map(function (c) { return c.chars * MS_PER_CHAR; });
+  var known = chunks.map(function () { return false; });  // durations[i] is the real length
   var timings = chunks.map(function () { return null; });
   var pending = {};
   var cur = -1;            // chunk loaded in the audio element (-1: none, the player is at its start)
@@ -59,6 +62,13 @@
   audio.removeAttribute("src");  // the whole page's file is for visitors without JavaScript: never fetched here
   audio.load();                  // forget it, so that a changed preload cannot start fetching it
   audio.preload = "auto";
+  // A second element holds the next chunk, loaded while this one plays: it starts without a gap.
+  var standby = document.createElement("audio");
+  standby.className = "player-audio-standby";
+  standby.hidden = true;
+  standby.preload = "auto";
+  audio.insertAdjacentElement("afterend", standby);
+  var standbyChunk = -1;
 
   function announce(text) {
     // Only state changes and paragraph jumps go to the live region, never every word.
@@ -81,12 +91,14 @@
     if (saved.speed && speedSel.querySelector('option[value="' + saved.speed + '"]')) { speedSel.value = saved.speed; }
     if (typeof saved.volume === "number" && saved.volume >= 0 && saved.volume <= 100) { volume.value = String(saved.volume); }
     if (typeof saved.highlight === "boolean") { highlightBox.checked = saved.highlight; }
+    if (saved.style && styleSel.querySelector('option[value="' + saved.style + '"]')) { styleSel.value = saved.style; }
   }
 
   function saveSettings() {
     try {
       window.localStorage.setItem(STORE_KEY, JSON.stringify({
-        speed: speedSel.value, volume: parseInt(volume.value, 10), highlight: highlightBox.checked
+        speed: speedSel.value, volume: parseInt(volume.value, 10), highlight: highlightBox.checked,
+        style: styleSel.value
       }));
     } catch (e) { /* storage refused (private mode, quota): the setting still applies to this page */ }
   }
@@ -96,7 +108,10 @@
     audio.defaultPlaybackRate = rate;
     audio.playbackRate = rate;
     audio.volume = parseInt(volume.value, 10) / 100;
+    standby.defaultPlaybackRate = standby.playbackRate = rate;
+    standby.volume = audio.volume;
     document.documentElement.classList.toggle("no-highlight", !highlightBox.checked);
+    document.documentElement.setAttribute("data-highlight", styleSel.value);
     if (!highlightBox.checked) { clearHighlight(); }
   }
 
@@ -110,6 +125,7 @@
       }).then(function (t) {
         timings[i] = t;
         durations[i] = t.duration;
+        known[i] = true;
         updateTime();
         return t;
       }, function (e) { delete pending[i]; throw e; });
@@ -138,8 +154,9 @@
   function total() { return offsetOf(span.last + 1); }
 
   function elapsed() {
+    // While a chunk loads, the place asked for counts (the element still says 0).
     if (cur < 0) { return 0; }
-    return offsetOf(cur) + audio.currentTime * 1000;
+    return offsetOf(cur) + (seekAfterLoad !== null ? seekAfterLoad : audio.currentTime * 1000);
   }
 
   function updateTime() {
@@ -181,7 +198,18 @@
     cur = i;
     clearHighlight();
     seekAfterLoad = atMs > 0 ? atMs : null;
-    audio.src = chunks[i].mp3;
+    if (standbyChunk === i && standby.readyState >= 2) {
+      var old = audio;  // the next chunk is loaded already: swap the elements
+      audio = standby;
+      standby = old;
+      standbyChunk = -1;
+      old.pause();
+      old.className = "player-audio-standby";
+      audio.className = "player-audio";
+      if (seekAfterLoad !== null) { audio.currentTime = seekAfterLoad / 1000; seekAfterLoad = null; }
+    } else {
+      audio.src = chunks[i].mp3;
+    }
     applySettings();
     if (autoplay) {
       var started = audio.play();
@@ -209,6 +237,14 @@
     applySettings();
     var started = audio.play();
     if (started && started.catch) { started.catch(function (e) { if (e && e.name !== "AbortError") { showUnavailable(); } }); }
+  }
+
+  function prefetch(i) {
+    // Load the chunk after this one into the standby element (the HTTP cache keeps it for the swap).
+    if (i > span.last || i === standbyChunk || i === cur) { return; }
+    standbyChunk = i;
+    standby.src = chunks[i].mp3;
+    standby.load();
   }
 
   function stop() {
@@ -382,29 +418,67 @@
   }
 
   // -- docking: a compact bar that stays in view while reading, never over the focused element ------------
-  var inView = true;
+  // Docked, the bar is one line (the main buttons); "more" opens the rest. A focused control is never hidden:
+  // the bar opens around it, so the focus never falls to the page.
+  var small = window.matchMedia ? window.matchMedia("(max-height: 30em), (max-width: 30em)") : {matches: false};
+  function hiddenWhenDocked(el) {
+    var part = el && el.closest && el.closest("[data-dock-more]");
+    return !!part && (part.getAttribute("data-dock-more") !== "small" || small.matches);
+  }
+
+  function padForBar() {
+    var h = dock.classList.contains("is-docked") ? controls.getBoundingClientRect().height : 0;
+    document.documentElement.style.scrollPaddingBlockEnd = h ? (h + 16) + "px" : "";
+    document.body.style.paddingBlockEnd = h ? (h + 16) + "px" : "";
+  }
+
+  function setExpanded(on) {
+    dock.classList.toggle("is-expanded", on);
+    moreBtn.setAttribute("aria-expanded", on ? "true" : "false");
+    padForBar();
+  }
+
+  function wantDock() {
+    if (!active()) { return false; }
+    if (root.getBoundingClientRect().bottom < 0) { return true; }
+    // The focus is in the player and its top has scrolled away: dock before the focused control leaves the screen.
+    return controls.contains(document.activeElement) && dock.getBoundingClientRect().top < 0;
+  }
+
   function updateDock() {
-    var want = !inView && active() && root.getBoundingClientRect().bottom < 0;
+    var want = wantDock();
     if (want === dock.classList.contains("is-docked")) { return; }
+    var focused = controls.contains(document.activeElement) ? document.activeElement : null;
     if (want) {
       dock.style.minBlockSize = dock.getBoundingClientRect().height + "px";  // the page does not jump
+      if (hiddenWhenDocked(focused)) { setExpanded(true); }  // decided before the control could be hidden
       dock.classList.add("is-docked");
-      var h = controls.getBoundingClientRect().height;
-      document.documentElement.style.scrollPaddingBlockEnd = (h + 16) + "px";
-      document.body.style.paddingBlockEnd = (h + 16) + "px";
     } else {
+      if (focused === moreBtn) { playBtn.focus(); }  // "more" exists in the docked bar only
       dock.classList.remove("is-docked");
       dock.style.minBlockSize = "";
-      document.documentElement.style.scrollPaddingBlockEnd = "";
-      document.body.style.paddingBlockEnd = "";
+      setExpanded(false);
     }
+    padForBar();
   }
-  if (window.IntersectionObserver) {
-    new IntersectionObserver(function (entries) {
-      inView = entries[entries.length - 1].isIntersecting;
-      updateDock();
-    }).observe(root);
+  var dockQueued = false;
+  function queueDock() {
+    if (dockQueued) { return; }
+    dockQueued = true;
+    window.requestAnimationFrame(function () { dockQueued = false; updateDock(); });
   }
+  window.addEventListener("scroll", queueDock, {passive: true});
+  window.addEventListener("resize", queueDock);
+  controls.addEventListener("focusin", queueDock);
+  moreBtn.addEventListener("click", function () {
+    setExpanded(moreBtn.getAttribute("aria-expanded") !== "true");
+  });
+  controls.addEventListener("keydown", function (e) {
+    // Escape closes the opened docked bar and leaves the focus on "more".
+    if (e.key !== "Escape" || !dock.classList.contains("is-expanded")) { return; }
+    setExpanded(false);
+    moreBtn.focus();
+  });
   document.addEventListener("focusin", function (e) {
     // WCAG 2.4.11: an element that gets focus is never left under the docked bar.
     if (!dock.classList.contains("is-docked") || controls.contains(e.target)) { return; }
@@ -444,6 +518,12 @@
   slider.addEventListener("pointermove", function (e) { if (slider.hasPointerCapture(e.pointerId)) { pointerTo(e); } });
 
   // -- events ---------------------------------------------------------------------------------------
+  function listen(type, handler) {
+    // Both elements take turns playing: only the one playing now speaks for the player.
+    [audio, standby].forEach(function (el) {
+      el.addEventListener(type, function (e) { if (e.target === audio) { handler(e); } });
+    });
+  }
   playBtn.addEventListener("click", function () { if (audio.paused) { play(); } else { audio.pause(); } });
   stopBtn.addEventListener("click", stop);
   prevBtn.addEventListener("click", function () { jump(-1); });
@@ -461,48 +541,57 @@
     announce(highlightBox.checked ? S.highlight_on : S.highlight_off);
     if (highlightBox.checked) { current.sentence = current.word = null; highlight(); }
   });
-  audio.addEventListener("loadedmetadata", function () {
+  listen("loadedmetadata", function () {
     if (seekAfterLoad !== null) { audio.currentTime = seekAfterLoad / 1000; seekAfterLoad = null; }
     updateTime();
   });
-  audio.addEventListener("play", function () {
+  listen("play", function () {
     setPlaying(true);
     if (!switching) { announce(S.playing); }
     switching = false;
     loop();
   });
   // Once sound runs, the following chunks are asked for: a cold page waits for one chunk only.
-  audio.addEventListener("playing", function () { if (cur >= 0) { warm(cur + 1); } });
-  audio.addEventListener("pause", function () {
+  listen("playing", function () { if (cur >= 0) { warm(cur + 1); prefetch(cur + 1); } });
+  listen("pause", function () {
     window.cancelAnimationFrame(frame);
     setPlaying(false);
     updateTime();
     if (!audio.ended && cur >= 0 && !switching) { announce(S.paused); }
   });
-  audio.addEventListener("ended", function () {
+  listen("ended", function () {
     if (cur >= 0 && cur < span.last) { loadChunk(cur + 1, 0, true, true); return; }  // the next paragraph, seamlessly
     clearHighlight();
     setPlaying(false);
     announce(S.ended);
   });
-  audio.addEventListener("seeked", function () { if (cur >= 0) { highlight(); updateTime(); } });
-  audio.addEventListener("error", function () { if (cur >= 0 && audio.getAttribute("src")) { showUnavailable(); } });
+  listen("seeked", function () { if (cur >= 0) { highlight(); updateTime(); } });
+  listen("error", function () { if (cur >= 0 && audio.getAttribute("src")) { showUnavailable(); } });
 
   root.addEventListener("keydown", function (e) {
-    // Single-key shortcuts only while the focus is inside the player (WCAG 2.1.4).
+    // Single-key shortcuts only while the focus is inside the player (WCAG 2.1.4). event.code names the key's
+    // place, so K is K with an Arabic, Cyrillic or Turkish layout too.
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     var tag = e.target.tagName;
     if (tag === "SELECT" && (e.key === "ArrowUp" || e.key === "ArrowDown")) { return; }
-    if (tag === "INPUT" && e.target.type === "range") { return; }
-    var k = e.key;
-    if (k === "k" || k === "K") { playBtn.click(); }
-    else if (k === "s" || k === "S") { if (!stopBtn.disabled) { stop(); } }
-    else if (k === "j" || k === "J") { jump(-1); }
-    else if (k === "l" || k === "L") { jump(1); }
-    else if (k === "-") { setSpeed(-1); }
-    else if (k === "+" || k === "=") { setSpeed(1); }
+    var c = e.code, k = e.key;
+    if (c === "KeyK") { playBtn.click(); }
+    else if (c === "KeyS") { if (!stopBtn.disabled) { stop(); } }
+    else if (c === "KeyJ") { jump(-1); }
+    else if (c === "KeyL") { jump(1); }
+    else if (k === "-" || c === "NumpadSubtract") { setSpeed(-1); }
+    else if (k === "+" || k === "=" || c === "NumpadAdd") { setSpeed(1); }
     else { return; }
     e.preventDefault();
+  });
+
+  document.addEventListener("keydown", function (e) {
+    // Alt+Shift+V from anywhere: to "listen to selection" when text is selected, else to the player's main button.
+    if (!(e.altKey && e.shiftKey) || e.ctrlKey || e.metaKey || e.code !== "KeyV") { return; }
+    e.preventDefault();
+    if (!selBtn.hidden) { selBtn.focus(); return; }
+    playBtn.focus();
+    if (!dock.classList.contains("is-docked")) { playBtn.scrollIntoView({block: "nearest"}); }
   });
 
   // -- read from here, each section, and the selection ------------------------------------------------
@@ -589,6 +678,16 @@
     }, 150);
   });
 
+  if (data.lengths) {
+    // The lengths of the chunks made already: the timeline speaks page time, exact from the first moment.
+    fetch(data.lengths, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (ms) {
+      if (!ms) { return; }
+      chunks.forEach(function (c, i) {
+        if (!known[i] && typeof ms[c.block] === "number") { durations[i] = ms[c.block]; known[i] = true; }
+      });
+      updateTime();
+    }, function () { /* estimated until each chunk's timings arrive */ });
+  }
   loadSettings();
   applySettings();
   offerDownload();

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_file
 
-from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, page_segments
+from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, known_lengths, page_segments
 from ..i18n import get_i18n
 from ..pagecache import shared_cache_control
 from ..jobs import ensure_audio, warm_rest
@@ -83,6 +83,20 @@ def check(locale: str, slug: str, name: str) -> Response:
     except NotFound:
         status = 403
     return Response(b"", status, {"Cache-Control": f"public, max-age=0, {shared_cache_control()}"})
+
+
+@bp.route("/audio-lengths/<locale>/<slug>", methods=["GET", "HEAD"])
+def lengths(locale: str, slug: str) -> Response:
+    """The length (ms) of each chunk of a page already made, by block id: the player's timeline is exact at once."""
+    if not get_i18n().serves(locale):
+        raise NotFound()
+    try:
+        known = known_lengths(locale, slug)
+    except AudioNotPublished:
+        raise NotFound() from None
+    response = jsonify(known)
+    response.headers["Cache-Control"] = "no-cache"  # grows as chunks are made
+    return response
 
 
 @bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])
