@@ -154,3 +154,118 @@ def test_gapless_between_chunks(live_service, page):
     page.evaluate("document.querySelector('.player-audio').pause()")
     # Measured on an idle machine: see docs/listeners.md; 300 ms holds on a loaded one too.
     assert all(g is not None and g < 300 for g in gaps), gaps
+
+
+#: The true place on the page's timeline: the lengths of the chunks before the playing one, plus its time.
+TRUE_PLACE_JS = """
+lengths => { const a = document.querySelector('.player-audio');
+  const data = JSON.parse(document.querySelector('.player-data').textContent);
+  const i = data.chunks.findIndex(c => a.src && a.src.endsWith(c.mp3));
+  const s = document.querySelector('.player-slider');
+  return {truth: lengths.slice(0, i).reduce((x, y) => x + y, 0) / 1000 + a.currentTime,
+          now: Number(s.getAttribute('aria-valuenow')), seeking: a.seeking || a.readyState < 2}; }
+"""
+
+
+def test_timeline_speaks_page_time_from_the_first_moment(live_service, page):
+    """Total before playing, PageUp while the next paragraph loads, quick arrows: all within 1 s of the truth."""
+    data = warm_page(live_service, page, "/de/")
+    lengths = [page.request.get(live_service.origin + c["json"]).json()["duration"] for c in data["chunks"]]
+    total = sum(lengths) / 1000
+    page.reload()
+    page.wait_for_function(f"Math.abs(Number(document.querySelector('.player-slider').getAttribute('aria-valuemax')) - {total}) <= 1",
+                           timeout=5000)
+    shown = page.evaluate("document.querySelector('.player-total').textContent")
+    assert shown == f"{int(round(total)) // 60}:{int(round(total)) % 60:02d}", (shown, total)
+
+    start_by_keyboard(page)
+    tab_until(page, ".player-slider")
+    page.keyboard.press("k")  # paused: the place stands still while we compare
+    page.wait_for_function("document.querySelector('.player-audio').paused")
+    before = page.evaluate(TRUE_PLACE_JS, lengths)
+    page.keyboard.press("PageUp")
+    said = page.evaluate(TRUE_PLACE_JS, lengths)["now"]  # at once, while the next chunk may still load
+    assert abs(said - (before["truth"] + 30)) <= 1, (before, said)
+    page.wait_for_function(f"!({TRUE_PLACE_JS})({json.dumps(lengths)}).seeking")
+    after = page.evaluate(TRUE_PLACE_JS, lengths)
+    assert abs(after["truth"] - (before["truth"] + 30)) <= 1 and abs(after["now"] - after["truth"]) <= 1, after
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    said = page.evaluate(TRUE_PLACE_JS, lengths)["now"]
+    assert abs(said - (after["truth"] + 15)) <= 1, (after, said)
+    page.wait_for_function(f"!({TRUE_PLACE_JS})({json.dumps(lengths)}).seeking")
+    final = page.evaluate(TRUE_PLACE_JS, lengths)
+    assert abs(final["truth"] - (after["truth"] + 15)) <= 1 and abs(final["now"] - final["truth"]) <= 1, final
+
+
+def luminance(rgb: tuple) -> float:
+    """WCAG relative luminance of an sRGB colour."""
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple, b: tuple) -> float:
+    """WCAG contrast ratio of two colours."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+#: The rectangles of the highlighted word and of a stretch of its sentence away from it, and their styles.
+HIGHLIGHT_RECTS_JS = """() => {
+  const w = [...CSS.highlights.get('tts-word')][0].getBoundingClientRect();
+  const parts = [...[...CSS.highlights.get('tts-sentence')][0].getClientRects()].filter(r => r.width > 50);
+  const last = parts[parts.length - 1], first = parts[0];
+  const clear = r => r.top > w.bottom - 2 || r.bottom < w.top + 2 || r.right - 45 > w.right || r.left + 45 < w.left;
+  const s = clear(last) && (last.top !== w.top || last.right - 45 > w.right)
+    ? [last.right - 44, last.top, 40, last.height] : [first.left + 2, first.top, 40, first.height];
+  const el = [...CSS.highlights.get('tts-word')][0].startContainer.parentElement;
+  const style = p => { const c = getComputedStyle(el, p); return [c.textDecorationLine, c.textDecorationStyle]; };
+  return {w: [w.left, w.top, w.width, w.height], s, word: style('::highlight(tts-word)'),
+          sentence: style('::highlight(tts-sentence)')}; }"""
+
+
+def rendered_pair(image, x: float, y: float, w: float, h: float) -> tuple[tuple, tuple]:
+    """The background (most frequent colour) of a box and its ink (the frequent colour farthest from it)."""
+    import numpy as np
+
+    patch = image[int(y) + 1:int(y + h) + 3, int(x) + 1:int(x + min(w, 60)) - 1].reshape(-1, 3)
+    values, counts = np.unique(patch, axis=0, return_counts=True)
+    background = tuple(int(v) for v in values[counts.argmax()])
+    inks = [tuple(int(v) for v in c) for c, n in zip(values, counts) if n >= 4]
+    ink = max(inks, key=lambda c: contrast(c, background))
+    return background, ink
+
+
+@pytest.mark.parametrize("scheme", ["yellow", "blue", "underline"])
+@pytest.mark.parametrize("media", [{"forced_colors": "active"}, {"color_scheme": "dark"}, {"color_scheme": "light"}],
+                         ids=["forced-colors", "dark", "light"])
+def test_highlight_contrast(live_service, page, media, scheme):
+    """Word and sentence: their ink on their background at 4.5:1 or more, and apart by shape (underlines)."""
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    page.emulate_media(**media)
+    page.goto(f"{live_service.origin}/de/")
+    page.select_option("select[data-action=style]", scheme)
+    page.click(".player-play")
+    wait_playing(page)
+    page.wait_for_function("CSS.highlights.get('tts-word') && CSS.highlights.get('tts-sentence')"
+                           " && [...CSS.highlights.get('tts-sentence')][0].getClientRects().length > 1")
+    page.evaluate("document.querySelector('.player-audio').pause()")
+    page.wait_for_timeout(200)
+    rects = page.evaluate(HIGHLIGHT_RECTS_JS)
+    image = np.asarray(Image.open(BytesIO(page.screenshot())).convert("RGB"))
+    word_bg, word_ink = rendered_pair(image, *rects["w"])
+    sentence_bg, sentence_ink = rendered_pair(image, *rects["s"])
+    found = {"word": (word_bg, word_ink), "sentence": (sentence_bg, sentence_ink), "styles": rects}
+    assert contrast(word_bg, word_ink) >= 4.5, found
+    assert contrast(sentence_bg, sentence_ink) >= 4.5, found
+    assert rects["word"] != rects["sentence"] and "underline" in rects["word"][0], found
+    if scheme == "underline" and "forced_colors" not in media:
+        page_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert word_bg == sentence_bg and page_bg == "rgb({}, {}, {})".format(*word_bg), (found, page_bg)
