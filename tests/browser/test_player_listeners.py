@@ -231,7 +231,7 @@ def rendered_pair(image, x: float, y: float, w: float, h: float) -> tuple[tuple,
     """The background (most frequent colour) of a box and its ink (the frequent colour farthest from it)."""
     import numpy as np
 
-    patch = image[int(y) + 1:int(y + h) + 3, int(x) + 1:int(x + min(w, 60)) - 1].reshape(-1, 3)
+    patch = image[int(y) + 1:int(y + h) - 1, int(x) + 1:int(x + min(w, 60)) - 1].reshape(-1, 3)
     values, counts = np.unique(patch, axis=0, return_counts=True)
     background = tuple(int(v) for v in values[counts.argmax()])
     inks = [tuple(int(v) for v in c) for c, n in zip(values, counts) if n >= 4]
@@ -265,7 +265,9 @@ def test_highlight_contrast(live_service, page, media, scheme):
     found = {"word": (word_bg, word_ink), "sentence": (sentence_bg, sentence_ink), "styles": rects}
     assert contrast(word_bg, word_ink) >= 4.5, found
     assert contrast(sentence_bg, sentence_ink) >= 4.5, found
+    # The word apart from the sentence, and the sentence apart from the page, by a line's shape too.
     assert rects["word"] != rects["sentence"] and "underline" in rects["word"][0], found
+    assert "underline" in rects["sentence"][0], found
     if scheme == "underline" and "forced_colors" not in media:
         page_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert word_bg == sentence_bg and page_bg == "rgb({}, {}, {})".format(*word_bg), (found, page_bg)
