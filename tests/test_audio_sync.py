@@ -108,7 +108,7 @@ def test_each_timed_word_points_at_the_shown_word_spoken(timed_blocks):
     for locale, slug, timed in timed_blocks:
         seg = timed.segment
         where = f"{locale}/{slug}/{seg.block}"
-        # The shown text as it is said without a block override: lexicon terms written out, URLs dropped.
+        # The shown text as it is said without a block override: lexicon terms written out, addresses read out.
         said = speech_text.clean(seg.text, dict(seg.terms))
         tokens = []
         for m in speech_text.WORD_RE.finditer(said.text):

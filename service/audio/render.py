@@ -10,7 +10,7 @@ from ..tts.base import Backend, BackendError, Synthesis
 from ..tts.mp3 import encode_mp3, mp3_info
 
 #: Bumped when the timings layout or the rendering changes: old cache entries are simply not found.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Silence after each block, in ms: the pause between two blocks, in a chunk and in the joined page alike.
 GAP_MS = 400
 TIMESTAMP_RE = re.compile(r"(\d{2}):(\d{2}):(\d{2})\.(\d{3})")
@@ -58,12 +58,12 @@ def vtt_cue(ident: str, start_ms: float, end_ms: float, text: str) -> str:
 
 def speakable(segment: Segment) -> bool:
     """Whether a block has anything to say once URLs and decoration are dropped."""
-    return bool(speech_text.spoken_text(segment.text, segment.speech).text.strip())
+    return bool(speech_text.spoken_text(segment.text, segment.speech, lang=segment.lang).text.strip())
 
 
 def time_segment(backend: Backend, seg: Segment, voice: str, speed: float = 1.0) -> TimedSegment | None:
     """Synthesize one block; place each engine word on the shown words it stands for; None if nothing to say."""
-    spoken = speech_text.spoken_text(seg.text, seg.speech, dict(seg.terms))
+    spoken = speech_text.spoken_text(seg.text, seg.speech, dict(seg.terms), seg.lang)
     if not spoken.text.strip():
         return None
     syn = backend.synthesize(spoken.text, voice, speed)
