@@ -271,3 +271,75 @@ def test_highlight_contrast(live_service, page, media, scheme):
     if scheme == "underline" and "forced_colors" not in media:
         page_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert word_bg == sentence_bg and page_bg == "rgb({}, {}, {})".format(*word_bg), (found, page_bg)
+
+
+@pytest.mark.parametrize("locale", ["de", "ar"])
+def test_addresses_are_spoken_and_highlighted(live_service, page, locale):
+    """Leichte Sprache: the e-mail address is in the timings and is highlighted while it is read out."""
+    page.goto(f"{live_service.origin}/{locale}/leichte-sprache")
+    data = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent)")
+    block = page.evaluate("[...document.querySelectorAll('article [data-block]')].find(b => b.textContent.includes('@')).id")
+    chunk = next(i for i, c in enumerate(data["chunks"]) if c["block"] == block)
+    timings = page.request.get(live_service.origin + data["chunks"][chunk]["json"], timeout=120_000).json()
+    shown = page.evaluate(f"document.getElementById({block!r}).textContent").split()
+    address = next(i for i, w in enumerate(shown) if "@" in w)
+    said = [w for w in timings["words"] if w["w"] <= address <= w.get("w1", w["w"])]
+    assert said and said[0]["end"] - said[0]["start"] > 1500, said  # read out, not skipped: several seconds
+    # Play that block from the address's time: the highlighted word is the address.
+    page.evaluate(f"document.querySelectorAll('.read-here')[{chunk - 1}].dataset.target = 'yes'")
+    page.click(".read-here[data-target]")
+    wait_playing(page)
+    page.evaluate(f"document.querySelector('.player-audio').currentTime = {(said[0]['start'] + 300) / 1000}")
+    page.wait_for_function("CSS.highlights.get('tts-word') && [...CSS.highlights.get('tts-word')][0].toString().includes('@')")
+    page.evaluate("document.querySelector('.player-audio').pause()")
+
+
+def press_with_layout(page, code: str, key: str, vk: int, modifiers: int = 0) -> None:
+    """Press the key at ``code`` as a keyboard layout writes ``key`` there (e.g. Arabic: K writes ن)."""
+    cdp = page.context.new_cdp_session(page)
+    event = {"code": code, "key": key, "windowsVirtualKeyCode": vk, "modifiers": modifiers}
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyDown", "text": key if not modifiers else "", **event})
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", **event})
+    cdp.detach()
+
+
+def test_shortcuts_survive_the_keyboard_layout(live_service, page):
+    """With an Arabic layout, the K key (ن) pauses and L (م) goes to the next paragraph."""
+    page.goto(f"{live_service.origin}/ar/talentschulen")
+    start_by_keyboard(page)
+    press_with_layout(page, "KeyK", "ن", 75)
+    page.wait_for_function("document.querySelector('.player-audio').paused")
+    press_with_layout(page, "KeyL", "م", 76)
+    page.wait_for_function("document.querySelector('.player-status').textContent.includes('2')")
+    assert player(page)["chunk"] == 1
+
+
+def test_one_key_moves_focus_to_the_player_from_anywhere(live_service, page):
+    """Alt+Shift+V from the footer: the focus is on Play, which names the key; with a selection, on its button."""
+    page.goto(f"{live_service.origin}/tr/talentschulen")
+    page.locator(".site-footer a").last.focus()
+    press_with_layout(page, "KeyV", "V", 86, modifiers=1 | 8)  # Alt + Shift
+    assert page.evaluate("document.activeElement.classList.contains('player-play')")
+    assert "Alt+Shift+V" in page.get_attribute(".player-play", "aria-keyshortcuts")
+    assert page.locator(".player-keys kbd", has_text="V").count() == 1
+    page.evaluate("""() => { const p = document.querySelectorAll('article p.block')[1] || document.querySelector('article p.block');
+      const r = document.createRange(); r.setStart(p.firstChild, 0); r.setEnd(p.firstChild, 20);
+      getSelection().removeAllRanges(); getSelection().addRange(r); }""")
+    page.locator(".player-selection").wait_for(state="visible")
+    press_with_layout(page, "KeyV", "V", 86, modifiers=1 | 8)
+    assert page.evaluate("document.activeElement.classList.contains('player-selection')")
+
+
+def test_right_to_left_shortcut_list_matches_the_arrows(live_service, page):
+    """Arabic: the list's first arrow is the one that goes back (→), and → does go back on the timeline."""
+    page.goto(f"{live_service.origin}/ar/talentschulen")
+    arrows = page.locator(".player-keys dt", has_text="←").first.locator("kbd").all_text_contents()
+    assert arrows == ["→", "←"]  # "back or forward": → back, ← forward
+    start_by_keyboard(page)
+    page.keyboard.press("k")
+    tab_until(page, ".player-slider")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) >= 5")
+    before = player(page)["now"]
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) <= {before - 4}")
