@@ -343,3 +343,21 @@ def test_right_to_left_shortcut_list_matches_the_arrows(live_service, page):
     before = player(page)["now"]
     page.keyboard.press("ArrowRight")
     page.wait_for_function(f"Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) <= {before - 4}")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_feedback_errors_take_the_focus(live_service, browser, javascript):
+    """A form sent with errors comes back with the focus on its error summary, in view."""
+    ctx = browser.new_context(java_script_enabled=javascript)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{live_service.origin}/de/barrierefreiheit")
+        page.fill("#fb-message", "kurz")
+        page.click("form button[type=submit]")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(300)
+        state = page.evaluate("""() => { const a = document.activeElement, r = a.getBoundingClientRect();
+          return {id: a.id, inView: r.top >= 0 && r.top < innerHeight}; }""")
+        assert state == {"id": "form-errors", "inView": True}, state
+    finally:
+        ctx.close()
