@@ -594,38 +594,113 @@
     if (!dock.classList.contains("is-docked")) { playBtn.scrollIntoView({block: "nearest"}); }
   });
 
-  // -- read from here, each section, and the selection ------------------------------------------------
-  function firstWords(el) {
-    var text = (el.textContent || "").trim().split(/\s+/);
-    return text.slice(0, 8).join(" ") + (text.length > 8 ? " …" : "");
-  }
-
-  function makeButton(cls, label, name, onClick) {
+  // -- per block: one calm "actions" button that opens read from here, the section, and suggest a translation ----
+  // One Tab stop per paragraph and per list (inside a list, the arrow keys move between its items' buttons).
+  function makeButton(cls, label, onClick) {
     var btn = document.createElement("button");
     btn.type = "button";
     btn.className = cls;
     btn.textContent = label;
-    btn.setAttribute("aria-label", label + ": " + name);
     btn.addEventListener("click", onClick);
     return btn;
   }
 
+  var menu = document.createElement("span");  // inside a list item too (a span holds only phrasing content)
+  menu.className = "block-menu";
+  menu.hidden = true;
+  var menuOwner = null;  // the toggle whose actions are open
+
+  function closeMenu(focusToggle) {
+    if (!menuOwner) { return; }
+    var owner = menuOwner;
+    menuOwner = null;
+    menu.hidden = true;
+    owner.setAttribute("aria-expanded", "false");
+    if (focusToggle) { owner.focus(); }
+  }
+
+  function openMenu(toggle, i, c, el) {
+    closeMenu(false);
+    menu.textContent = "";
+    var items = [makeButton("read-here", S.from_here, function () { closeMenu(false); startAt(i, null, 0, true); playBtn.focus(); })];
+    if (data.sections && data.sections[c.block]) {
+      items.push(makeButton("section-listen", S.section, function () { closeMenu(false); startAt(i, c.block, 0, false); playBtn.focus(); }));
+    }
+    var suggest = suggestLink(el);
+    if (suggest) {
+      var link = document.createElement("a");
+      link.className = "block-suggest";
+      link.href = suggest.href;
+      link.rel = "nofollow";
+      link.textContent = suggest.textContent;
+      items.push(link);
+    }
+    items.forEach(function (item) { menu.appendChild(item); });
+    toggle.insertAdjacentElement("afterend", menu);  // next in the Tab order
+    menu.hidden = false;
+    menuOwner = toggle;
+    toggle.setAttribute("aria-expanded", "true");
+    items[0].focus();
+  }
+
+  function suggestLink(el) {
+    var holder = el.tagName === "LI" ? el : el.nextElementSibling;
+    return holder && holder.querySelector(".block-extras .suggest-link, .suggest-link");
+  }
+
+  menu.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.preventDefault(); closeMenu(true); }
+  });
+  document.addEventListener("focusin", function (e) {
+    if (menuOwner && e.target !== menuOwner && !menu.contains(e.target)) { closeMenu(false); }
+  });
+  document.addEventListener("click", function (e) {
+    if (menuOwner && e.target !== menuOwner && !menuOwner.contains(e.target) && !menu.contains(e.target)) { closeMenu(false); }
+  });
+
+  var lists = [];  // the toggles of each list, for the arrow keys
   chunks.forEach(function (c, i) {
     var el = blockEl(c.block);
     if (!el || el.tagName === "H1") { return; }
     var box = document.createElement(el.tagName === "LI" ? "span" : "div");
     box.className = "block-listen";
-    if (data.sections && data.sections[c.block]) {
-      box.appendChild(makeButton("section-listen", S.section, firstWords(el), function () {
-        startAt(i, c.block, 0, false);
-        playBtn.focus();
-      }));
-      box.appendChild(document.createTextNode(" "));
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "block-actions";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-label", S.actions);
+    toggle.innerHTML = '<span aria-hidden="true">⋯</span>';
+    toggle.addEventListener("click", function () {
+      if (menuOwner === toggle) { closeMenu(true); } else { openMenu(toggle, i, c, el); }
+    });
+    box.appendChild(toggle);
+    var suggest = suggestLink(el);
+    if (suggest) {
+      // Offered in the menu instead; the block's status mark stays where it is.
+      suggest.hidden = true;
+      var extras = suggest.closest(".block-extras");
+      if (extras && !extras.querySelector(".block-mark")) { extras.hidden = true; }
     }
-    box.appendChild(makeButton("read-here", S.from_here, firstWords(el), function () {
-      startAt(i, null, 0, true);
-    }));
-    if (el.tagName === "LI") { el.appendChild(box); } else { el.insertAdjacentElement("afterend", box); }
+    if (el.tagName === "LI") {
+      el.appendChild(box);
+      var list = el.parentElement;
+      var group = lists.filter(function (g) { return g.list === list; })[0];
+      if (!group) { group = {list: list, toggles: []}; lists.push(group); }
+      toggle.tabIndex = group.toggles.length ? -1 : 0;
+      group.toggles.push(toggle);
+      toggle.addEventListener("keydown", function (e) {
+        var k = group.toggles.indexOf(toggle), to = null;
+        if (e.key === "ArrowDown") { to = k + 1; } else if (e.key === "ArrowUp") { to = k - 1; }
+        else if (e.key === "Home") { to = 0; } else if (e.key === "End") { to = group.toggles.length - 1; }
+        if (to === null || to < 0 || to >= group.toggles.length) { return; }
+        e.preventDefault();
+        toggle.tabIndex = -1;
+        group.toggles[to].tabIndex = 0;
+        group.toggles[to].focus();
+      });
+    } else {
+      el.insertAdjacentElement("afterend", box);
+    }
   });
 
   var selBtn = document.createElement("button");

@@ -286,8 +286,8 @@ def test_addresses_are_spoken_and_highlighted(live_service, page, locale):
     said = [w for w in timings["words"] if w["w"] <= address <= w.get("w1", w["w"])]
     assert said and said[0]["end"] - said[0]["start"] > 1500, said  # read out, not skipped: several seconds
     # Play that block from the address's time: the highlighted word is the address.
-    page.evaluate(f"document.querySelectorAll('.read-here')[{chunk - 1}].dataset.target = 'yes'")
-    page.click(".read-here[data-target]")
+    page.evaluate(f"document.querySelectorAll('.block-actions')[{chunk - 1}].click()")
+    page.click(".block-menu .read-here")
     wait_playing(page)
     page.evaluate(f"document.querySelector('.player-audio').currentTime = {(said[0]['start'] + 300) / 1000}")
     page.wait_for_function("CSS.highlights.get('tts-word') && [...CSS.highlights.get('tts-word')][0].toString().includes('@')")
@@ -361,3 +361,28 @@ def test_feedback_errors_take_the_focus(live_service, browser, javascript):
         assert state == {"id": "form-errors", "inView": True}, state
     finally:
         ctx.close()
+
+
+def test_calm_block_actions_on_leichte_sprache(live_service, page):
+    """One Tab stop per paragraph and per list (was 87 stops in all); a list item's actions by the arrow keys."""
+    from test_keyboard import TABBABLE_JS
+
+    page.goto(f"{live_service.origin}/de/leichte-sprache")
+    stops = len(page.evaluate(TABBABLE_JS))
+    assert stops <= 45, stops
+    data = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent)")
+    first = page.locator("li.block .block-actions").first
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    target = page.evaluate("document.activeElement.closest('li').id")
+    assert page.evaluate("document.activeElement.tabIndex") == 0 and first.evaluate("b => b.tabIndex") == -1
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.classList.contains('read-here')")
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.closest('li').id") == target
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    wait_playing(page)
+    assert player(page)["chunkBlock"] == target
+    assert data["chunks"][player(page)["chunk"]]["block"] == target

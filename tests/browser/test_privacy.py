@@ -60,8 +60,9 @@ def read_and_listen(page, origin: str) -> None:
     page.click(".player-play")
     page.wait_for_function("document.querySelector('.player-audio').paused")
     # A section's own audio, when the page offers one.
-    if page.locator(".section-listen").count():
-        page.click(".section-listen >> nth=0")
+    if page.locator("h2.block + .block-listen .block-actions").count():
+        page.click("h2.block + .block-listen .block-actions >> nth=0")
+        page.click(".block-menu .section-listen")
         page.wait_for_function(
             "document.querySelector('.player-audio').currentTime > 0.3", timeout=30_000
         )
