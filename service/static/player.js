@@ -619,14 +619,13 @@
     if (focusToggle) { owner.focus(); }
   }
 
-  function openMenu(toggle, i, c, el) {
+  function openMenu(toggle, i, c, suggest) {
     closeMenu(false);
     menu.textContent = "";
     var items = [makeButton("read-here", S.from_here, function () { closeMenu(false); startAt(i, null, 0, true); playBtn.focus(); })];
     if (data.sections && data.sections[c.block]) {
       items.push(makeButton("section-listen", S.section, function () { closeMenu(false); startAt(i, c.block, 0, false); playBtn.focus(); }));
     }
-    var suggest = suggestLink(el);
     if (suggest) {
       var link = document.createElement("a");
       link.className = "block-suggest";
@@ -671,7 +670,7 @@
     toggle.setAttribute("aria-label", S.actions);
     toggle.innerHTML = '<span aria-hidden="true">⋯</span>';
     toggle.addEventListener("click", function () {
-      if (menuOwner === toggle) { closeMenu(true); } else { openMenu(toggle, i, c, el); }
+      if (menuOwner === toggle) { closeMenu(true); } else { openMenu(toggle, i, c, suggest); }
     });
     box.appendChild(toggle);
     var suggest = suggestLink(el);
