@@ -29,6 +29,8 @@
   var highlightBox = controls.querySelector('[data-action="highlight"]');
   var styleSel = controls.querySelector('[data-action="style"]');
   var moreBtn = controls.querySelector('[data-action="more"]');
+  var aids = {};  // reading aids: size, spacing, font (selects); ruler, textmode (checkboxes)
+  Array.prototype.forEach.call(controls.querySelectorAll("[data-aid]"), function (el) { aids[el.getAttribute("data-aid")] = el; });
   var download = controls.querySelector(".player-download");
   var slider = controls.querySelector(".player-slider");
   var fill = controls.querySelector(".player-fill");
@@ -92,14 +94,23 @@
     if (typeof saved.volume === "number" && saved.volume >= 0 && saved.volume <= 100) { volume.value = String(saved.volume); }
     if (typeof saved.highlight === "boolean") { highlightBox.checked = saved.highlight; }
     if (saved.style && styleSel.querySelector('option[value="' + saved.style + '"]')) { styleSel.value = saved.style; }
+    Object.keys(aids).forEach(function (name) {
+      var el = aids[name], v = saved[name];
+      if (el.type === "checkbox") { if (typeof v === "boolean") { el.checked = v; } }
+      else if (typeof v === "string" && el.querySelector('option[value="' + v + '"]')) { el.value = v; }
+    });
   }
 
   function saveSettings() {
     try {
-      window.localStorage.setItem(STORE_KEY, JSON.stringify({
+      var settings = {
         speed: speedSel.value, volume: parseInt(volume.value, 10), highlight: highlightBox.checked,
         style: styleSel.value
-      }));
+      };
+      Object.keys(aids).forEach(function (name) {
+        settings[name] = aids[name].type === "checkbox" ? aids[name].checked : aids[name].value;
+      });
+      window.localStorage.setItem(STORE_KEY, JSON.stringify(settings));
     } catch (e) { /* storage refused (private mode, quota): the setting still applies to this page */ }
   }
 
@@ -112,7 +123,36 @@
     standby.volume = audio.volume;
     document.documentElement.classList.toggle("no-highlight", !highlightBox.checked);
     document.documentElement.setAttribute("data-highlight", styleSel.value);
+    applyAids();
     if (!highlightBox.checked) { clearHighlight(); }
+  }
+
+  function applyAids() {
+    // Reading aids are attributes on <html>: site.css and player.css do the rest, so nothing reflows by script.
+    var html = document.documentElement;
+    Object.keys(aids).forEach(function (name) {
+      var el = aids[name];
+      var on = el.type === "checkbox" ? el.checked : el.selectedIndex > 0;
+      if (on) { html.setAttribute("data-aid-" + name, el.type === "checkbox" ? "on" : el.value); }
+      else { html.removeAttribute("data-aid-" + name); }
+    });
+    if (!(aids.ruler && aids.ruler.checked)) { ruler.hidden = true; }
+    else { current.sentence = null; }
+  }
+
+  var ruler = document.createElement("div");  // the reading ruler: a band over the lines of the read sentence
+  ruler.className = "reading-ruler";
+  ruler.hidden = true;
+  ruler.setAttribute("aria-hidden", "true");
+  document.body.appendChild(ruler);
+
+  function placeRuler(r) {
+    if (!aids.ruler || !aids.ruler.checked || !r) { ruler.hidden = true; return; }
+    var rect = r.getBoundingClientRect();
+    if (!rect.height) { ruler.hidden = true; return; }
+    ruler.style.top = (window.scrollY + rect.top - 4) + "px";
+    ruler.style.height = (rect.height + 8) + "px";
+    ruler.hidden = false;
   }
 
   // -- timings of the chunks ------------------------------------------------------------------------
@@ -327,6 +367,7 @@
   }
 
   function clearHighlight() {
+    if (typeof ruler !== "undefined") { ruler.hidden = true; }
     if (canHighlight) { CSS.highlights.delete("tts-word"); CSS.highlights.delete("tts-sentence"); }
     var old = article.querySelectorAll(".tts-sentence");
     for (var i = 0; i < old.length; i++) { old[i].classList.remove("tts-sentence"); }
@@ -375,6 +416,7 @@
       if (si >= 0) {
         var s = t.sentences[si];
         var r = canHighlight ? range(s.block, s.w0, s.w1) : null;
+        placeRuler(r || blockEl(s.block));
         if (r) { CSS.highlights.set("tts-sentence", new Highlight(r)); }
         else if (blockEl(s.block)) { blockEl(s.block).classList.add("tts-sentence"); }
       } else if (canHighlight) { CSS.highlights.delete("tts-sentence"); }
@@ -540,6 +582,9 @@
     saveSettings();
     announce(highlightBox.checked ? S.highlight_on : S.highlight_off);
     if (highlightBox.checked) { current.sentence = current.word = null; highlight(); }
+  });
+  Object.keys(aids).forEach(function (name) {
+    aids[name].addEventListener("change", function () { applySettings(); saveSettings(); });
   });
   listen("loadedmetadata", function () {
     if (seekAfterLoad !== null) { audio.currentTime = seekAfterLoad / 1000; seekAfterLoad = null; }

@@ -299,7 +299,8 @@ def test_settings_are_kept_only_after_a_change(live_service, context):
     page.wait_for_function(f"document.querySelector('.player-status').textContent === {json.dumps(strings(page)['highlight_off'])}")
     page.select_option("select[data-action=speed]", "1.5")
     saved = json.loads(page.evaluate("localStorage.getItem('herne-read-aloud')"))
-    assert saved == {"speed": "1.5", "volume": 90, "highlight": False, "style": "yellow"}
+    assert saved == {"speed": "1.5", "volume": 90, "highlight": False, "style": "yellow", "size": "100",
+                     "spacing": "normal", "font": "site", "ruler": False, "textmode": False}
     assert page.evaluate("localStorage.length") == 1 and context.cookies() == []
     # Highlighting off: audio plays, nothing is marked.
     page.reload()

@@ -386,3 +386,41 @@ def test_calm_block_actions_on_leichte_sprache(live_service, page):
     wait_playing(page)
     assert player(page)["chunkBlock"] == target
     assert data["chunks"][player(page)["chunk"]]["block"] == target
+
+
+def test_reading_aids(live_service, context):
+    """Text size, line spacing, a dyslexia-friendly font shipped with the site, a ruler on the read sentence,
+    text mode: each applies at once, and they are stored on this device only after a change."""
+    page = context.new_page()
+    page.goto(f"{live_service.origin}/de/talentschulen")
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('article p.block')).fontSize)")
+    page.click(".player-aids summary")
+    assert page.evaluate("localStorage.length") == 0
+    page.select_option("select[data-aid=size]", "150")
+    page.select_option("select[data-aid=spacing]", "wide")
+    page.select_option("select[data-aid=font]", "dyslexic")
+    style = page.evaluate("""(() => { const s = getComputedStyle(document.querySelector('article p.block'));
+      return {size: parseFloat(s.fontSize), line: parseFloat(s.lineHeight), font: s.fontFamily}; })()""")
+    assert abs(style["size"] - 1.5 * size) < 0.5 and style["line"] >= 1.95 * style["size"], style
+    assert style["font"].startswith("OpenDyslexic"), style
+    page.wait_for_function("document.fonts.check('16px OpenDyslexic')")  # the font file is served by the site
+    font = page.request.get(f"{live_service.origin}/static/fonts/OpenDyslexic-Regular.woff")
+    assert font.ok and font.body()[:4] == b"wOFF"
+    page.check("input[data-aid=ruler]")
+    page.click(".player-play")
+    wait_playing(page)
+    page.wait_for_function("!document.querySelector('.reading-ruler').hidden && CSS.highlights.get('tts-sentence')")
+    over = page.evaluate("""(() => { const r = document.querySelector('.reading-ruler').getBoundingClientRect();
+      const s = [...CSS.highlights.get('tts-sentence')][0].getBoundingClientRect();
+      return r.top <= s.top && r.bottom >= s.bottom; })()""")
+    assert over, "the ruler lies over the sentence being read"
+    page.evaluate("document.querySelector('.player-audio').pause()")
+    page.check("input[data-aid=textmode]")
+    assert page.locator(".main-nav").is_hidden() and page.locator(".site-footer").is_hidden()
+    assert page.locator(".player-play").is_visible() and page.locator("article p.block").first.is_visible()
+    saved = json.loads(page.evaluate("localStorage.getItem('herne-read-aloud')"))
+    assert {k: saved[k] for k in ("size", "spacing", "font", "ruler", "textmode")} == {
+        "size": "150", "spacing": "wide", "font": "dyslexic", "ruler": True, "textmode": True}
+    page.reload()
+    assert page.evaluate("document.documentElement.getAttribute('data-aid-size')") == "150"
+    assert page.locator(".site-footer").is_hidden()
