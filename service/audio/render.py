@@ -1,6 +1,7 @@
 """Text to speech audio: one block synthesized into an MP3 chunk with word and sentence timings, chunks joined into pages."""
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -126,9 +127,8 @@ def cover_every_word(words: list[dict], sentences: list[dict]) -> None:
         if not inside:
             continue
         inside[0]["w"] = s["w0"]
-        for before, after in zip(inside, inside[1:]):
-            if after["w"] > before["w1"] + 1:
-                after["w"] = before["w1"] + 1
+        for before, after in itertools.pairwise(inside):
+            after["w"] = min(after["w"], before["w1"] + 1)
         inside[-1]["w1"] = max(inside[-1]["w1"], s["w1"])
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from test_keyboard import tab_until  # tests/browser is on sys.path (rootdir conftest)
 from test_player import player, start_by_keyboard, wait_playing
 
@@ -176,7 +175,7 @@ def test_timeline_speaks_page_time_from_the_first_moment(live_service, page):
     page.wait_for_function(f"Math.abs(Number(document.querySelector('.player-slider').getAttribute('aria-valuemax')) - {total}) <= 1",
                            timeout=5000)
     shown = page.evaluate("document.querySelector('.player-total').textContent")
-    assert shown == f"{int(round(total)) // 60}:{int(round(total)) % 60:02d}", (shown, total)
+    assert shown == f"{round(total) // 60}:{round(total) % 60:02d}", (shown, total)
 
     start_by_keyboard(page)
     tab_until(page, ".player-slider")
