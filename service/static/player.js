@@ -631,6 +631,18 @@
   });
 
   document.addEventListener("keydown", function (e) {
+    // Right after selecting text (nothing focused yet), the first Tab goes to "listen to selection".
+    if (e.key !== "Tab" || e.shiftKey || selBtn.hidden) { return; }
+    // The focus is then on the page, or on <main> (a click inside it focuses it: tabindex -1).
+    var a = document.activeElement, sel = window.getSelection();
+    var onPage = !a || a === document.body || a === document.documentElement ||
+                 (a.tabIndex < 0 && !!sel && !!sel.anchorNode && a.contains(sel.anchorNode));
+    if (!onPage) { return; }
+    e.preventDefault();
+    selBtn.focus();
+  });
+
+  document.addEventListener("keydown", function (e) {
     // Alt+Shift+V from anywhere: to "listen to selection" when text is selected, else to the player's main button.
     if (!(e.altKey && e.shiftKey) || e.ctrlKey || e.metaKey || e.code !== "KeyV") { return; }
     e.preventDefault();

@@ -423,3 +423,22 @@ def test_reading_aids(live_service, context):
     page.reload()
     assert page.evaluate("document.documentElement.getAttribute('data-aid-size')") == "150"
     assert page.locator(".site-footer").is_hidden()
+
+
+def test_listen_to_selection_is_the_next_tab_stop(live_service, page):
+    """After selecting words with the mouse, one Tab reaches "Listen to selection" (it was 9 stops away)."""
+    page.goto(f"{live_service.origin}/de/leichte-sprache")
+    line = page.evaluate("""(() => { const li = document.querySelectorAll('li.block')[4];
+      li.scrollIntoView({block: 'center'}); const r = document.createRange(); r.selectNodeContents(li.firstChild);
+      const b = r.getClientRects()[0]; return {x: b.left, y: b.top + b.height / 2}; })()""")
+    page.mouse.move(line["x"] + 2, line["y"])
+    page.mouse.down()
+    page.mouse.move(line["x"] + 90, line["y"])
+    page.mouse.up()
+    page.locator(".player-selection").wait_for(state="visible")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('player-selection')"), page.evaluate(
+        "document.activeElement.outerHTML.slice(0, 120)")
+    page.keyboard.press("Enter")
+    wait_playing(page)
+    assert player(page)["chunkBlock"] == page.evaluate("document.querySelectorAll('li.block')[4].id")
