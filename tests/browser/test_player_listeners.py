@@ -91,10 +91,11 @@ def bar_share(page) -> float:
     return page.evaluate("document.querySelector('.player-controls').getBoundingClientRect().height / innerHeight")
 
 
-def test_docked_bar_at_400_percent_zoom(live_service, page):
+@pytest.mark.parametrize("locale", ["de", "ar", "uk"])
+def test_docked_bar_at_400_percent_zoom(live_service, page, locale):
     """At 320x256 CSS px the docked bar is one line (at most about a quarter); expanded on demand, collapsed again."""
     page.set_viewport_size({"width": 320, "height": 256})
-    page.goto(f"{live_service.origin}/de/leichte-sprache")
+    page.goto(f"{live_service.origin}/{locale}/leichte-sprache")
     page.click(".player-play")
     wait_playing(page)
     page.mouse.wheel(0, 3000)
