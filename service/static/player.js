@@ -155,6 +155,14 @@
     ruler.hidden = false;
   }
 
+  function rescale() {
+    // Chunks not made yet are estimated at the pace of those that are (this voice, this language).
+    var ms = 0, chars = 0;
+    chunks.forEach(function (c, i) { if (known[i]) { ms += durations[i]; chars += c.chars; } });
+    if (!chars) { return; }
+    chunks.forEach(function (c, i) { if (!known[i]) { durations[i] = c.chars * ms / chars; } });
+  }
+
   // -- timings of the chunks ------------------------------------------------------------------------
   function loadTimings(i) {
     if (timings[i]) { return Promise.resolve(timings[i]); }
@@ -166,6 +174,7 @@
         timings[i] = t;
         durations[i] = t.duration;
         known[i] = true;
+        rescale();
         updateTime();
         return t;
       }, function (e) { delete pending[i]; throw e; });
@@ -816,6 +825,7 @@
       chunks.forEach(function (c, i) {
         if (!known[i] && typeof ms[c.block] === "number") { durations[i] = ms[c.block]; known[i] = true; }
       });
+      rescale();
       updateTime();
     }, function () { /* estimated until each chunk's timings arrive */ });
   }
