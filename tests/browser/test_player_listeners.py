@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_axe import assert_no_violations
 from test_keyboard import tab_until  # tests/browser is on sys.path (rootdir conftest)
 from test_player import player, start_by_keyboard, wait_playing
 
@@ -101,12 +102,14 @@ def test_docked_bar_at_400_percent_zoom(live_service, page, locale):
     page.mouse.wheel(0, 3000)
     page.wait_for_function("document.querySelector('.player-dock').classList.contains('is-docked')")
     assert bar_share(page) <= 0.27, bar_share(page)
+    assert_no_violations(page, f"{locale} docked at 320x256")
     more = page.locator(".player-more")
     assert more.is_visible() and more.get_attribute("aria-expanded") == "false"
     more.focus()
     page.keyboard.press("Enter")
     assert more.get_attribute("aria-expanded") == "true"
     assert page.locator("input[data-action=volume]").is_visible()
+    assert_no_violations(page, f"{locale} docked at 320x256, opened")
     page.keyboard.press("Enter")
     assert more.get_attribute("aria-expanded") == "false" and bar_share(page) <= 0.27
     assert page.evaluate("document.activeElement.classList.contains('player-more')")
