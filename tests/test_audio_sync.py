@@ -150,7 +150,8 @@ def test_every_shown_word_is_highlighted(timed_blocks):
         words = timed.segment.text.split()
         covered = {i for w in timed.words for i in range(w["w"], w["w1"] + 1)}
         total += len(words)
-        missing += [f"{locale}/{slug}/{timed.segment.block}: {word!r}" for i, word in enumerate(words) if i not in covered]
+        where = f"{locale}/{slug}/{timed.segment.block}"
+        missing += [f"{where}: {word!r}" for i, word in enumerate(words) if i not in covered]
     assert total > 10000
     assert not missing, "\n".join(missing[:30])
 

@@ -233,7 +233,8 @@ def test_download_follows_what_is_playing(live_service, page):
     block_action(page, section_block, ".section-listen")
     wait_playing(page)
     state = player(page)
-    assert state["download"] == s["download_section"] and state["downloadHref"] == section["urls"]["mp3"] + "?download=1"
+    assert state["download"] == s["download_section"]
+    assert state["downloadHref"] == section["urls"]["mp3"] + "?download=1"
     assert focused(page)["cls"].startswith("player-play")
     assert state["max"] < sum(c["chars"] for c in data["chunks"]) * 0.068  # the timeline spans the section only
     block_action(page, data["chunks"][2]["block"], ".read-here")
@@ -255,7 +256,8 @@ def test_read_from_here_on_every_block(live_service, page, locale):
     wait_playing(page)
     state = player(page)
     assert state["chunk"] == 3 and state["chunkBlock"] == data["chunks"][3]["block"]
-    assert state["status"] == strings(page)["paragraph"].replace("{n}", "4").replace("{total}", str(len(data["chunks"])))
+    total = str(len(data["chunks"]))
+    assert state["status"] == strings(page)["paragraph"].replace("{n}", "4").replace("{total}", total)
     assert page.evaluate("document.activeElement.classList.contains('player-play')")  # the menu closed: focus kept
 
 

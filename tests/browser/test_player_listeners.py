@@ -144,7 +144,8 @@ def test_gapless_between_chunks(live_service, page):
     page.select_option("select[data-action=speed]", "2")
     page.evaluate("""() => { window.__ends = []; window.__starts = [];
       const watch = a => { a.addEventListener('ended', () => __ends.push(performance.now()));
-        a.addEventListener('timeupdate', () => { if (a.currentTime > 0 && !a.paused) __starts.push([a.src, performance.now(), a.currentTime]); }); };
+        a.addEventListener('timeupdate', () => {
+          if (a.currentTime > 0 && !a.paused) __starts.push([a.src, performance.now(), a.currentTime]); }); };
       document.querySelectorAll('audio').forEach(watch);
       new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => n.tagName === 'AUDIO' && watch(n))))
         .observe(document.body, {childList: true, subtree: true}); }""")
@@ -176,7 +177,8 @@ def test_timeline_speaks_page_time_from_the_first_moment(live_service, page):
     lengths = [page.request.get(live_service.origin + c["json"]).json()["duration"] for c in data["chunks"]]
     total = sum(lengths) / 1000
     page.reload()
-    page.wait_for_function(f"Math.abs(Number(document.querySelector('.player-slider').getAttribute('aria-valuemax')) - {total}) <= 1",
+    page.wait_for_function("Math.abs(Number(document.querySelector('.player-slider').getAttribute('aria-valuemax'))"
+                           f" - {total}) <= 1",
                            timeout=5000)
     shown = page.evaluate("document.querySelector('.player-total').textContent")
     assert shown == f"{round(total) // 60}:{round(total) % 60:02d}", (shown, total)
@@ -237,7 +239,7 @@ def rendered_pair(image, x: float, y: float, w: float, h: float) -> tuple[tuple,
     patch = image[int(y) + 1:int(y + h) - 1, int(x) + 1:int(x + min(w, 60)) - 1].reshape(-1, 3)
     values, counts = np.unique(patch, axis=0, return_counts=True)
     background = tuple(int(v) for v in values[counts.argmax()])
-    inks = [tuple(int(v) for v in c) for c, n in zip(values, counts) if n >= 4]
+    inks = [tuple(int(v) for v in c) for c, n in zip(values, counts, strict=True) if n >= 4]
     ink = max(inks, key=lambda c: contrast(c, background))
     return background, ink
 
@@ -281,7 +283,8 @@ def test_addresses_are_spoken_and_highlighted(live_service, page, locale):
     """Leichte Sprache: the e-mail address is in the timings and is highlighted while it is read out."""
     page.goto(f"{live_service.origin}/{locale}/leichte-sprache")
     data = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent)")
-    block = page.evaluate("[...document.querySelectorAll('article [data-block]')].find(b => b.textContent.includes('@')).id")
+    block = page.evaluate("[...document.querySelectorAll('article [data-block]')]"
+                          ".find(b => b.textContent.includes('@')).id")
     chunk = next(i for i, c in enumerate(data["chunks"]) if c["block"] == block)
     timings = page.request.get(live_service.origin + data["chunks"][chunk]["json"], timeout=120_000).json()
     shown = page.evaluate(f"document.getElementById({block!r}).textContent").split()
@@ -293,7 +296,8 @@ def test_addresses_are_spoken_and_highlighted(live_service, page, locale):
     page.click(".block-menu .read-here")
     wait_playing(page)
     page.evaluate(f"document.querySelector('.player-audio').currentTime = {(said[0]['start'] + 300) / 1000}")
-    page.wait_for_function("CSS.highlights.get('tts-word') && [...CSS.highlights.get('tts-word')][0].toString().includes('@')")
+    page.wait_for_function("CSS.highlights.get('tts-word')"
+                           " && [...CSS.highlights.get('tts-word')][0].toString().includes('@')")
     page.evaluate("document.querySelector('.player-audio').pause()")
 
 
@@ -325,7 +329,7 @@ def test_one_key_moves_focus_to_the_player_from_anywhere(live_service, page):
     assert page.evaluate("document.activeElement.classList.contains('player-play')")
     assert "Alt+Shift+V" in page.get_attribute(".player-play", "aria-keyshortcuts")
     assert page.locator(".player-keys kbd", has_text="V").count() == 1
-    page.evaluate("""() => { const p = document.querySelectorAll('article p.block')[1] || document.querySelector('article p.block');
+    page.evaluate("""() => { const ps = document.querySelectorAll('article p.block'); const p = ps[1] || ps[0];
       const r = document.createRange(); r.setStart(p.firstChild, 0); r.setEnd(p.firstChild, 20);
       getSelection().removeAllRanges(); getSelection().addRange(r); }""")
     page.locator(".player-selection").wait_for(state="visible")
@@ -345,7 +349,8 @@ def test_right_to_left_shortcut_list_matches_the_arrows(live_service, page):
     page.wait_for_function("Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) >= 5")
     before = player(page)["now"]
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) <= {before - 4}")
+    page.wait_for_function("Number(document.querySelector('.player-slider').getAttribute('aria-valuenow'))"
+                           f" <= {before - 4}")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
