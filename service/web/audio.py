@@ -95,7 +95,8 @@ def lengths(locale: str, slug: str) -> Response:
     except AudioNotPublished:
         raise NotFound() from None
     response = jsonify(known)
-    response.headers["Cache-Control"] = "no-cache"  # grows as chunks are made
+    # Grows as chunks are made: browsers ask each time; a shared cache may answer for a few seconds.
+    response.headers["Cache-Control"] = f"public, max-age=0, {shared_cache_control()}"
     return response
 
 
