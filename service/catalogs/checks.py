@@ -9,8 +9,8 @@ translator's language, the command line and Babel in English, through :func:`des
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from babel.messages.catalog import Catalog, Message, TranslationError
 
@@ -220,6 +220,8 @@ def check_message(message: Message, catalog: Catalog | None, checks: Iterable[Ch
     if not message.id:
         return []
     forms = filled(message.string)
+    if any(len(form) > MAX_LENGTH for form in forms):  # bounded before any other check reads it
+        return [Finding("length", msgid_of(message), extra=(str(max(map(len, forms))),), expected=(str(MAX_LENGTH),))]
     source = _source_for(message)
     found: list[Finding] = []
     for check in selection() if checks is None else checks:

@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from sqlalchemy import Connection
 
 from .. import catalogs
 from ..catalogs import Finding
+from ..core import offload
 from ..core.files import atomic_write
 from ..core.locks import FileLocks, Locks
+from ..core.text import UnsafeText, normalize_text
 from . import audit, journal
 from .entries import CatalogEntry, entry_key, to_entry
 
@@ -51,7 +53,7 @@ class InvalidEdit(ValueError):
     """An edit form came with a malformed revision or the wrong number of plural forms."""
 
     def __init__(self, field: str):
-        """Keep which part was wrong: "revision" or "forms"."""
+        """Keep which part was wrong: "revision", "forms" or "text" (a run of marks no language has)."""
         super().__init__(field)
         self.field = field
 
@@ -110,11 +112,6 @@ def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
             message.user_comments.remove(comment)
 
 
-def normalize_text(value: str) -> str:
-    """NFC, and Windows line breaks of browsers turned into plain ones."""
-    return unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
-
-
 @dataclass
 class SaveResult:
     """What a save did."""
@@ -150,7 +147,7 @@ class Store:
     def load(self, locale: str) -> Catalog:
         """Read a locale's catalog; CatalogNotFound if there is none."""
         try:
-            return catalogs.load_po(self.path(locale), locale)
+            return offload.run(catalogs.load_po, self.path(locale), locale)  # parsing a catalog: off the loop
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
@@ -177,7 +174,7 @@ class Store:
     def _compile(self, locale: str) -> tuple[bool, str | None]:
         """Compile a locale's catalog (lock held); return whether the .mo was rebuilt and why not."""
         try:
-            catalogs.compile_po(self.path(locale))
+            offload.run(catalogs.compile_po, self.path(locale))
         except catalogs.CatalogError as exc:
             return False, str(exc)
         return True, None
@@ -187,7 +184,10 @@ class Store:
         """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
         if not REVISION_RE.match(base_revision or ""):
             raise InvalidEdit("revision")
-        strings = tuple(normalize_text(s) for s in strings)
+        try:
+            strings = tuple(normalize_text(s) for s in strings)
+        except UnsafeText:
+            raise InvalidEdit("text") from None
         with self.lock(locale):
             journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)  # what a killed save left
             catalog = self.load(locale)
@@ -197,7 +197,7 @@ class Store:
                 raise EntryConflict(current, strings)
             if len(strings) != len(current.strings):
                 raise InvalidEdit("forms")
-            findings = validate(message, catalog, strings)
+            findings = offload.run(validate, message, catalog, strings)  # checks: CPU work, off the event loop
             if findings:
                 raise InvalidTranslation(findings)
             new_value = list(strings) if message.pluralizable else strings[0]
@@ -227,9 +227,9 @@ class Store:
         renamed into place, then the rows are written with the intent's deletion, then the .mo is
         compiled; journal.reconcile finishes or undoes whatever a killed process left between two.
         """
-        catalog.revision_date = datetime.now(timezone.utc)
+        catalog.revision_date = datetime.now(UTC)
         catalog.last_translator = username
-        data = catalogs.dump_po(catalog)
+        data = offload.run(catalogs.dump_po, catalog)
         intent = journal.begin(conn, locale, self.domain, data, changes)
         try:
             atomic_write(self.path(locale), data)
@@ -264,10 +264,10 @@ class Store:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UploadRejected("not-utf8", line=data[:exc.start].count(b"\n") + 1) from None
-        bad = catalogs.lint_po(text)
+        bad = offload.run(catalogs.lint_po, text)
         if bad:
             raise UploadRejected("syntax", lines=tuple((n, t[:80]) for n, t in bad[:10]))
-        twice = catalogs.duplicates(text)
+        twice = offload.run(catalogs.duplicates, text)
         if twice:
             raise UploadRejected("duplicate", lines=tuple((0, m[:80]) for m in twice[:10]))  # line 0: an entry
         language = (catalogs.header_language(text) or "").replace("-", "_")
@@ -276,7 +276,7 @@ class Store:
         if language.split("_")[0] != locale:
             raise UploadRejected("language", found=language, locale=locale)
         try:
-            uploaded = catalogs.parse_po(data, locale)
+            uploaded = offload.run(catalogs.parse_po, data, locale)
         except catalogs.CatalogError as exc:
             raise UploadRejected("invalid", detail=exc.reason) from None
         charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
@@ -289,7 +289,7 @@ class Store:
             plural_ok = False
         if not plural_ok:
             raise UploadRejected("plurals", expected=current.plural_forms)
-        findings = catalogs.check_catalog(uploaded)
+        findings = offload.run(catalogs.check_catalog, uploaded)
         if findings:
             raise UploadRejected("findings", findings=tuple(findings[:20]))
         if not any(m.id and m.id in current for m in uploaded):
@@ -334,7 +334,8 @@ class Store:
                 after = to_entry(message, catalog)
                 if after.revision != before.revision:
                     changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
-                                                "\n".join(after.strings), ",".join(before.flags), ",".join(after.flags)))
+                                                "\n".join(after.strings), ",".join(before.flags),
+                                                ",".join(after.flags)))
             compiled, error = (True, None)
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)
