@@ -179,3 +179,19 @@ def test_the_verdict_for_nginx_names_only_published_audio(app, client):
     app.extensions["tts"].backends["espeak"] = FailingBackend()
     en = section_url(client, "en")["mp3"].replace("/audio/", "/audio-check/", 1)
     assert client.get(en).status_code == 503  # nginx then lets the app answer the reader
+
+
+def test_lengths_of_the_chunks_made_so_far(client):
+    """/audio-lengths names the exact length of each chunk already made, makes none itself, and knows no other page."""
+    data = player_data(client.get("/de/talentschulen").get_data(as_text=True))
+    url = data["lengths"]
+    assert url == "/audio-lengths/de/talentschulen"
+    first = data["chunks"][1]
+    before = client.get(url)
+    assert before.status_code == 200 and "max-age=0" in before.headers["Cache-Control"]
+    assert first["block"] not in before.get_json()
+    timings = client.get(first["json"]).get_json()  # made now
+    after = client.get(url).get_json()
+    assert after[first["block"]] == round(timings["duration"])
+    assert client.get("/audio-lengths/de/no-such-page").status_code == 404
+    assert client.get("/audio-lengths/xx/talentschulen").status_code == 404

@@ -1,22 +1,52 @@
 """What is spoken: text cleaned for speech, mapped back to the characters shown."""
 from __future__ import annotations
 
+import pytest
+
 from service.tts import text as speech_text
+from service.tts.addresses import SIGNS, say_address
 
 
-def test_cleaning_drops_urls_mails_and_decoration():
-    """URLs, e-mail addresses and decorative characters are not spoken; offsets map back to the page."""
+def test_cleaning_says_addresses_and_drops_decoration():
+    """Addresses are read out, decorative characters are not spoken; offsets map back to the page."""
     shown = "Info ★ unter https://herne.de/a?b=c, per Mail an info@herne.de. Bürger*innen → hier."
     spoken = speech_text.clean(shown)
     assert "http" not in spoken.text and "@" not in spoken.text and "★" not in spoken.text
     assert "→" not in spoken.text and "*" not in spoken.text
-    assert spoken.text.startswith("Info unter , per Mail an . Bürger innen hier")
+    assert spoken.text == ("Info unter herne Punkt D E Schrägstrich A, per Mail an info at herne Punkt D E."
+                           " Bürger innen hier.")
+    # Every spoken character of an address stands for the whole shown address (one highlighted word).
+    for word, address in (("Schrägstrich", "https://herne.de/a?b=c"), ("info", "info@herne.de")):
+        begin, end = spoken.span(spoken.text.index(word))
+        assert shown[begin:end] == address
     for i, ch in enumerate(spoken.text):
-        if ch != " ":
-            assert shown[spoken.source[i]] == ch
+        begin, end = spoken.span(i)
+        if ch != " " and end - begin == 1:
+            assert shown[begin] == ch
     terms = speech_text.clean("Die HSM und die HSMX.", {"HSM": "Herner Schulmodernisierungsgesellschaft"})
     assert terms.text == "Die Herner Schulmodernisierungsgesellschaft und die HSMX."
     assert terms.source[len("Die Herner")] == len("Die ")
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("de", "ombudsstelle Bindestrich barrierefreie Bindestrich I T at mags Punkt N R W Punkt D E"),
+    ("en", "ombudsstelle dash barrierefreie dash I T at mags dot N R W dot D E"),
+    ("tr", "ombudsstelle tire barrierefreie tire I T et mags nokta N R W nokta D E"),
+    ("pl", "ombudsstelle myślnik barrierefreie myślnik I T małpa mags kropka N R W kropka D E"),
+    ("ru", "ombudsstelle дефис barrierefreie дефис I T собака mags точка N R W точка D E"),
+])
+def test_addresses_are_said_in_the_readers_language(lang, said):
+    """An e-mail address: its words as written, its signs named in the language, short parts spelt."""
+    assert say_address("ombudsstelle-barrierefreie-it@mags.nrw.de", lang) == said
+    assert say_address("https://www.herne.de/bildung/", lang).startswith("W W W ")
+    assert say_address("mailto:a@b.de", "xx") == "A at B dot D E"  # an unknown language: English names
+
+
+def test_every_locale_names_every_sign():
+    """Each served locale has its own names for @ . - _ / : (none left empty)."""
+    assert set(SIGNS) == {"de", "en", "tr", "ar", "pl", "uk", "ro", "ru"}
+    for names in SIGNS.values():
+        assert set(names) == {"@", ".", "-", "_", "/", ":"} and all(v.strip() for v in names.values())
 
 
 def test_a_term_maps_to_exactly_the_shown_term():

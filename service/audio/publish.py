@@ -188,6 +188,21 @@ def chunk_ids(locale: str, slug: str) -> list[tuple[str, Segment]]:
     return out
 
 
+def known_lengths(locale: str, slug: str) -> dict[str, int]:
+    """The length (ms) of each chunk of a page's playlist that is made already; nothing is synthesized here."""
+    cache = current_app.extensions["audio_cache"]
+    out: dict[str, int] = {}
+    for _, segment in chunk_ids(locale, slug):
+        entry = cache.lookup(locale, audio_key(locale, [segment]))
+        if entry is None:
+            continue
+        try:
+            out[segment.block] = round(json.loads(entry.timings.read_bytes())["duration"])
+        except (OSError, ValueError, KeyError, TypeError):  # evicted meanwhile, or half-read: the player estimates
+            continue
+    return out
+
+
 def player_context(lp: LocalizedPage) -> dict:
     """What the player needs: the page's file, its playlist of block chunks, and the sections."""
     locale, slug = lp.locale, lp.page.slug
@@ -211,4 +226,5 @@ def player_context(lp: LocalizedPage) -> dict:
     except Exception:  # the page must render even when audio cannot be described
         log.exception("audio URLs for %s/%s failed", locale, slug)
         return {"available": False}
-    return {"available": True, "page": page, "chunks": chunks, "sections": sections}
+    lengths = url_for("audio.lengths", locale=locale, slug=slug)
+    return {"available": True, "page": page, "chunks": chunks, "sections": sections, "lengths": lengths}

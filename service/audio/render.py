@@ -1,6 +1,7 @@
 """Text to speech: one block synthesized into an MP3 chunk with word and sentence timings, chunks joined into pages."""
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from ..tts.base import Backend, BackendError, Synthesis
 from ..tts.mp3 import encode_mp3, mp3_info
 
 #: Bumped when the timings layout or the rendering changes: old cache entries are simply not found.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Silence after each block, in ms: the pause between two blocks, in a chunk and in the joined page alike.
 GAP_MS = 400
 TIMESTAMP_RE = re.compile(r"(\d{2}):(\d{2}):(\d{2})\.(\d{3})")
@@ -58,12 +59,12 @@ def vtt_cue(ident: str, start_ms: float, end_ms: float, text: str) -> str:
 
 def speakable(segment: Segment) -> bool:
     """Whether a block has anything to say once URLs and decoration are dropped."""
-    return bool(speech_text.spoken_text(segment.text, segment.speech).text.strip())
+    return bool(speech_text.spoken_text(segment.text, segment.speech, lang=segment.lang).text.strip())
 
 
 def time_segment(backend: Backend, seg: Segment, voice: str, speed: float = 1.0) -> TimedSegment | None:
     """Synthesize one block; place each engine word on the shown words it stands for; None if nothing to say."""
-    spoken = speech_text.spoken_text(seg.text, seg.speech, dict(seg.terms))
+    spoken = speech_text.spoken_text(seg.text, seg.speech, dict(seg.terms), seg.lang)
     if not spoken.text.strip():
         return None
     syn = backend.synthesize(spoken.text, voice, speed)
@@ -110,7 +111,25 @@ def time_segment(backend: Backend, seg: Segment, voice: str, speed: float = 1.0)
         timed.sentences.append({"w0": w0, "w1": w1, "start": t0, "end": 0})
     for i, s in enumerate(timed.sentences):
         s["end"] = timed.sentences[i + 1]["start"] if i + 1 < len(timed.sentences) else round(duration)
+    cover_every_word(words, timed.sentences)
     return timed
+
+
+def cover_every_word(words: list[dict], sentences: list[dict]) -> None:
+    """Give each shown word the engine said nothing for ("the", a dash, "§") to a timed neighbour in its sentence.
+
+    Engines fold short unstressed words into the next one and say nothing for a lone dash, so without this
+    about one word in a hundred would never be highlighted. A gap goes to the timed word after it (it is said
+    with that one), a sentence's tail to its last timed word.
+    """
+    for s in sentences:
+        inside = [w for w in words if s["w0"] <= w["w"] <= s["w1"]]
+        if not inside:
+            continue
+        inside[0]["w"] = s["w0"]
+        for before, after in itertools.pairwise(inside):
+            after["w"] = min(after["w"], before["w1"] + 1)
+        inside[-1]["w1"] = max(inside[-1]["w1"], s["w1"])
 
 
 def _shown_slice(text: str, w0: int, w1: int) -> str:

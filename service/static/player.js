@@ -27,6 +27,10 @@
   var speedSel = controls.querySelector('[data-action="speed"]');
   var volume = controls.querySelector('[data-action="volume"]');
   var highlightBox = controls.querySelector('[data-action="highlight"]');
+  var styleSel = controls.querySelector('[data-action="style"]');
+  var moreBtn = controls.querySelector('[data-action="more"]');
+  var aids = {};  // reading aids: size, spacing, font (selects); ruler, textmode (checkboxes)
+  Array.prototype.forEach.call(controls.querySelectorAll("[data-aid]"), function (el) { aids[el.getAttribute("data-aid")] = el; });
   var download = controls.querySelector(".player-download");
   var slider = controls.querySelector(".player-slider");
   var fill = controls.querySelector(".player-fill");
@@ -43,6 +47,7 @@
   var index = {};  // block id -> chunk index
   chunks.forEach(function (c, i) { index[c.block] = i; });
   var durations = chunks.map(function (c) { return c.chars * MS_PER_CHAR; });
+  var known = chunks.map(function () { return false; });  // durations[i] is the real length
   var timings = chunks.map(function () { return null; });
   var pending = {};
   var cur = -1;            // chunk loaded in the audio element (-1: none, the player is at its start)
@@ -59,6 +64,13 @@
   audio.removeAttribute("src");  // the whole page's file is for visitors without JavaScript: never fetched here
   audio.load();                  // forget it, so that a changed preload cannot start fetching it
   audio.preload = "auto";
+  // A second element holds the next chunk, loaded while this one plays: it starts without a gap.
+  var standby = document.createElement("audio");
+  standby.className = "player-audio-standby";
+  standby.hidden = true;
+  standby.preload = "auto";
+  audio.insertAdjacentElement("afterend", standby);
+  var standbyChunk = -1;
 
   function announce(text) {
     // Only state changes and paragraph jumps go to the live region, never every word.
@@ -81,13 +93,24 @@
     if (saved.speed && speedSel.querySelector('option[value="' + saved.speed + '"]')) { speedSel.value = saved.speed; }
     if (typeof saved.volume === "number" && saved.volume >= 0 && saved.volume <= 100) { volume.value = String(saved.volume); }
     if (typeof saved.highlight === "boolean") { highlightBox.checked = saved.highlight; }
+    if (saved.style && styleSel.querySelector('option[value="' + saved.style + '"]')) { styleSel.value = saved.style; }
+    Object.keys(aids).forEach(function (name) {
+      var el = aids[name], v = saved[name];
+      if (el.type === "checkbox") { if (typeof v === "boolean") { el.checked = v; } }
+      else if (typeof v === "string" && el.querySelector('option[value="' + v + '"]')) { el.value = v; }
+    });
   }
 
   function saveSettings() {
     try {
-      window.localStorage.setItem(STORE_KEY, JSON.stringify({
-        speed: speedSel.value, volume: parseInt(volume.value, 10), highlight: highlightBox.checked
-      }));
+      var settings = {
+        speed: speedSel.value, volume: parseInt(volume.value, 10), highlight: highlightBox.checked,
+        style: styleSel.value
+      };
+      Object.keys(aids).forEach(function (name) {
+        settings[name] = aids[name].type === "checkbox" ? aids[name].checked : aids[name].value;
+      });
+      window.localStorage.setItem(STORE_KEY, JSON.stringify(settings));
     } catch (e) { /* storage refused (private mode, quota): the setting still applies to this page */ }
   }
 
@@ -96,8 +119,48 @@
     audio.defaultPlaybackRate = rate;
     audio.playbackRate = rate;
     audio.volume = parseInt(volume.value, 10) / 100;
+    standby.defaultPlaybackRate = standby.playbackRate = rate;
+    standby.volume = audio.volume;
     document.documentElement.classList.toggle("no-highlight", !highlightBox.checked);
+    document.documentElement.setAttribute("data-highlight", styleSel.value);
+    applyAids();
     if (!highlightBox.checked) { clearHighlight(); }
+  }
+
+  function applyAids() {
+    // Reading aids are attributes on <html>: site.css and player.css do the rest, so nothing reflows by script.
+    var html = document.documentElement;
+    Object.keys(aids).forEach(function (name) {
+      var el = aids[name];
+      var on = el.type === "checkbox" ? el.checked : el.selectedIndex > 0;
+      if (on) { html.setAttribute("data-aid-" + name, el.type === "checkbox" ? "on" : el.value); }
+      else { html.removeAttribute("data-aid-" + name); }
+    });
+    if (!(aids.ruler && aids.ruler.checked)) { ruler.hidden = true; }
+    else { current.sentence = null; }
+  }
+
+  var ruler = document.createElement("div");  // the reading ruler: a band over the lines of the read sentence
+  ruler.className = "reading-ruler";
+  ruler.hidden = true;
+  ruler.setAttribute("aria-hidden", "true");
+  document.body.appendChild(ruler);
+
+  function placeRuler(r) {
+    if (!aids.ruler || !aids.ruler.checked || !r) { ruler.hidden = true; return; }
+    var rect = r.getBoundingClientRect();
+    if (!rect.height) { ruler.hidden = true; return; }
+    ruler.style.top = (window.scrollY + rect.top - 4) + "px";
+    ruler.style.height = (rect.height + 8) + "px";
+    ruler.hidden = false;
+  }
+
+  function rescale() {
+    // Chunks not made yet are estimated at the pace of those that are (this voice, this language).
+    var ms = 0, chars = 0;
+    chunks.forEach(function (c, i) { if (known[i]) { ms += durations[i]; chars += c.chars; } });
+    if (!chars) { return; }
+    chunks.forEach(function (c, i) { if (!known[i]) { durations[i] = c.chars * ms / chars; } });
   }
 
   // -- timings of the chunks ------------------------------------------------------------------------
@@ -110,6 +173,8 @@
       }).then(function (t) {
         timings[i] = t;
         durations[i] = t.duration;
+        known[i] = true;
+        rescale();
         updateTime();
         return t;
       }, function (e) { delete pending[i]; throw e; });
@@ -138,8 +203,9 @@
   function total() { return offsetOf(span.last + 1); }
 
   function elapsed() {
+    // While a chunk loads, the place asked for counts (the element still says 0).
     if (cur < 0) { return 0; }
-    return offsetOf(cur) + audio.currentTime * 1000;
+    return offsetOf(cur) + (seekAfterLoad !== null ? seekAfterLoad : audio.currentTime * 1000);
   }
 
   function updateTime() {
@@ -181,7 +247,18 @@
     cur = i;
     clearHighlight();
     seekAfterLoad = atMs > 0 ? atMs : null;
-    audio.src = chunks[i].mp3;
+    if (standbyChunk === i && standby.readyState >= 2) {
+      var old = audio;  // the next chunk is loaded already: swap the elements
+      audio = standby;
+      standby = old;
+      standbyChunk = -1;
+      old.pause();
+      old.className = "player-audio-standby";
+      audio.className = "player-audio";
+      if (seekAfterLoad !== null) { audio.currentTime = seekAfterLoad / 1000; seekAfterLoad = null; }
+    } else {
+      audio.src = chunks[i].mp3;
+    }
     applySettings();
     if (autoplay) {
       var started = audio.play();
@@ -209,6 +286,14 @@
     applySettings();
     var started = audio.play();
     if (started && started.catch) { started.catch(function (e) { if (e && e.name !== "AbortError") { showUnavailable(); } }); }
+  }
+
+  function prefetch(i) {
+    // Load the chunk after this one into the standby element (the HTTP cache keeps it for the swap).
+    if (i > span.last || i === standbyChunk || i === cur) { return; }
+    standbyChunk = i;
+    standby.src = chunks[i].mp3;
+    standby.load();
   }
 
   function stop() {
@@ -291,6 +376,7 @@
   }
 
   function clearHighlight() {
+    if (typeof ruler !== "undefined") { ruler.hidden = true; }
     if (canHighlight) { CSS.highlights.delete("tts-word"); CSS.highlights.delete("tts-sentence"); }
     var old = article.querySelectorAll(".tts-sentence");
     for (var i = 0; i < old.length; i++) { old[i].classList.remove("tts-sentence"); }
@@ -339,6 +425,7 @@
       if (si >= 0) {
         var s = t.sentences[si];
         var r = canHighlight ? range(s.block, s.w0, s.w1) : null;
+        placeRuler(r || blockEl(s.block));
         if (r) { CSS.highlights.set("tts-sentence", new Highlight(r)); }
         else if (blockEl(s.block)) { blockEl(s.block).classList.add("tts-sentence"); }
       } else if (canHighlight) { CSS.highlights.delete("tts-sentence"); }
@@ -382,29 +469,67 @@
   }
 
   // -- docking: a compact bar that stays in view while reading, never over the focused element ------------
-  var inView = true;
+  // Docked, the bar is one line (the main buttons); "more" opens the rest. A focused control is never hidden:
+  // the bar opens around it, so the focus never falls to the page.
+  var small = window.matchMedia ? window.matchMedia("(max-height: 30em), (max-width: 30em)") : {matches: false};
+  function hiddenWhenDocked(el) {
+    var part = el && el.closest && el.closest("[data-dock-more]");
+    return !!part && (part.getAttribute("data-dock-more") !== "small" || small.matches);
+  }
+
+  function padForBar() {
+    var h = dock.classList.contains("is-docked") ? controls.getBoundingClientRect().height : 0;
+    document.documentElement.style.scrollPaddingBlockEnd = h ? (h + 16) + "px" : "";
+    document.body.style.paddingBlockEnd = h ? (h + 16) + "px" : "";
+  }
+
+  function setExpanded(on) {
+    dock.classList.toggle("is-expanded", on);
+    moreBtn.setAttribute("aria-expanded", on ? "true" : "false");
+    padForBar();
+  }
+
+  function wantDock() {
+    if (!active()) { return false; }
+    if (root.getBoundingClientRect().bottom < 0) { return true; }
+    // The focus is in the player and its top has scrolled away: dock before the focused control leaves the screen.
+    return controls.contains(document.activeElement) && dock.getBoundingClientRect().top < 0;
+  }
+
   function updateDock() {
-    var want = !inView && active() && root.getBoundingClientRect().bottom < 0;
+    var want = wantDock();
     if (want === dock.classList.contains("is-docked")) { return; }
+    var focused = controls.contains(document.activeElement) ? document.activeElement : null;
     if (want) {
       dock.style.minBlockSize = dock.getBoundingClientRect().height + "px";  // the page does not jump
+      if (hiddenWhenDocked(focused)) { setExpanded(true); }  // decided before the control could be hidden
       dock.classList.add("is-docked");
-      var h = controls.getBoundingClientRect().height;
-      document.documentElement.style.scrollPaddingBlockEnd = (h + 16) + "px";
-      document.body.style.paddingBlockEnd = (h + 16) + "px";
     } else {
+      if (focused === moreBtn) { playBtn.focus(); }  // "more" exists in the docked bar only
       dock.classList.remove("is-docked");
       dock.style.minBlockSize = "";
-      document.documentElement.style.scrollPaddingBlockEnd = "";
-      document.body.style.paddingBlockEnd = "";
+      setExpanded(false);
     }
+    padForBar();
   }
-  if (window.IntersectionObserver) {
-    new IntersectionObserver(function (entries) {
-      inView = entries[entries.length - 1].isIntersecting;
-      updateDock();
-    }).observe(root);
+  var dockQueued = false;
+  function queueDock() {
+    if (dockQueued) { return; }
+    dockQueued = true;
+    window.requestAnimationFrame(function () { dockQueued = false; updateDock(); });
   }
+  window.addEventListener("scroll", queueDock, {passive: true});
+  window.addEventListener("resize", queueDock);
+  controls.addEventListener("focusin", queueDock);
+  moreBtn.addEventListener("click", function () {
+    setExpanded(moreBtn.getAttribute("aria-expanded") !== "true");
+  });
+  controls.addEventListener("keydown", function (e) {
+    // Escape closes the opened docked bar and leaves the focus on "more".
+    if (e.key !== "Escape" || !dock.classList.contains("is-expanded")) { return; }
+    setExpanded(false);
+    moreBtn.focus();
+  });
   document.addEventListener("focusin", function (e) {
     // WCAG 2.4.11: an element that gets focus is never left under the docked bar.
     if (!dock.classList.contains("is-docked") || controls.contains(e.target)) { return; }
@@ -444,6 +569,12 @@
   slider.addEventListener("pointermove", function (e) { if (slider.hasPointerCapture(e.pointerId)) { pointerTo(e); } });
 
   // -- events ---------------------------------------------------------------------------------------
+  function listen(type, handler) {
+    // Both elements take turns playing: only the one playing now speaks for the player.
+    [audio, standby].forEach(function (el) {
+      el.addEventListener(type, function (e) { if (e.target === audio) { handler(e); } });
+    });
+  }
   playBtn.addEventListener("click", function () { if (audio.paused) { play(); } else { audio.pause(); } });
   stopBtn.addEventListener("click", stop);
   prevBtn.addEventListener("click", function () { jump(-1); });
@@ -461,82 +592,180 @@
     announce(highlightBox.checked ? S.highlight_on : S.highlight_off);
     if (highlightBox.checked) { current.sentence = current.word = null; highlight(); }
   });
-  audio.addEventListener("loadedmetadata", function () {
+  Object.keys(aids).forEach(function (name) {
+    aids[name].addEventListener("change", function () { applySettings(); saveSettings(); });
+  });
+  listen("loadedmetadata", function () {
     if (seekAfterLoad !== null) { audio.currentTime = seekAfterLoad / 1000; seekAfterLoad = null; }
     updateTime();
   });
-  audio.addEventListener("play", function () {
+  listen("play", function () {
     setPlaying(true);
     if (!switching) { announce(S.playing); }
     switching = false;
     loop();
   });
   // Once sound runs, the following chunks are asked for: a cold page waits for one chunk only.
-  audio.addEventListener("playing", function () { if (cur >= 0) { warm(cur + 1); } });
-  audio.addEventListener("pause", function () {
+  listen("playing", function () { if (cur >= 0) { warm(cur + 1); prefetch(cur + 1); } });
+  listen("pause", function () {
     window.cancelAnimationFrame(frame);
     setPlaying(false);
     updateTime();
     if (!audio.ended && cur >= 0 && !switching) { announce(S.paused); }
   });
-  audio.addEventListener("ended", function () {
+  listen("ended", function () {
     if (cur >= 0 && cur < span.last) { loadChunk(cur + 1, 0, true, true); return; }  // the next paragraph, seamlessly
     clearHighlight();
     setPlaying(false);
     announce(S.ended);
   });
-  audio.addEventListener("seeked", function () { if (cur >= 0) { highlight(); updateTime(); } });
-  audio.addEventListener("error", function () { if (cur >= 0 && audio.getAttribute("src")) { showUnavailable(); } });
+  listen("seeked", function () { if (cur >= 0) { highlight(); updateTime(); } });
+  listen("error", function () { if (cur >= 0 && audio.getAttribute("src")) { showUnavailable(); } });
 
   root.addEventListener("keydown", function (e) {
-    // Single-key shortcuts only while the focus is inside the player (WCAG 2.1.4).
+    // Single-key shortcuts only while the focus is inside the player (WCAG 2.1.4). event.code names the key's
+    // place, so K is K with an Arabic, Cyrillic or Turkish layout too.
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     var tag = e.target.tagName;
     if (tag === "SELECT" && (e.key === "ArrowUp" || e.key === "ArrowDown")) { return; }
-    if (tag === "INPUT" && e.target.type === "range") { return; }
-    var k = e.key;
-    if (k === "k" || k === "K") { playBtn.click(); }
-    else if (k === "s" || k === "S") { if (!stopBtn.disabled) { stop(); } }
-    else if (k === "j" || k === "J") { jump(-1); }
-    else if (k === "l" || k === "L") { jump(1); }
-    else if (k === "-") { setSpeed(-1); }
-    else if (k === "+" || k === "=") { setSpeed(1); }
+    var c = e.code, k = e.key;
+    if (c === "KeyK") { playBtn.click(); }
+    else if (c === "KeyS") { if (!stopBtn.disabled) { stop(); } }
+    else if (c === "KeyJ") { jump(-1); }
+    else if (c === "KeyL") { jump(1); }
+    else if (k === "-" || c === "NumpadSubtract") { setSpeed(-1); }
+    else if (k === "+" || k === "=" || c === "NumpadAdd") { setSpeed(1); }
     else { return; }
     e.preventDefault();
   });
 
-  // -- read from here, each section, and the selection ------------------------------------------------
-  function firstWords(el) {
-    var text = (el.textContent || "").trim().split(/\s+/);
-    return text.slice(0, 8).join(" ") + (text.length > 8 ? " …" : "");
-  }
+  document.addEventListener("keydown", function (e) {
+    // Right after selecting text (nothing focused yet), the first Tab goes to "listen to selection".
+    if (e.key !== "Tab" || e.shiftKey || selBtn.hidden) { return; }
+    // The focus is then on the page, or on <main> (a click inside it focuses it: tabindex -1).
+    var a = document.activeElement, sel = window.getSelection();
+    var onPage = !a || a === document.body || a === document.documentElement ||
+                 (a.tabIndex < 0 && !!sel && !!sel.anchorNode && a.contains(sel.anchorNode));
+    if (!onPage) { return; }
+    e.preventDefault();
+    selBtn.focus();
+  });
 
-  function makeButton(cls, label, name, onClick) {
+  document.addEventListener("keydown", function (e) {
+    // Alt+Shift+V from anywhere: to "listen to selection" when text is selected, else to the player's main button.
+    if (!(e.altKey && e.shiftKey) || e.ctrlKey || e.metaKey || e.code !== "KeyV") { return; }
+    e.preventDefault();
+    if (!selBtn.hidden) { selBtn.focus(); return; }
+    playBtn.focus();
+    if (!dock.classList.contains("is-docked")) { playBtn.scrollIntoView({block: "nearest"}); }
+  });
+
+  // -- per block: one calm "actions" button that opens read from here, the section, and suggest a translation ----
+  // One Tab stop per paragraph and per list (inside a list, the arrow keys move between its items' buttons).
+  function makeButton(cls, label, onClick) {
     var btn = document.createElement("button");
     btn.type = "button";
     btn.className = cls;
     btn.textContent = label;
-    btn.setAttribute("aria-label", label + ": " + name);
     btn.addEventListener("click", onClick);
     return btn;
   }
 
+  var menu = document.createElement("span");  // inside a list item too (a span holds only phrasing content)
+  menu.className = "block-menu";
+  menu.hidden = true;
+  var menuOwner = null;  // the toggle whose actions are open
+
+  function closeMenu(focusToggle) {
+    if (!menuOwner) { return; }
+    var owner = menuOwner;
+    menuOwner = null;
+    menu.hidden = true;
+    owner.setAttribute("aria-expanded", "false");
+    if (focusToggle) { owner.focus(); }
+  }
+
+  function openMenu(toggle, i, c, suggest) {
+    closeMenu(false);
+    menu.textContent = "";
+    var items = [makeButton("read-here", S.from_here, function () { closeMenu(false); startAt(i, null, 0, true); playBtn.focus(); })];
+    if (data.sections && data.sections[c.block]) {
+      items.push(makeButton("section-listen", S.section, function () { closeMenu(false); startAt(i, c.block, 0, false); playBtn.focus(); }));
+    }
+    if (suggest) {
+      var link = document.createElement("a");
+      link.className = "block-suggest";
+      link.href = suggest.href;
+      link.rel = "nofollow";
+      link.textContent = suggest.textContent;
+      items.push(link);
+    }
+    items.forEach(function (item) { menu.appendChild(item); });
+    toggle.insertAdjacentElement("afterend", menu);  // next in the Tab order
+    menu.hidden = false;
+    menuOwner = toggle;
+    toggle.setAttribute("aria-expanded", "true");
+    items[0].focus();
+  }
+
+  function suggestLink(el) {
+    var holder = el.tagName === "LI" ? el : el.nextElementSibling;
+    return holder && holder.querySelector(".block-extras .suggest-link, .suggest-link");
+  }
+
+  menu.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.preventDefault(); closeMenu(true); }
+  });
+  document.addEventListener("focusin", function (e) {
+    if (menuOwner && e.target !== menuOwner && !menu.contains(e.target)) { closeMenu(false); }
+  });
+  document.addEventListener("click", function (e) {
+    if (menuOwner && e.target !== menuOwner && !menuOwner.contains(e.target) && !menu.contains(e.target)) { closeMenu(false); }
+  });
+
+  var lists = [];  // the toggles of each list, for the arrow keys
   chunks.forEach(function (c, i) {
     var el = blockEl(c.block);
     if (!el || el.tagName === "H1") { return; }
     var box = document.createElement(el.tagName === "LI" ? "span" : "div");
     box.className = "block-listen";
-    if (data.sections && data.sections[c.block]) {
-      box.appendChild(makeButton("section-listen", S.section, firstWords(el), function () {
-        startAt(i, c.block, 0, false);
-        playBtn.focus();
-      }));
-      box.appendChild(document.createTextNode(" "));
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "block-actions";
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-label", S.actions);
+    toggle.innerHTML = '<span aria-hidden="true">⋯</span>';
+    toggle.addEventListener("click", function () {
+      if (menuOwner === toggle) { closeMenu(true); } else { openMenu(toggle, i, c, suggest); }
+    });
+    box.appendChild(toggle);
+    var suggest = suggestLink(el);
+    if (suggest) {
+      // Offered in the menu instead; the block's status mark stays where it is.
+      suggest.hidden = true;
+      var extras = suggest.closest(".block-extras");
+      if (extras && !extras.querySelector(".block-mark")) { extras.hidden = true; }
     }
-    box.appendChild(makeButton("read-here", S.from_here, firstWords(el), function () {
-      startAt(i, null, 0, true);
-    }));
-    if (el.tagName === "LI") { el.appendChild(box); } else { el.insertAdjacentElement("afterend", box); }
+    if (el.tagName === "LI") {
+      el.appendChild(box);
+      var list = el.parentElement;
+      var group = lists.filter(function (g) { return g.list === list; })[0];
+      if (!group) { group = {list: list, toggles: []}; lists.push(group); }
+      toggle.tabIndex = group.toggles.length ? -1 : 0;
+      group.toggles.push(toggle);
+      toggle.addEventListener("keydown", function (e) {
+        var k = group.toggles.indexOf(toggle), to = null;
+        if (e.key === "ArrowDown") { to = k + 1; } else if (e.key === "ArrowUp") { to = k - 1; }
+        else if (e.key === "Home") { to = 0; } else if (e.key === "End") { to = group.toggles.length - 1; }
+        if (to === null || to < 0 || to >= group.toggles.length) { return; }
+        e.preventDefault();
+        toggle.tabIndex = -1;
+        group.toggles[to].tabIndex = 0;
+        group.toggles[to].focus();
+      });
+    } else {
+      el.insertAdjacentElement("afterend", box);
+    }
   });
 
   var selBtn = document.createElement("button");
@@ -589,6 +818,17 @@
     }, 150);
   });
 
+  if (data.lengths) {
+    // The lengths of the chunks made already: the timeline speaks page time, exact from the first moment.
+    fetch(data.lengths, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (ms) {
+      if (!ms) { return; }
+      chunks.forEach(function (c, i) {
+        if (!known[i] && typeof ms[c.block] === "number") { durations[i] = ms[c.block]; known[i] = true; }
+      });
+      rescale();
+      updateTime();
+    }, function () { /* estimated until each chunk's timings arrive */ });
+  }
   loadSettings();
   applySettings();
   offerDownload();

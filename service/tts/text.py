@@ -7,6 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .addresses import say_address
+
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 #: Gender markers inside a word (Bürger*innen): spoken as a short pause.
@@ -37,33 +39,52 @@ class Spoken:
         return start, self.ends[pos] if self.ends else start + 1
 
 
-def clean(text: str, terms: dict[str, str] | None = None) -> Spoken:
-    """Drop URLs, e-mail addresses and decorative characters; write out lexicon ``terms``."""
-    drop = [False] * len(text)
+def clean(text: str, terms: dict[str, str] | None = None, lang: str | None = "de") -> Spoken:
+    """Write out URLs and e-mail addresses as read aloud in ``lang``, drop decoration, write out lexicon ``terms``.
+
+    Every spoken character of an address stands for the whole shown address, so it is highlighted as one word.
+    """
+    said: dict[int, tuple[int, str]] = {}  # start of a shown address -> (its end, how it is said)
     for rx in (URL_RE, EMAIL_RE):
         for m in rx.finditer(text):
             end = m.end()
             while end > m.start() and text[end - 1] in ".,;:!?)":
                 end -= 1  # keep the sentence's punctuation
-            for i in range(m.start(), end):
-                drop[i] = True
+            if end > m.start() and not any(s <= m.start() < e for s, (e, _) in said.items()):
+                said[m.start()] = (end, say_address(text[m.start():end], lang))
     chars: list[str] = []
     source: list[int] = []
-    for i, ch in enumerate(text):
-        if drop[i]:
-            ch = " "
-        elif GENDER_RE.match(text, i) or DECOR_RE.match(ch):
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        if i in said:
+            end, words = said[i]
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                source.append(i)
+                ends.append(end)
+            chars.extend(words)
+            source.extend(i for _ in words)
+            ends.extend(end for _ in words)
+            i = end
+            continue
+        ch = text[i]
+        if GENDER_RE.match(text, i) or DECOR_RE.match(ch):
             ch = " "
         if ch.isspace():
             if not chars or chars[-1] == " ":
+                i += 1
                 continue
             ch = " "
         chars.append(ch)
         source.append(i)
+        ends.append(i + 1)
+        i += 1
     while chars and chars[-1] == " ":
         chars.pop()
         source.pop()
-    spoken = Spoken("".join(chars), tuple(source), tuple(i + 1 for i in source))
+        ends.pop()
+    spoken = Spoken("".join(chars), tuple(source), tuple(ends))
     return expand_terms(spoken, terms) if terms else spoken
 
 
@@ -131,14 +152,14 @@ def align_words(shown: list[str], spoken: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def aligned(shown: str, speech: str, terms: dict[str, str] | None = None) -> Spoken:
+def aligned(shown: str, speech: str, terms: dict[str, str] | None = None, lang: str | None = "de") -> Spoken:
     """A translator's spoken wording, each word mapped to the shown words it was aligned with.
 
     Both sides are compared as they are spoken (lexicon terms written out), so an override that says a
     term the way the lexicon does lines up with it exactly.
     """
-    said = clean(speech, terms)
-    target = clean(shown, terms)
+    said = clean(speech, terms, lang)
+    target = clean(shown, terms, lang)
     target_matches = list(WORD_RE.finditer(target.text))
     said_matches = list(WORD_RE.finditer(said.text))
     pairs = align_words([m.group() for m in target_matches], [m.group() for m in said_matches])
@@ -158,11 +179,12 @@ def aligned(shown: str, speech: str, terms: dict[str, str] | None = None) -> Spo
     return Spoken(said.text, tuple(source), tuple(ends))
 
 
-def spoken_text(shown: str, speech: str | None = None, terms: dict[str, str] | None = None) -> Spoken:
-    """What the engine says for a shown text: the override aligned to it, or the shown text cleaned."""
+def spoken_text(shown: str, speech: str | None = None, terms: dict[str, str] | None = None,
+                lang: str | None = "de") -> Spoken:
+    """What the engine says for a shown text in ``lang``: the override aligned to it, or the shown text cleaned."""
     if speech:
-        return aligned(shown, speech, terms)
-    return clean(shown, terms)
+        return aligned(shown, speech, terms, lang)
+    return clean(shown, terms, lang)
 
 
 def word_starts(text: str) -> list[int]:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, send_file
 
-from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, page_segments
+from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, known_lengths, page_segments
 from ..i18n import get_i18n
 from ..jobs import ensure_audio, warm_rest
 from ..pagecache import shared_cache_control
@@ -85,6 +85,21 @@ def check(locale: str, slug: str, name: str) -> Response:
     except NotFound:
         status = 403
     return Response(b"", status, {"Cache-Control": f"public, max-age=0, {shared_cache_control()}"})
+
+
+@bp.route("/audio-lengths/<locale>/<slug>", methods=["GET", "HEAD"])
+def lengths(locale: str, slug: str) -> Response:
+    """The length (ms) of each chunk of a page already made, by block id: the player's timeline is exact at once."""
+    if not get_i18n().serves(locale):
+        raise NotFound()
+    try:
+        known = known_lengths(locale, slug)
+    except AudioNotPublished:
+        raise NotFound() from None
+    response = jsonify(known)
+    # Grows as chunks are made: browsers ask each time; a shared cache may answer for a few seconds.
+    response.headers["Cache-Control"] = f"public, max-age=0, {shared_cache_control()}"
+    return response
 
 
 @bp.route("/audio/<locale>/<slug>/<name>", methods=["GET", "HEAD"])

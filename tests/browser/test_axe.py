@@ -255,6 +255,11 @@ def _player_states(page, where: str) -> list[str]:
                            " && document.querySelector('.player-audio').currentTime > 0.3", timeout=30_000)
     page.wait_for_function("CSS.highlights.size === 2")
     check("playing, sentence and word highlighted")
+    for scheme in ("blue", "underline", "yellow"):  # set in script: the bar may be docked (and closed) now
+        page.evaluate("""v => { const s = document.querySelector('select[data-action=style]');
+          s.value = v; s.dispatchEvent(new Event('change')); }""", scheme)
+        if scheme != "yellow":
+            check(f"highlight scheme {scheme}")
     page.click(".player-play")
     page.wait_for_function("document.querySelector('.player-audio').paused")
     check("paused")
@@ -262,6 +267,12 @@ def _player_states(page, where: str) -> list[str]:
     page.mouse.wheel(0, 2500)
     page.wait_for_function("document.querySelector('.player-dock').classList.contains('is-docked')")
     check("docked while reading")
+    page.click(".player-more")
+    check("docked bar opened")
+    page.click(".player-more")
+    page.locator(".block-actions").nth(2).click()
+    check("a block's actions open")
+    page.keyboard.press("Escape")
     # A selection made in script (test_player.py selects with the mouse): the page may be scrolling now.
     page.evaluate("""() => { const blocks = document.querySelectorAll('article p.block');
       const p = blocks[blocks.length - 1]; p.scrollIntoView({block: 'center'});
@@ -271,6 +282,15 @@ def _player_states(page, where: str) -> list[str]:
     check("listen-to-selection button shown")
     page.evaluate("window.scrollTo(0, 0)")  # the full player again (docked, it shows the main controls only)
     page.wait_for_function("!document.querySelector('.player-dock').classList.contains('is-docked')")
+    page.click(".player-aids summary")
+    page.select_option("select[data-aid=size]", "150")
+    page.select_option("select[data-aid=spacing]", "wider")
+    page.select_option("select[data-aid=font]", "dyslexic")
+    page.check("input[data-aid=ruler]")
+    page.check("input[data-aid=textmode]")
+    check("reading aids on: text size, spacing, font, ruler, text mode")
+    page.uncheck("input[data-aid=textmode]")
+    page.select_option("select[data-aid=size]", "100")
     page.click("input[data-action=highlight]")
     check("highlighting off")
     page.keyboard.press("Escape")

@@ -17,6 +17,8 @@ TABBABLE_JS = """
   for (const el of document.querySelectorAll(sel)) {
     if (el.tabIndex < 0) continue;
     if (el.closest('[inert]')) continue;
+    const closed = el.closest('details:not([open])');  // a closed <details> shows its summary only
+    if (closed) { const s = el.closest('summary'); if (!s || s.parentElement !== closed) continue; }
     const style = getComputedStyle(el);
     if (style.visibility === 'hidden' || style.display === 'none') continue;
     if (!el.getClientRects().length) continue;

@@ -214,23 +214,34 @@ def test_highlight_follows_audio_in_other_scripts(live_service, page, locale):
     page.keyboard.press("s")
 
 
+def block_action(page, block: str, action: str) -> None:
+    """Open a block's actions by keyboard (its ⋯ button, Enter) and choose one (Tab to it, Enter)."""
+    page.evaluate(f"document.getElementById({block!r}).parentElement.querySelector('#{block} .block-actions, "
+                  f"#{block} + .block-listen .block-actions').focus()")
+    page.keyboard.press("Enter")
+    for _ in range(4):
+        if page.evaluate("s => document.activeElement.matches(s)", action):
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("s => document.activeElement.matches(s)", action), action
+    page.keyboard.press("Enter")
+
+
 def test_download_follows_what_is_playing(live_service, page):
     """Section -> the section's MP3, labelled as a section; reading from a block -> the whole page again."""
     page.goto(f"{live_service.origin}/de/talentschulen")
     s = strings(page)
     data = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent)")
     assert player(page)["download"] == s["download_page"]
-    tab_until(page, ".section-listen")
-    page.keyboard.press("Enter")
+    section_block, section = next(iter(data["sections"].items()))
+    block_action(page, section_block, ".section-listen")
     wait_playing(page)
-    section = next(iter(data["sections"].values()))
     state = player(page)
     assert state["download"] == s["download_section"]
     assert state["downloadHref"] == section["urls"]["mp3"] + "?download=1"
     assert focused(page)["cls"].startswith("player-play")
     assert state["max"] < sum(c["chars"] for c in data["chunks"]) * 0.068  # the timeline spans the section only
-    tab_until(page, ".read-here")
-    page.keyboard.press("Enter")
+    block_action(page, data["chunks"][2]["block"], ".read-here")
     wait_playing(page)
     state = player(page)
     assert state["download"] == s["download_page"] and state["downloadHref"] == data["page"]["mp3"] + "?download=1"
@@ -239,21 +250,19 @@ def test_download_follows_what_is_playing(live_service, page):
 
 @pytest.mark.parametrize("locale", ["de", "ar"])
 def test_read_from_here_on_every_block(live_service, page, locale):
-    """Every spoken block but the title has a keyboard-reachable 'read from here'; it starts at that block."""
+    """Every spoken block but the title has one keyboard-reachable actions button; 'read from here' starts there."""
     page.goto(f"{live_service.origin}/{locale}/")
     data = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent)")
-    buttons = page.locator(".read-here")
-    assert buttons.count() == len(data["chunks"]) - 1
-    name = buttons.nth(2).get_attribute("aria-label")
-    assert name.startswith(strings(page)["from_here"] + ":")
-    page.evaluate("document.querySelectorAll('.read-here')[2].dataset.target = 'yes'")
-    tab_until(page, ".read-here[data-target]")
-    page.keyboard.press("Enter")
+    toggles = page.locator(".block-actions")
+    assert toggles.count() == len(data["chunks"]) - 1
+    assert toggles.nth(2).get_attribute("aria-label") == strings(page)["actions"]  # short: not the paragraph again
+    block_action(page, data["chunks"][3]["block"], ".read-here")
     wait_playing(page)
     state = player(page)
     assert state["chunk"] == 3 and state["chunkBlock"] == data["chunks"][3]["block"]
     total = str(len(data["chunks"]))
     assert state["status"] == strings(page)["paragraph"].replace("{n}", "4").replace("{total}", total)
+    assert page.evaluate("document.activeElement.classList.contains('player-play')")  # the menu closed: focus kept
 
 
 def test_listen_to_selection(live_service, page):
@@ -298,7 +307,8 @@ def test_settings_are_kept_only_after_a_change(live_service, context):
     page.wait_for_function(f"document.querySelector('.player-status').textContent === {off}")
     page.select_option("select[data-action=speed]", "1.5")
     saved = json.loads(page.evaluate("localStorage.getItem('herne-read-aloud')"))
-    assert saved == {"speed": "1.5", "volume": 90, "highlight": False}
+    assert saved == {"speed": "1.5", "volume": 90, "highlight": False, "style": "yellow", "size": "100",
+                     "spacing": "normal", "font": "site", "ruler": False, "textmode": False}
     assert page.evaluate("localStorage.length") == 1 and context.cookies() == []
     # Highlighting off: audio plays, nothing is marked.
     page.reload()

@@ -60,8 +60,9 @@ def read_and_listen(page, origin: str) -> None:
     page.click(".player-play")
     page.wait_for_function("document.querySelector('.player-audio').paused")
     # A section's own audio, when the page offers one.
-    if page.locator(".section-listen").count():
-        page.click(".section-listen >> nth=0")
+    if page.locator("h2.block + .block-listen .block-actions").count():
+        page.click("h2.block + .block-listen .block-actions >> nth=0")
+        page.click(".block-menu .section-listen")
         page.wait_for_function(
             "document.querySelector('.player-audio').currentTime > 0.3", timeout=30_000
         )
@@ -130,8 +131,9 @@ def test_sending_feedback_or_a_suggestion_sets_no_cookie(live_service, german_co
         page.click("form button[type=submit]")
     assert page.locator(".form-success").count() == 1
     page.goto(live_service.origin + "/tr/")
+    page.click("#b2 + .block-listen .block-actions")  # a block's actions hold its suggestion link
     with page.expect_navigation():
-        page.click(".suggest-link >> nth=1")
+        page.click(".block-menu .block-suggest")
     page.fill("#suggestion", "Daha iyi bir çeviri önerisi: okuyucudan gelen kısa bir metin.")
     with page.expect_navigation():
         page.click("form.feedback button[type=submit]")
