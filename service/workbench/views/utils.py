@@ -1,0 +1,131 @@
+"""What every workbench screen shares: the blueprint, its hooks and error handlers, locales, filters, paths."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
+from flask_babel import lazy_gettext
+
+from ...core.locks import LockUnavailable
+from ...core.messages import N_
+from ...i18n import best_locale, display_name, get_i18n, text_direction
+from ...web.errors import BadRequest, NotFound, Unavailable, respond
+from .. import auth, csrf
+from ..store import CatalogNotFound, EntryNotFound, InvalidEdit, Store
+
+bp = Blueprint("workbench", __name__, url_prefix="/translate")
+
+FILTERS = {
+    "all": lazy_gettext("Alle"),
+    "missing": lazy_gettext("Unübersetzt"),
+    "outdated": lazy_gettext("Ungeprüft oder veraltet (fuzzy)"),
+    "machine": lazy_gettext("Maschinell übersetzt"),
+    "human": lazy_gettext("Geprüft"),
+}
+STATUS_LABELS = {
+    "human": lazy_gettext("geprüft"),
+    "machine": lazy_gettext("maschinell übersetzt"),
+    "outdated": lazy_gettext("ungeprüft oder veraltet"),
+    "missing": lazy_gettext("unübersetzt"),
+}
+PER_PAGE = 50
+MAX_QUERY = 200
+
+
+def get_store() -> Store:
+    """The store of the app's translations folder."""
+    return current_app.extensions["workbench"]["store"]
+
+
+def ui_locales() -> list[str]:
+    """Languages the workbench itself can be shown in: the source and every shipped catalog."""
+    i18n = get_i18n()
+    return [loc for loc in i18n.shipped if i18n.has_catalog(loc)]
+
+
+def target_locales() -> list[str]:
+    """Locales with a catalog translators work on."""
+    source = current_app.config["SOURCE_LOCALE"]
+    return [loc for loc in ui_locales() if loc != source]
+
+
+def target(locale: str) -> str:
+    """A locale from the URL that has a catalog, or 404."""
+    if locale not in target_locales():
+        abort(404)
+    return locale
+
+
+@bp.before_request
+def _before() -> None:
+    """Pick the UI language (?lang= remembered in the session, else Accept-Language) and check CSRF."""
+    choice = request.args.get("lang")
+    if choice and choice in ui_locales():
+        session["ui_lang"] = choice
+    stored = session.get("ui_lang")
+    g.locale = stored if stored in ui_locales() else best_locale()
+    csrf.protect()
+
+
+@bp.errorhandler(CatalogNotFound)
+@bp.errorhandler(EntryNotFound)
+def _not_found(error: LookupError) -> Response:
+    """A catalog or entry the store does not have: 404."""
+    return respond(NotFound())
+
+
+@bp.errorhandler(LockUnavailable)
+def _locks_unavailable(error: LockUnavailable) -> Response:
+    """Several servers, Redis unreachable: a catalog cannot be locked, so nothing was written: 503."""
+    return respond(Unavailable(N_("Speichern ist gerade nicht möglich, weil ein Dienst des Servers nicht "
+                                  "erreichbar ist. Es wurde nichts geändert. Bitte versuchen Sie es in einer "
+                                  "Minute noch einmal.")))
+
+
+@bp.errorhandler(InvalidEdit)
+def _invalid_edit(error: InvalidEdit) -> Response:
+    """An edit form with a forged revision or the wrong number of forms: 400."""
+    if error.field == "revision":
+        return respond(BadRequest(N_("Die Versionsangabe des Eintrags ist ungültig.")))
+    return respond(BadRequest())
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    """Workbench pages are private: never cached or indexed (CSP and frame protection: web/security.py)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.context_processor
+def _context() -> dict:
+    """What every workbench template needs."""
+    return {
+        "user": auth.current_user(),
+        "csrf_token": csrf.token,
+        "locale": g.locale,
+        "dir": text_direction(g.locale),
+        "ui_locales": ui_locales(),
+        "display_name": display_name,
+        "text_direction": text_direction,
+        "status_labels": STATUS_LABELS,
+        "source_locale": current_app.config["SOURCE_LOCALE"],
+    }
+
+
+
+#: A workbench path to return to: printable ASCII without spaces (no CR/LF for a Location header).
+LOCAL_PATH_RE = re.compile(r"^/translate/[\x21-\x5b\x5d-\x7e]*$")
+
+
+def local_path(target: str | None) -> str | None:
+    """A local workbench path from a form or query (``next``, ``back``), or None for anything else."""
+    if target and len(target) <= 2000 and LOCAL_PATH_RE.match(target):
+        return target
+    return None
+
+
+def safe_next(target: str | None) -> str:
+    """Only local workbench paths are followed after login."""
+    return local_path(target) or url_for("workbench.index")
