@@ -16,8 +16,9 @@ from .workbench_support import rows as table_rows
 
 @pytest.fixture
 def anna(app, client):
-    """A client signed in as a translator of English."""
+    """A client signed in as the one translator of English, who may approve their own text."""
     make_user(app, "anna", locales=("en",))
+    app.config["WORKBENCH_SELF_APPROVAL"] = ["en"]
     login(client, "anna")
     return client
 
@@ -30,28 +31,6 @@ def po_of(translations_dir, locale: str = "en"):
 def message(translations_dir, msgid: str, locale: str = "en"):
     """One message as it is on disk now."""
     return catalogs.load_po(po_of(translations_dir, locale), locale).get(msgid)
-
-
-def test_edit_and_approve(anna, translations_dir):
-    """Save keeps an unreviewed entry fuzzy; approve clears fuzzy and the status becomes human."""
-    po = po_of(translations_dir)
-    catalog = catalogs.load_po(po, "en")
-    catalog.get("Hinweis").flags.add("fuzzy")
-    catalogs.save_po(po, catalog)
-    key = entry_key(anna, "en", "Hinweis")
-    response = save(anna, "en", key, "Please note")
-    assert response.status_code == 303
-    assert message(translations_dir, "Hinweis").string == "Please note"
-    assert message(translations_dir, "Hinweis").fuzzy
-    assert "ungeprüft oder veraltet" in anna.get(f"/translate/en/entry/{key}").text
-    assert save(anna, "en", key, "Please note", action="approve").status_code == 303
-    entry = message(translations_dir, "Hinweis")
-    assert entry.string == "Please note" and not entry.fuzzy
-    page = anna.get(f"/translate/en/entry/{key}")
-    assert "Gespeichert und freigegeben." in page.text
-    # The notice is on no page of its own: the editor names the source line instead of a page link.
-    assert "<dt>Verwendet in</dt>" in page.text and "<code>content/_notice-jahreswechsel-2026.md</code>" in page.text
-    assert "<dt>Erscheint auf</dt>" not in page.text
 
 
 def test_editor_links_the_pages_where_a_message_appears(anna):
@@ -107,7 +86,7 @@ def test_editor_refuses_malformed_python_format(app, client, translations_dir, t
     client.get("/translate/?lang=tr")
     po = po_of(translations_dir, "tr")
     before = po.read_bytes()
-    response = save(client, "tr", entry_key(client, "tr", "Veröffentlicht am"), typed, action="approve")
+    response = save(client, "tr", entry_key(client, "tr", "Veröffentlicht am"), typed)
     assert response.status_code == 400
     assert re.findall(r'<li><a href="#msgstr">(.*?)</a></li>', unescape(response.text)) == expected
     assert po.read_bytes() == before

@@ -12,6 +12,7 @@ from service.workbench import auth
 PASSWORD = "correct horse battery"
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 REVISION_RE = re.compile(r'name="revision" value="([0-9a-f]{16})"')
+PENDING_RE = re.compile(r'name="pending" value="(\d+)"')
 KEY_RE = re.compile(r"/translate/(\w+)/entry/([0-9a-f]{16})")
 
 
@@ -61,10 +62,11 @@ def open_editor(client, locale: str, key: str) -> tuple[str, str, str]:
 def save(client, locale: str, key: str, text: str, action: str = "save", revision: str | None = None,
          csrf: str | None = None):
     """Post the editor form, taking token and revision from a fresh editor unless given."""
-    _, fresh_token, fresh_revision = open_editor(client, locale, key)
+    page, fresh_token, fresh_revision = open_editor(client, locale, key)
     return client.post(f"/translate/{locale}/entry/{key}", data={
         "csrf_token": csrf if csrf is not None else fresh_token,
         "revision": revision or fresh_revision,
+        "pending": PENDING_RE.search(page).group(1),
         "msgstr": text,
         "action": action,
     })

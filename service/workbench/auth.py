@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Callable
 
 from flask import current_app, g, has_app_context, redirect, request, session, url_for
 from flask_babel import gettext, ngettext
@@ -16,7 +16,7 @@ from zxcvbn import zxcvbn
 from .. import config, db, ratelimit
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
-from ..web.errors import Forbidden, N_
+from ..web.errors import N_, Forbidden
 from . import sessions
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import catalogs, db
 from ..core.files import sweep_temp
-from ..core.locks import LockTimeout, Locks
+from ..core.locks import Locks, LockTimeout
 from ..db.schema import wb_intents
 from . import audit
 

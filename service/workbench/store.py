@@ -4,10 +4,11 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from sqlalchemy import Connection
@@ -23,7 +24,7 @@ KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
 #: Header field of a downloaded .po: the newest audited change of the locale at download time.
 MARK_HEADER = "X-Workbench-Mark"
-MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d{{1,18}})\\n"\s*$', re.M)  # longer: no mark
+MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d{{1,18}})\\n"\s*$', re.MULTILINE)  # longer: no mark
 #: The checks of an edit: those of every catalog, and a translation must not be empty.
 EDIT_CHECKS = catalogs.selection(also=("empty",))
 
@@ -182,6 +183,29 @@ class Store:
             return False, str(exc)
         return True, None
 
+    def _checked(self, catalog: Catalog, locale: str, key: str, strings: tuple[str, ...],
+                 base_revision: str) -> tuple[Message, CatalogEntry]:
+        """The message and its entry, if nobody changed it since ``base_revision`` and the text passes the checks."""
+        message = self._find(catalog, locale, key)
+        current = to_entry(message, catalog)
+        if current.revision != base_revision:
+            raise EntryConflict(current, strings)
+        if len(strings) != len(current.strings):
+            raise InvalidEdit("forms")
+        findings = validate(message, catalog, strings)
+        if findings:
+            raise InvalidTranslation(findings)
+        return message, current
+
+    def check(self, locale: str, key: str, strings: tuple[str, ...], base_revision: str) -> tuple[CatalogEntry,
+                                                                                                  tuple[str, ...]]:
+        """Check a text for an entry without writing it (a proposal for review); return the entry and the text."""
+        if not REVISION_RE.match(base_revision or ""):
+            raise InvalidEdit("revision")
+        strings = tuple(normalize_text(s) for s in strings)
+        catalog = self.load(locale)
+        return self._checked(catalog, locale, key, strings, base_revision)[1], strings
+
     def save(self, conn: Connection, locale: str, key: str, strings: tuple[str, ...], base_revision: str,
              approve: bool, username: str) -> SaveResult:
         """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
@@ -191,15 +215,7 @@ class Store:
         with self.lock(locale):
             journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)  # what a killed save left
             catalog = self.load(locale)
-            message = self._find(catalog, locale, key)
-            current = to_entry(message, catalog)
-            if current.revision != base_revision:
-                raise EntryConflict(current, strings)
-            if len(strings) != len(current.strings):
-                raise InvalidEdit("forms")
-            findings = validate(message, catalog, strings)
-            if findings:
-                raise InvalidTranslation(findings)
+            message, current = self._checked(catalog, locale, key, strings, base_revision)
             new_value = list(strings) if message.pluralizable else strings[0]
             if strings != current.strings:
                 message.string = new_value
@@ -227,7 +243,7 @@ class Store:
         renamed into place, then the rows are written with the intent's deletion, then the .mo is
         compiled; journal.reconcile finishes or undoes whatever a killed process left between two.
         """
-        catalog.revision_date = datetime.now(timezone.utc)
+        catalog.revision_date = datetime.now(UTC)
         catalog.last_translator = username
         data = catalogs.dump_po(catalog)
         intent = journal.begin(conn, locale, self.domain, data, changes)

@@ -1,15 +1,24 @@
 """Readers' "suggest a better translation": a public form, rate-limited and length-bounded, queued per locale."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import Connection, Row, func, insert, select, update
 
-from ..core.text import clean_text, has_control
 from .. import db, mail, maintenance, ratelimit
 from ..content import get_content, now
-from ..i18n import get_i18n, text_direction
+from ..core.text import clean_text, has_control
 from ..db.schema import utc_now, wb_suggestions
+from ..i18n import get_i18n, text_direction
 from ..localized import localize_block
 
 MIN_LENGTH = 2

@@ -1,15 +1,34 @@
-"""The editor of one entry: source, context, audio preview, the form, readers' suggestions, history."""
+"""The editor of one entry: source, context, audio preview, the form, review, readers' suggestions, history.
+
+A save never loses what was typed: a refused check, a conflict, an ended session or an expired form
+each show the editor again with the text in its field (an ended session with a login in the same form).
+"""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import math
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
 
 from ... import db
 from ...content import get_content
-from ...web.errors import BadRequest
-from .. import audit, auth, suggestions, texts
+from ...web.errors import BadRequest, respond
+from .. import audit, auth, csrf, review, suggestions, texts
+from ..diffs import word_diff
+from ..entries import CatalogEntry, Status, waiting
 from ..store import EntryConflict, InvalidTranslation
 from .utils import bp, get_store, local_path, target
+
+ACTIONS = ("save", "approve", "reject")
 
 
 # -- the editor ---------------------------------------------------------------
@@ -45,60 +64,190 @@ def _audio_preview(loc: str, msgid: str) -> str | None:
     return None
 
 
-def _render_editor(loc: str, entry, *, typed: tuple[str, ...] | None = None, errors: list[str] | None = None,
-                   conflict: EntryConflict | None = None, status: int = 200):
-    """The editor page (also used for validation errors and conflicts)."""
+def _typed(entry: CatalogEntry) -> tuple[str, ...]:
+    """The text of the editor form, one string per field."""
+    if entry.plural:
+        return tuple(request.form.get(f"msgstr_{i}", "") for i in range(len(entry.strings)))
+    return (request.form.get("msgstr", ""),)
+
+
+def _seen() -> int:
+    """The id of the proposal the editor showed (0: none)."""
+    try:
+        return max(0, int(request.form.get("pending") or 0))
+    except ValueError:
+        return 0
+
+
+def _restored(loc: str, entry: CatalogEntry) -> tuple[str, ...] | None:
+    """An earlier text from the history (?restore=<audit id>) to put into the field: revert goes through review."""
+    try:
+        change_id = int(request.args.get("restore") or 0)
+    except ValueError:
+        return None
+    row = audit.get(db.get_db(), loc, change_id) if change_id else None
+    if row is None or row.msgid != entry.msgid:
+        return None
+    text = row.old if request.args.get("side") == "old" else row.new
+    parts = tuple(text.split("\n")) if entry.plural else (text,)
+    return parts if len(parts) == len(entry.strings) else None
+
+
+def _render_editor(loc: str, entry: CatalogEntry, *, typed: tuple[str, ...] | None = None,
+                   errors: list[str] | None = None, conflict: EntryConflict | None = None, expired: bool = False,
+                   notice: str | None = None, status: int = 200, headers: dict[str, str] | None = None):
+    """The editor page (also for refused checks, conflicts, an ended session and an expired form)."""
     user = auth.current_user()
     conn = db.get_db()
+    proposal = review.get(conn, loc, entry.key)
+    shown = waiting(entry) if proposal else entry
+    if typed is None:
+        typed = _restored(loc, entry) or (proposal.strings if proposal else entry.strings)
+    queue = suggestions.queue(conn, loc, entry.msgid)
+    reviewer = user is not None and review.is_reviewer(user, loc)
     return render_template(
         "workbench/editor.html",
         loc=loc,
-        entry=entry,
-        typed=typed if typed is not None else entry.strings,
+        entry=shown,
+        typed=typed,
         errors=errors or [],
         conflict=conflict,
-        can_write=user.can_write(loc),
-        pages=_pages_of(entry.msgid, loc),
-        history=audit.history(conn, loc, entry.msgid, limit=20),
-        queue=suggestions.queue(conn, loc, entry.msgid),
-        audio_url=_audio_preview(loc, entry.msgid),
+        expired=expired,
+        notice=notice,
+        proposal=proposal,
+        proposal_diff=word_diff(entry.text, proposal.strings[0]) if proposal else None,
+        can_write=user is not None and user.can_write(loc),
+        can_review=reviewer,
+        can_approve_proposal=bool(proposal and user and review.may_approve(user, loc, proposal.username)),
+        pages=_pages_of(entry.msgid, loc) if user else [],
+        history=audit.history(conn, loc, entry.msgid, limit=20) if user else [],
+        queue=[(s, word_diff(entry.text, s.text)) for s in queue] if user else [],
+        audio_url=_audio_preview(loc, entry.msgid) if user else None,
         back=local_path(request.args.get("back")) or url_for("workbench.entries", locale=loc),
         plural_labels=[gettext("Pluralform %(n)s", n=i + 1) for i in range(len(entry.strings))],
-    ), status
+    ), status, headers or {}
+
+
+def _login_from_form(loc: str, entry: CatalogEntry, typed: tuple[str, ...]):
+    """Sign in with the name and password sent with an ended session's editor; a page to show when that fails."""
+    headers: dict[str, str] = {}
+    try:
+        user = auth.attempt_login((request.form.get("username") or "").strip()[:64],
+                                  request.form.get("password") or "")
+    except auth.LoginThrottled as exc:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return _render_editor(loc, entry, typed=typed, expired=True, errors=[gettext(exc.message)], status=429,
+                              headers=headers)
+    except auth.BadCredentials as exc:
+        return _render_editor(loc, entry, typed=typed, expired=True, errors=[gettext(exc.message)], status=401)
+    auth.login_user(user)
+    return None
+
+
+@bp.errorhandler(csrf.CSRFError)
+def _expired_form(error: csrf.CSRFError) -> Response:
+    """An editor form whose token no longer fits (logged out or in again elsewhere): show it again, text kept."""
+    args = request.view_args or {}
+    if request.endpoint != "workbench.editor" or request.method != "POST":
+        return respond(error)
+    try:
+        loc = target(args.get("locale", ""))
+        entry = get_store().get(loc, args.get("key", ""))
+    except (HTTPException, LookupError):  # no such entry: nothing typed for it can be kept
+        return respond(error)
+    typed = _typed(entry)
+    if auth.current_user() is None:
+        return _render_editor(loc, entry, typed=typed, expired=True, status=401)
+    return _render_editor(loc, entry, typed=typed, status=400, notice=" ".join([
+        gettext(csrf.CSRFError.description), gettext("Ihr Text ist nicht verloren: Er steht unten im Eingabefeld.")]))
+
+
+@bp.route("/ping", methods=["GET"])
+def ping() -> Response:
+    """Keep a session alive while an editor is open (204), or say that it ended (401)."""
+    return Response(status=204 if auth.current_user() is not None else 401)
 
 
 @bp.route("/<locale>/entry/<key>", methods=["GET", "POST"])
-@auth.login_required
 def editor(locale: str, key: str):
-    """Show one entry, or save it (optimistic concurrency: the form carries the revision it was based on)."""
-    loc = target(locale)
-    store = get_store()
-    entry = store.get(loc, key)
+    """Show one entry, or save, approve or reject (optimistic concurrency: the form carries what it was based on)."""
     if request.method == "GET":
-        return _render_editor(loc, entry)
-    user = auth.require_write(loc)
+        if auth.current_user() is None:  # before any lookup: nothing is told about entries without a login
+            return redirect(url_for("workbench.login", next=request.full_path.rstrip("?")))
+        loc = target(locale)
+        return _render_editor(loc, get_store().get(loc, key))
+    loc = target(locale)
+    entry = get_store().get(loc, key)
+    typed = _typed(entry)
+    if auth.current_user() is None:
+        if "username" not in request.form:
+            return _render_editor(loc, entry, typed=typed, expired=True, status=401)
+        failed = _login_from_form(loc, entry, typed)
+        if failed is not None:
+            return failed
+    user = auth.current_user()
+    assert user is not None
     action = request.form.get("action", "save")
-    if action not in ("save", "approve"):
+    if action not in ACTIONS:
         raise BadRequest()
-    if entry.plural:
-        typed = tuple(request.form.get(f"msgstr_{i}", "") for i in range(len(entry.strings)))
-    else:
-        typed = (request.form.get("msgstr", ""),)
+    if not user.can_write(loc):
+        return _render_editor(loc, entry, typed=typed, status=403, errors=[
+            gettext("Sie dürfen diese Sprache nicht bearbeiten.")])
+    return _save(loc, entry, typed, action, user)
+
+
+def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, user: auth.User):
+    """Propose, approve or reject; refused texts and conflicts come back in the editor."""
+    conn = db.get_db()
+    store = get_store()
+    seen = _seen()
+    revision = request.form.get("revision", "")
+    proposal = review.get(conn, loc, entry.key)
+    suggestion = request.form.get("suggestion", type=int)
     try:
-        result = store.save(db.get_db(), loc, key, typed, request.form.get("revision", ""), action == "approve",
-                            user.username)
+        if action == "reject":
+            if not review.is_reviewer(user, loc):
+                return _render_editor(loc, entry, typed=typed, status=403, errors=[gettext(texts.NOT_REVIEWER)])
+            review.reject(conn, loc, entry, seen, user.username,
+                          (request.form.get("comment") or "").replace("\r\n", "\n").strip())
+            flash(gettext("Vorschlag abgelehnt."), "ok")
+            return redirect(url_for("workbench.editor", locale=loc, key=entry.key), 303)
+        if action == "approve":
+            author = user.username
+            if suggestion:
+                author = "reader"
+            elif proposal is not None and proposal.id == seen and proposal.strings == typed:
+                author = proposal.username
+            if not review.may_approve(user, loc, author):
+                return _render_editor(loc, entry, typed=typed, status=403, errors=[gettext(texts.NOT_REVIEWER)])
+            if (proposal.id if proposal else 0) != seen:
+                raise review.ProposalChanged()
+            result = store.save(conn, loc, entry.key, typed, revision, True, user.username)
+            if proposal is not None:
+                review.settle(conn, loc, entry.key, proposal.id)
+            flash(gettext("Gespeichert und freigegeben.") if result.changed or proposal else gettext("Nichts geändert."),
+                  "ok")
+            if result.compile_error:
+                flash(gettext(texts.NOT_PUBLISHED), "error")
+                current_app.logger.warning("catalog %s not compiled: %s", loc, result.compile_error)
+        else:
+            current, strings = store.check(loc, entry.key, typed, revision)
+            if proposal is not None:
+                same = strings == proposal.strings
+            else:
+                same = strings == current.strings and current.status == Status.HUMAN
+            if same:
+                flash(gettext("Nichts geändert."), "info")
+            else:
+                review.propose(conn, loc, current, strings, seen, user.username)
+                flash(gettext("Gespeichert. Der Text wartet auf Prüfung; die Seiten zeigen bis dahin die "
+                              "geprüfte Fassung."), "ok")
     except InvalidTranslation as exc:
         return _render_editor(loc, entry, typed=typed, errors=texts.findings_texts(exc.findings), status=400)
     except EntryConflict as exc:
         return _render_editor(loc, exc.current, typed=exc.mine, conflict=exc, status=409)
-    if not result.changed:
-        flash(gettext("Nichts geändert."), "info")
-    elif action == "approve":
-        flash(gettext("Gespeichert und freigegeben."), "ok")
-    else:
-        flash(gettext("Gespeichert."), "ok")
-    if result.compile_error:
-        flash(gettext("Gespeichert, aber noch nicht veröffentlicht: Der Katalog enthält an anderer Stelle Fehler. "
-                      "Bitte prüfen Sie ihn mit „flask i18n check“."), "error")
-        current_app.logger.warning("catalog %s not compiled: %s", loc, result.compile_error)
-    return redirect(url_for("workbench.editor", locale=loc, key=key), 303)
+    except review.ProposalChanged:
+        return _render_editor(loc, entry, typed=typed, conflict=EntryConflict(entry, typed), status=409)
+    if suggestion:
+        suggestions.close(conn, loc, suggestion, "done", user.username)
+    return redirect(url_for("workbench.editor", locale=loc, key=entry.key), 303)

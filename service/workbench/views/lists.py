@@ -15,6 +15,7 @@ from .utils import (
     bp,
     get_store,
     local_path,
+    reviewed_entries,
     target,
     target_locales,
 )
@@ -28,7 +29,7 @@ def index():
     rows = []
     waiting = suggestions.open_counts(db.get_db())
     for loc in target_locales():
-        c = counts(get_store().entries(loc))
+        c = counts(reviewed_entries(loc))
         done = round(100 * c["human"] / c["total"]) if c["total"] else 100
         rows.append({"locale": loc, "counts": c, "done": done, "suggestions": waiting.get(loc, 0)})
     return render_template("workbench/index.html", rows=rows)
@@ -47,7 +48,7 @@ def entries(locale: str):
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    items = get_store().entries(loc)
+    items = reviewed_entries(loc)
     all_counts = counts(items)
     if state != "all":
         items = [e for e in items if e.status == state]

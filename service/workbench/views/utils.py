@@ -6,11 +6,13 @@ import re
 from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
 from flask_babel import lazy_gettext
 
+from ... import db
 from ...core.locks import LockUnavailable
 from ...core.messages import N_
 from ...i18n import best_locale, display_name, get_i18n, text_direction
 from ...web.errors import BadRequest, NotFound, Unavailable, respond
-from .. import auth, csrf
+from .. import auth, csrf, review
+from ..entries import CatalogEntry, waiting
 from ..store import CatalogNotFound, EntryNotFound, InvalidEdit, Store
 
 bp = Blueprint("workbench", __name__, url_prefix="/translate")
@@ -21,12 +23,14 @@ FILTERS = {
     "outdated": lazy_gettext("Ungeprüft oder veraltet (fuzzy)"),
     "machine": lazy_gettext("Maschinell übersetzt"),
     "human": lazy_gettext("Geprüft"),
+    "review": lazy_gettext("Wartet auf Prüfung"),
 }
 STATUS_LABELS = {
     "human": lazy_gettext("geprüft"),
     "machine": lazy_gettext("maschinell übersetzt"),
     "outdated": lazy_gettext("ungeprüft oder veraltet"),
     "missing": lazy_gettext("unübersetzt"),
+    "review": lazy_gettext("wartet auf Prüfung"),
 }
 PER_PAGE = 50
 MAX_QUERY = 200
@@ -35,6 +39,12 @@ MAX_QUERY = 200
 def get_store() -> Store:
     """The store of the app's translations folder."""
     return current_app.extensions["workbench"]["store"]
+
+
+def reviewed_entries(locale: str) -> list[CatalogEntry]:
+    """A locale's entries, those with a proposal waiting marked REVIEW (their strings stay the reviewed ones)."""
+    proposals = review.waiting(db.get_db(), locale)
+    return [waiting(e) if e.key in proposals else e for e in get_store().entries(locale)]
 
 
 def ui_locales() -> list[str]:
