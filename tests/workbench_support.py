@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 
 from sqlalchemy import Row, Table, func, select
@@ -75,3 +76,17 @@ def save(client, locale: str, key: str, text: str, action: str = "save", revisio
 def unescape(text: str) -> str:
     """HTML text as a person reads it."""
     return html.unescape(text)
+
+
+def upload(client, locale: str, data: bytes, mode: str = "replace", name: str = "messages.po"):
+    """Post a .po to a locale's upload form; the answer is the preview (or the refusal)."""
+    page = client.get(f"/translate/{locale}/upload")
+    return client.post(f"/translate/{locale}/upload", data={"csrf_token": token(page.text), "mode": mode,
+                                                            "po": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def confirm(client, preview):
+    """Confirm an upload from its preview page."""
+    action = re.search(r'action="(/translate/\w+/upload/[^"]+)"', preview.text).group(1)
+    return client.post(action, data={"csrf_token": token(preview.text)})

@@ -63,19 +63,25 @@ def _check_seen(current: Proposal | None, seen: int) -> None:
         raise ProposalChanged()
 
 
+def put(conn: Connection, locale: str, entry: CatalogEntry, strings: tuple[str, ...], username: str,
+        action: str = "propose") -> None:
+    """Make a checked text the entry's proposal, in the caller's transaction; audited with ``action``."""
+    current = get(conn, locale, entry.key)
+    old = current.strings if current else entry.strings
+    conn.execute(delete(wb_pending).where(wb_pending.c.locale == locale, wb_pending.c.entry == entry.key))
+    conn.execute(insert(wb_pending).values(locale=locale, entry=entry.key, msgid=entry.msgid,
+                                           strings=json.dumps(list(strings), ensure_ascii=False),
+                                           base=entry.revision, username=username))
+    audit.insert(conn, [audit.Change(username, locale, action, entry.msgid, "\n".join(old), "\n".join(strings),
+                                     ",".join(entry.flags), ",".join(entry.flags))])
+
+
 def propose(conn: Connection, locale: str, entry: CatalogEntry, strings: tuple[str, ...], seen: int,
             username: str) -> Proposal:
     """Put a checked text up for review (replacing the proposal the editor showed); audited as "propose"."""
     with db.transaction(conn):
-        current = get(conn, locale, entry.key)
-        _check_seen(current, seen)
-        old = current.strings if current else entry.strings
-        conn.execute(delete(wb_pending).where(wb_pending.c.locale == locale, wb_pending.c.entry == entry.key))
-        conn.execute(insert(wb_pending).values(locale=locale, entry=entry.key, msgid=entry.msgid,
-                                               strings=json.dumps(list(strings), ensure_ascii=False),
-                                               base=entry.revision, username=username))
-        audit.insert(conn, [audit.Change(username, locale, "propose", entry.msgid, "\n".join(old),
-                                         "\n".join(strings), ",".join(entry.flags), ",".join(entry.flags))])
+        _check_seen(get(conn, locale, entry.key), seen)
+        put(conn, locale, entry, strings, username)
     proposal = get(conn, locale, entry.key)
     assert proposal is not None
     return proposal

@@ -1,7 +1,6 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from collections.abc import Callable
@@ -102,7 +101,7 @@ def validate(message: Message, catalog: Catalog, strings: tuple[str, ...]) -> li
     return catalogs.check_message(candidate, catalog, EDIT_CHECKS)
 
 
-def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
+def drop_machine_marks(message: Message, user_comments: bool = True) -> None:
     """Remove the comments that mark an untouched machine suggestion."""
     for comment in catalogs.machine_comments(message):
         if comment in message.auto_comments:
@@ -219,11 +218,11 @@ class Store:
             new_value = list(strings) if message.pluralizable else strings[0]
             if strings != current.strings:
                 message.string = new_value
-                _drop_machine_marks(message)  # a person edited it: no longer an untouched machine suggestion
+                drop_machine_marks(message)  # a person edited it: no longer an untouched machine suggestion
             if approve:
                 message.flags.discard("fuzzy")
                 message.previous_id = []
-                _drop_machine_marks(message, user_comments=False)
+                drop_machine_marks(message, user_comments=False)
             updated = to_entry(message, catalog)
             if updated.revision == current.revision and updated.machine_note == current.machine_note:
                 return SaveResult(updated, changed=False, compiled=True)
@@ -232,10 +231,10 @@ class Store:
                 old="\n".join(current.strings), new="\n".join(updated.strings),
                 old_flags=",".join(current.flags), new_flags=",".join(updated.flags),
             )
-            compiled, error = self._commit(conn, locale, catalog, username, [change])
+            compiled, error = self.commit(conn, locale, catalog, username, [change])
             return SaveResult(updated, changed=True, compiled=compiled, compile_error=error)
 
-    def _commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
+    def commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
                 changes: list[audit.Change]) -> tuple[bool, str | None]:
         """Write the catalog and its audit rows so that a kill at any moment leaves both or neither (lock held).
 
@@ -268,91 +267,3 @@ class Store:
             return data
         # The header is the first entry; Babel drops unknown header fields, so the line goes in as text.
         return data.replace(b'msgstr ""\n', f'msgstr ""\n"{MARK_HEADER}: {int(mark)}\\n"\n'.encode(), 1)
-
-    def check_upload(self, locale: str, data: bytes, max_bytes: int) -> Catalog:
-        """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason."""
-        if len(data) > max_bytes:
-            raise UploadRejected("too-large", n=max_bytes // 1024)
-        data = data.removeprefix(codecs.BOM_UTF8)  # editors on Windows write one: it is no content
-        if not data.strip():
-            raise UploadRejected("empty")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UploadRejected("not-utf8", line=data[:exc.start].count(b"\n") + 1) from None
-        bad = catalogs.lint_po(text)
-        if bad:
-            raise UploadRejected("syntax", lines=tuple((n, t[:80]) for n, t in bad[:10]))
-        twice = catalogs.duplicates(text)
-        if twice:
-            raise UploadRejected("duplicate", lines=tuple((0, m[:80]) for m in twice[:10]))  # line 0: an entry
-        language = (catalogs.header_language(text) or "").replace("-", "_")
-        if not language:  # a file that does not say its language could be any locale's
-            raise UploadRejected("no-language", locale=locale)
-        if language.split("_")[0] != locale:
-            raise UploadRejected("language", found=language, locale=locale)
-        try:
-            uploaded = catalogs.parse_po(data, locale)
-        except catalogs.CatalogError as exc:
-            raise UploadRejected("invalid", detail=exc.reason) from None
-        charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
-        if charset not in ("utf-8", "utf8"):
-            raise UploadRejected("charset", charset=charset)
-        current = self.load(locale)
-        try:
-            plural_ok = uploaded.num_plurals == current.num_plurals and uploaded.plural_expr == current.plural_expr
-        except (ValueError, TypeError, IndexError):
-            plural_ok = False
-        if not plural_ok:
-            raise UploadRejected("plurals", expected=current.plural_forms)
-        findings = catalogs.check_catalog(uploaded)
-        if findings:
-            raise UploadRejected("findings", findings=tuple(findings[:20]))
-        if not any(m.id and m.id in current for m in uploaded):
-            raise UploadRejected("foreign")
-        return uploaded
-
-    def merge_upload(self, conn: Connection, locale: str, data: bytes, username: str,
-                     max_bytes: int) -> dict:
-        """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
-        uploaded = self.check_upload(locale, data, max_bytes)
-        mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))
-        with self.lock(locale):
-            journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)
-            catalog = self.load(locale)
-            # Entries someone changed here after this file was downloaded are not overwritten.
-            changed_here = audit.changed_since(conn, locale, int(mark.group(1))) if mark else {}
-            changes: list[audit.Change] = []
-            conflicts: list[str] = []
-            unknown = 0
-            for incoming in uploaded:
-                if not incoming.id:
-                    continue
-                message = catalog.get(incoming.id, incoming.context)
-                if message is None:
-                    unknown += 1
-                    continue
-                if not catalogs.filled(incoming.string):
-                    continue  # an empty entry never erases a translation
-                before = to_entry(message, catalog)
-                if message.id in changed_here and incoming.string != message.string:
-                    conflicts.append(before.msgid)
-                    continue
-                message.string = incoming.string
-                if incoming.fuzzy:
-                    message.flags.add("fuzzy")
-                else:
-                    message.flags.discard("fuzzy")
-                    message.previous_id = []
-                _drop_machine_marks(message, user_comments=False)
-                if incoming.fuzzy:  # a machine mark only means something on an unreviewed entry
-                    message.auto_comments.extend(catalogs.machine_comments(incoming))
-                after = to_entry(message, catalog)
-                if after.revision != before.revision:
-                    changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
-                                                "\n".join(after.strings), ",".join(before.flags), ",".join(after.flags)))
-            compiled, error = (True, None)
-            if changes:
-                compiled, error = self._commit(conn, locale, catalog, username, changes)
-        return {"changed": len(changes), "unknown": unknown, "conflicts": conflicts, "compiled": compiled,
-                "compile_error": error}
