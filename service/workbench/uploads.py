@@ -10,13 +10,12 @@ from __future__ import annotations
 import codecs
 import enum
 import re
+import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import denormalize
-import secrets
-from datetime import UTC, datetime, timedelta
-
 from sqlalchemy import Connection, delete, insert, select
 
 from .. import catalogs, db

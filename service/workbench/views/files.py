@@ -1,7 +1,14 @@
 """Files: a locale's .po to download; an uploaded one previewed (what would change, with a diff), then applied."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    render_template,
+    request,
+)
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from ... import db
