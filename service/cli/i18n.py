@@ -157,9 +157,11 @@ def stats_command(domain: str) -> None:
 
 @i18n_cli.command("check")
 @click.option("--locale", default=None)
-@click.option("--complete/--no-complete", default=True, help="Also require every message translated and reviewed.")
+@click.option("--complete/--no-complete", default=False,
+              help="Also fail on work waiting for translators (untranslated or outdated entries), e.g. before a "
+                   "release. By default only broken entries fail (syntax, placeholders, markup, plurals).")
 def check_command(locale: str | None, complete: bool) -> None:
-    """Fail with a report of every check's findings (syntax, placeholders, markup, plurals, empty, fuzzy...)."""
+    """Fail with a report of every broken entry; list the work waiting for translators without failing on it."""
     failed = 0
     for dom in _domains(None):
         try:
@@ -185,6 +187,15 @@ def check_command(locale: str | None, complete: bool) -> None:
                 click.echo(f"{path}: {finding.msgid[:60]!r}: {catalogs.describe(finding)}", err=True)
             failed += len(findings)
             if not findings:
-                click.echo(f"{loc}/{dom}: ok")
+                click.echo(f"{loc}/{dom}: ok{_waiting(catalog, template) if dom == 'messages' else ''}")
     if failed:
         raise click.ClickException(f"{failed} problem(s)")
+
+
+def _waiting(catalog, template) -> str:
+    """The work waiting for translators in a catalog, as a note after "ok" (empty when there is none)."""
+    counts = catalogs.counts(catalog)
+    missing = counts["missing"] + (len([m for m in template if m.id and m.id not in catalog]) if template else 0)
+    parts = [f"{n} {label}" for n, label in ((counts["outdated"], "outdated"), (counts["machine"], "machine"),
+                                              (missing, "untranslated")) if n]
+    return f" ({', '.join(parts)} waiting for translators)" if parts else ""
