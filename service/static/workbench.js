@@ -51,10 +51,24 @@
     }, PING_EVERY);
   }
 
+  Array.prototype.forEach.call(document.querySelectorAll("button.wb-use"), function (button) {
+    button.addEventListener("click", function () {
+      if (!fields.length) { return; }
+      fields[0].value = button.getAttribute("data-text");
+      fields[0].dispatchEvent(new Event("input"));
+      fields[0].focus();
+    });
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey && event.key === "Enter") {
       var save = form.querySelector("button[value='save']");
-      if (save) { event.preventDefault(); form.requestSubmit(save); }
+      var next = document.getElementById("wb-go-next");
+      if (save) {
+        event.preventDefault();
+        if (next) { next.value = "1"; }
+        form.requestSubmit(save);
+      }
     } else if (event.altKey && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
       var link = document.getElementById(event.key === "ArrowUp" ? "wb-prev" : "wb-next");
       if (link) { event.preventDefault(); window.location.href = link.href; }

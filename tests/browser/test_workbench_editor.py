@@ -75,15 +75,21 @@ def test_a_draft_comes_back_after_a_reload(live_service, context, translator):
     assert page.input_value("#msgstr") == TEXT + " (draft)"
 
 
-def test_ctrl_enter_saves(live_service, context, translator):
-    """Ctrl+Enter in the field saves (for review) without reaching for the mouse."""
+def test_ctrl_enter_saves_and_opens_the_next_entry_alt_arrows_step(live_service, context, translator, artifacts):
+    """Ctrl+Enter saves (for review) and opens the next entry of the list; Alt+Up goes back to the saved one."""
     origin = live_service.origin
     page = context.new_page()
     sign_in(page, origin)
-    open_entry(page, origin, "Schulen")
+    open_entry(page, origin, "Schule")
+    first = page.url
     page.fill("#msgstr", TEXT + " (keyboard)")
     page.focus("#msgstr")
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
+    assert page.url != first and "/translate/en/entry/" in page.url
+    page.screenshot(path=str(artifacts / "workbench-editor-aids.png"), full_page=True)
+    with page.expect_navigation():
+        page.keyboard.press("Alt+ArrowUp")
+    assert page.url.split("?")[0] == first.split("?")[0]
     assert page.input_value("#msgstr") == TEXT + " (keyboard)"
     assert page.is_visible("#review-title")

@@ -6,6 +6,7 @@ each show the editor again with the text in its field (an ended session with a l
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Response,
@@ -19,14 +20,23 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from ... import db
+from ... import catalogs, db
 from ...content import get_content
+from ...i18n import get_i18n
 from ...web.errors import BadRequest, respond
-from .. import audit, auth, csrf, review, suggestions, texts
+from .. import aids, audit, auth, csrf, review, suggestions, texts
 from ..diffs import word_diff
 from ..entries import CatalogEntry, Status, waiting
 from ..store import EntryConflict, InvalidTranslation
-from .utils import bp, get_store, local_path, target
+from .utils import (
+    bp,
+    filtered,
+    get_store,
+    list_filter,
+    local_path,
+    target,
+    target_locales,
+)
 
 ACTIONS = ("save", "approve", "reject")
 
@@ -105,6 +115,7 @@ def _render_editor(loc: str, entry: CatalogEntry, *, typed: tuple[str, ...] | No
         typed = _restored(loc, entry) or (proposal.strings if proposal else entry.strings)
     queue = suggestions.queue(conn, loc, entry.msgid)
     reviewer = user is not None and review.is_reviewer(user, loc)
+    context = _context(loc, entry) if user is not None else {}
     return render_template(
         "workbench/editor.html",
         loc=loc,
@@ -125,7 +136,38 @@ def _render_editor(loc: str, entry: CatalogEntry, *, typed: tuple[str, ...] | No
         audio_url=_audio_preview(loc, entry.msgid) if user else None,
         back=local_path(request.args.get("back")) or url_for("workbench.entries", locale=loc),
         plural_labels=[gettext("Pluralform %(n)s", n=i + 1) for i in range(len(entry.strings))],
+        **context,
     ), status, headers or {}
+
+
+def _context(loc: str, entry: CatalogEntry) -> dict:
+    """The aids beside the entry: memory, glossary, other locales, neighbours, and the previous and next entry."""
+    i18n = get_i18n()
+    back = local_path(request.args.get("back")) or url_for("workbench.entries", locale=loc)
+    state, query = list_filter(dict(parse_qsl(urlsplit(back).query)))
+    listed, _ = filtered(loc, state, query)
+    before, after = aids.step(listed, entry.key)
+    everything = get_store().entries(loc)
+    earlier, later = aids.neighbours(everything, entry.key)
+
+    def link(other: CatalogEntry | None) -> str | None:
+        """The editor of another entry, keeping the list to return to."""
+        return url_for("workbench.editor", locale=loc, key=other.key, back=back) if other else None
+
+    others = []
+    for other in target_locales():
+        message = i18n.entries(other).get(entry.msgid) if other != loc else None
+        if message is not None and isinstance(message.string, str) and message.string:
+            others.append((other, message.string, catalogs.status_of(message)))
+    return {
+        "memory": aids.memory(i18n.entries(loc), entry.msgid) if not entry.plural else [],
+        "hints": aids.glossary_hints(current_app.config["MT_GLOSSARY_DIR"], loc, entry.msgid, entry.text),
+        "other_locales": others,
+        "earlier": [(e, link(e)) for e in earlier],
+        "later": [(e, link(e)) for e in later],
+        "prev_url": link(before),
+        "next_url": link(after),
+    }
 
 
 def _login_from_form(loc: str, entry: CatalogEntry, typed: tuple[str, ...]):
@@ -250,4 +292,6 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
         return _render_editor(loc, entry, typed=typed, conflict=EntryConflict(entry, typed), status=409)
     if suggestion:
         suggestions.close(conn, loc, suggestion, "done", user.username)
-    return redirect(url_for("workbench.editor", locale=loc, key=entry.key), 303)
+    following = local_path(request.form.get("next")) if request.form.get("go_next") else None
+    return redirect(following or url_for("workbench.editor", locale=loc, key=entry.key,
+                                         back=local_path(request.args.get("back"))), 303)

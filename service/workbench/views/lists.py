@@ -10,10 +10,11 @@ from .. import audit, auth, suggestions
 from ..entries import counts
 from .utils import (
     FILTERS,
-    MAX_QUERY,
     PER_PAGE,
     bp,
+    filtered,
     get_store,
+    list_filter,
     local_path,
     reviewed_entries,
     target,
@@ -40,21 +41,12 @@ def index():
 def entries(locale: str):
     """A locale's entries, filtered by status and text."""
     loc = target(locale)
-    state = request.args.get("status", "all")
-    if state not in FILTERS:
-        state = "all"
-    query = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    state, query = list_filter(request.args)
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    items = reviewed_entries(loc)
-    all_counts = counts(items)
-    if state != "all":
-        items = [e for e in items if e.status == state]
-    if query:
-        needle = query.casefold()
-        items = [e for e in items if needle in e.msgid.casefold() or any(needle in s.casefold() for s in e.strings)]
+    items, all_counts = filtered(loc, state, query)
     total = len(items)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     page = min(page, pages)
