@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import catalogs
+from ..catalogs import spoken
 from ..catalogs.extract import build_template, message_keys, pot_bytes
 from ..core.files import atomic_write
 from ..core.locks import Locks
@@ -186,10 +187,34 @@ def check_command(locale: str | None, complete: bool) -> None:
             for finding in findings:
                 click.echo(f"{path}: {finding.msgid[:60]!r}: {catalogs.describe(finding)}", err=True)
             failed += len(findings)
+            stale = _stale_speech(catalog, loc) if dom == "speech" else []
+            for msgid in stale:
+                click.echo(f"{path}: {msgid[:60]!r}: spoken override outdated (the shown text changed since)",
+                           err=complete)
+            if complete:
+                failed += len(stale)
             if not findings:
-                click.echo(f"{loc}/{dom}: ok{_waiting(catalog, template) if dom == 'messages' else ''}")
+                note = _waiting(catalog, template) if dom == "messages" else ""
+                if stale:
+                    note = f" ({len(stale)} spoken override(s) outdated, waiting for translators)"
+                click.echo(f"{loc}/{dom}: ok{note}")
     if failed:
         raise click.ClickException(f"{failed} problem(s)")
+
+
+def _stale_speech(speech, locale: str) -> list[str]:
+    """The spoken overrides of a locale written for another shown text than the one shown now."""
+    try:
+        shown = catalogs.load_po(catalogs.po_path(_translations_dir(), locale), locale)
+    except (FileNotFoundError, catalogs.CatalogError):
+        return []
+    stale = []
+    for message in speech:
+        current = shown.get(message.id, message.context) if message.id else None
+        text = current.string if current is not None and isinstance(current.string, str) else ""
+        if message.id and text and spoken.outdated(message, text):
+            stale.append(message.id)
+    return stale
 
 
 def _waiting(catalog, template) -> str:

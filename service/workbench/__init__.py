@@ -17,6 +17,8 @@ def init_app(app: Flask) -> None:
                        on_change=app.extensions["i18n"].announce),
         "lexicon": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="lexicon", locks=app.extensions["locks"],
                          on_change=app.extensions["i18n"].announce),
+        "speech": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="speech", locks=app.extensions["locks"],
+                        on_change=app.extensions["i18n"].announce),
     }
     app.register_blueprint(bp)
     journal.init_app(app)

@@ -206,8 +206,12 @@ class Store:
         return self._checked(catalog, locale, key, strings, base_revision)[1], strings
 
     def save(self, conn: Connection, locale: str, key: str, strings: tuple[str, ...], base_revision: str,
-             approve: bool, username: str) -> SaveResult:
-        """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
+             approve: bool, username: str, note: tuple[str, str] | None = None) -> SaveResult:
+        """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy.
+
+        ``note`` (prefix, text): a translator comment starting with the prefix is set to the text (speech.po keeps
+        the shown text an override was written for this way).
+        """
         if not REVISION_RE.match(base_revision or ""):
             raise InvalidEdit("revision")
         strings = tuple(normalize_text(s) for s in strings)
@@ -223,8 +227,13 @@ class Store:
                 message.flags.discard("fuzzy")
                 message.previous_id = []
                 drop_machine_marks(message, user_comments=False)
+            noted = False
+            if note is not None:
+                kept = [c for c in message.user_comments if not c.startswith(note[0])]
+                noted = kept + [note[1]] != message.user_comments
+                message.user_comments = kept + [note[1]]
             updated = to_entry(message, catalog)
-            if updated.revision == current.revision and updated.machine_note == current.machine_note:
+            if updated.revision == current.revision and updated.machine_note == current.machine_note and not noted:
                 return SaveResult(updated, changed=False, compiled=True)
             change = audit.Change(
                 username=username, locale=locale, action="approve" if approve else "save", msgid=current.msgid,

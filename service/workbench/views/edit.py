@@ -28,6 +28,7 @@ from .. import aids, audit, auth, csrf, review, suggestions, texts
 from ..diffs import word_diff
 from ..entries import CatalogEntry, Status, waiting
 from ..store import EntryConflict, InvalidTranslation
+from . import speech
 from .utils import (
     bp,
     filtered,
@@ -165,6 +166,7 @@ def _context(loc: str, entry: CatalogEntry) -> dict:
         "other_locales": others,
         "earlier": [(e, link(e)) for e in earlier],
         "later": [(e, link(e)) for e in later],
+        "speech": speech.override(loc, entry),
         "prev_url": link(before),
         "next_url": link(after),
     }
