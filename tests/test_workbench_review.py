@@ -129,3 +129,16 @@ def test_accepting_a_readers_suggestion_takes_one_click(app, team, client, trans
     assert response.status_code == 303
     assert on_disk(translations_dir, "Stadt der Talente").string == "City of Talents!"
     assert "City of Talents!" not in rita.get("/translate/en/suggestions").text
+
+
+def test_stats_count_waiting_entries_apart_and_never_round_up_to_100(team, runner):
+    """`flask i18n stats`: an entry waiting for review is no longer counted as reviewed; done is below 100%."""
+    anna, _ = team
+    before = runner.invoke(args=["i18n", "stats"]).output
+    en = next(line for line in before.splitlines() if line.startswith("en "))
+    save(anna, "en", entry_key(anna, "en", "Hinweis"), "Please note")
+    after = runner.invoke(args=["i18n", "stats"]).output
+    line = next(line for line in after.splitlines() if line.startswith("en "))
+    human, review = (int(x) for x in line.split()[1:3])
+    assert review == 1 and human == int(en.split()[1]) - 1
+    assert not line.endswith("100%")

@@ -1,6 +1,8 @@
 """The lists of the workbench: every locale's progress, a locale's entries, readers' suggestions, history."""
 from __future__ import annotations
 
+import math
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -31,7 +33,7 @@ def index():
     waiting = suggestions.open_counts(db.get_db())
     for loc in target_locales():
         c = counts(reviewed_entries(loc))
-        done = round(100 * c["human"] / c["total"]) if c["total"] else 100
+        done = math.floor(100 * c["human"] / c["total"]) if c["total"] else 100  # 100 only when all is reviewed
         rows.append({"locale": loc, "counts": c, "done": done, "suggestions": waiting.get(loc, 0)})
     return render_template("workbench/index.html", rows=rows)
 
