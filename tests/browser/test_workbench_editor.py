@@ -93,3 +93,38 @@ def test_ctrl_enter_saves_and_opens_the_next_entry_alt_arrows_step(live_service,
     assert page.url.split("?")[0] == first.split("?")[0]
     assert page.input_value("#msgstr") == TEXT + " (keyboard)"
     assert page.is_visible("#review-title")
+
+
+def test_review_and_upload_preview_pass_axe(live_service, context, translator, artifacts, tmp_path):
+    """The editor with a proposal and a diff, and the upload preview with conflicts and broken entries: no WCAG
+    A/AA violation; the preview lists the broken entry with its line and German text, and writes nothing."""
+    from test_axe import axe_violations, describe  # the browser tests are a folder of modules, not a package
+
+    origin = live_service.origin
+    page = context.new_page()
+    sign_in(page, origin)
+    open_entry(page, origin, "Kontakt")
+    page.fill("#msgstr", TEXT + " (review)")
+    page.click("#wb-editor-form button[value=save]")
+    page.wait_for_selector("#review-title")
+    failures = []
+    violations = axe_violations(page)
+    if violations:
+        failures.append(describe(violations, page.url + " (proposal)"))
+    data = page.request.get(f"{origin}/translate/en/download").body().decode()
+    broken = data.replace('msgid "Hinweis"\nmsgstr "', 'msgid "Hinweis"\nmsgstr "%(x)s ', 1)
+    assert broken != data
+    path = tmp_path / "messages-en.po"
+    path.write_text(broken, encoding="utf-8")
+    page.goto(f"{origin}/translate/en/upload")
+    page.set_input_files("#po-file", str(path))
+    page.check("#mode-replace")
+    with page.expect_navigation():
+        page.click("form.wb-form button[type=submit]")
+    assert page.locator("tr.wb-upload-invalid").count() == 1
+    assert "Hinweis" in page.inner_text("tr.wb-upload-invalid")
+    page.screenshot(path=str(artifacts / "workbench-upload-preview.png"), full_page=True)
+    violations = axe_violations(page)
+    if violations:
+        failures.append(describe(violations, page.url + " (upload preview)"))
+    assert not failures, "axe-core found WCAG A/AA violations:\n" + "\n".join(failures)
