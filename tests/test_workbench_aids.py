@@ -6,6 +6,7 @@ import re
 from babel.messages.catalog import Message
 
 from service.workbench import aids
+from service.workbench.entries import entry_key as key_of
 
 from .workbench_support import PENDING_RE, entry_key, login, make_user, open_editor, unescape
 
@@ -28,7 +29,7 @@ def test_editor_shows_memory_glossary_other_locales_and_neighbours(app, client, 
     (translations_dir / "en" / "glossary.txt").write_text("Talente = Talents\n", encoding="utf-8")
     make_user(app, "anna")
     login(client, "anna")
-    page = unescape(client.get(f"/translate/en/entry/{entry_key(client, 'en', 'Unübersetzt')}").text)
+    page = unescape(client.get(f"/translate/en/entry/{key_of(Message('Unübersetzt'))}").text)
     memory = page.split('<ul class="wb-memory">')[1].split("</ul>")[0]
     assert "100 %" in memory and '<span lang="de">unübersetzt</span>' in memory
     assert 'data-text="untranslated"' in memory
