@@ -57,3 +57,19 @@ def test_previous_next_and_save_and_next_follow_the_list(app, client, translatio
         "csrf_token": csrf, "revision": revision, "pending": PENDING_RE.search(page).group(1),
         "msgstr": "Town of many Talents", "action": "save", "go_next": "1", "next": unescape(next_url)})
     assert response.status_code == 303 and f"/translate/en/entry/{keys[1]}" in response.headers["Location"]
+
+
+def test_a_text_without_a_glossary_term_is_saved_with_a_warning(app, client, translations_dir):
+    """The glossary check warns after the save; it does not block it."""
+    (translations_dir / "en" / "glossary.txt").write_text("Talente = Talents\n", encoding="utf-8")
+    make_user(app, "anna")
+    login(client, "anna")
+    key = key_of(Message("Stadt der Talente"))
+    page, csrf, revision = open_editor(client, "en", key)
+    response = client.post(f"/translate/en/entry/{key}", data={
+        "csrf_token": csrf, "revision": revision, "pending": PENDING_RE.search(page).group(1),
+        "msgstr": "Town of Gifts", "action": "save"})
+    assert response.status_code == 303
+    after = unescape(client.get(response.headers["Location"]).text)
+    assert "Glossar: In der Übersetzung fehlt „Talente“ → „Talents“. Gespeichert wurde sie trotzdem." in after
+    assert ">Town of Gifts</textarea>" in after

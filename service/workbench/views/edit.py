@@ -240,6 +240,15 @@ def editor(locale: str, key: str):
     return _save(loc, entry, typed, action, user)
 
 
+def _warn_glossary(loc: str, msgid: str, strings: tuple[str, ...]) -> None:
+    """Say which glossary terms of the source a saved text leaves out (a warning: the save went through)."""
+    missing = [h for h in aids.glossary_hints(current_app.config["MT_GLOSSARY_DIR"], loc, msgid, "\n".join(strings))
+               if not h.present]
+    if missing:
+        flash(gettext("Glossar: In der Übersetzung fehlt %(terms)s. Gespeichert wurde sie trotzdem.",
+                      terms="; ".join(f"„{h.term}“ → „{h.required}“" for h in missing)), "info")
+
+
 def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, user: auth.User):
     """Propose, approve or reject; refused texts and conflicts come back in the editor."""
     conn = db.get_db()
@@ -294,6 +303,7 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
         return _render_editor(loc, entry, typed=typed, conflict=EntryConflict(entry, typed), status=409)
     if suggestion:
         suggestions.close(conn, loc, suggestion, "done", user.username)
+    _warn_glossary(loc, entry.msgid, typed)
     following = local_path(request.form.get("next")) if request.form.get("go_next") else None
     return redirect(following or url_for("workbench.editor", locale=loc, key=entry.key,
                                          back=local_path(request.args.get("back"))), 303)
