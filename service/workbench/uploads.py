@@ -250,6 +250,8 @@ def apply(store: Store, conn: Connection, locale: str, data: bytes, mode: Mode, 
         for item in result.of(Outcome.CHANGE):
             message = catalog.get(item.msgid, item.context)
             incoming = parsed.catalog.get(item.msgid, item.context)
+            if message is None or incoming is None:  # planned from these very catalogs: cannot happen
+                continue
             before = to_entry(message, catalog)
             if not publish and not incoming.fuzzy:
                 proposals.append((before, item.new))
