@@ -6,6 +6,7 @@ import re
 import pytest
 
 from service import catalogs
+from service.i18n import get_i18n
 
 from .workbench_support import PENDING_RE, entry_key, login, make_user, open_editor, save, unescape
 
@@ -27,12 +28,19 @@ def team(app):
     return anna, rita
 
 
-def test_a_translators_save_waits_for_review_and_pages_keep_the_reviewed_text(team, translations_dir):
+def shown(app, msgid: str) -> str:
+    """What an English page shows for a message."""
+    with app.test_request_context("/en/"):
+        return get_i18n().localize(msgid, "en").text
+
+
+def test_a_translators_save_waits_for_review_and_pages_keep_the_reviewed_text(app, team, translations_dir):
     """Save records a proposal: the .po and the public page keep "Notice" until Rita approves "Please note"."""
     anna, rita = team
     key = entry_key(anna, "en", "Hinweis")
     assert save(anna, "en", key, "Please note").status_code == 303
     assert on_disk(translations_dir, "Hinweis").string == "Notice"
+    assert shown(app, "Hinweis") == "Notice"  # pages show the last reviewed text while the new one waits
     editor = unescape(anna.get(f"/translate/en/entry/{key}").text)
     assert "Der Text wartet auf Prüfung" in editor and "wartet auf Prüfung" in editor
     assert ">Please note</textarea>" in editor  # the translator continues from their own text
@@ -48,6 +56,7 @@ def test_a_translators_save_waits_for_review_and_pages_keep_the_reviewed_text(te
     assert "<del>Notice</del><ins>Please note</ins>" in page
     assert save(rita, "en", key, "Please note", action="approve").status_code == 303
     assert on_disk(translations_dir, "Hinweis").string == "Please note"
+    assert shown(app, "Hinweis") == "Please note"
     assert not on_disk(translations_dir, "Hinweis").fuzzy
     assert 'name="pending" value="0"' in rita.get(f"/translate/en/entry/{key}").text
 
