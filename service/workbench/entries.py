@@ -5,6 +5,7 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from babel.messages.catalog import Catalog, Message
 
@@ -43,6 +44,11 @@ class CatalogEntry:
     def text(self) -> str:
         """The (first) translation."""
         return self.strings[0] if self.strings else ""
+
+    @cached_property
+    def haystack(self) -> str:
+        """Source and translation, casefolded, for the list's search (computed once: entries are cached)."""
+        return "\n".join((self.msgid, *self.strings)).casefold()
 
     @property
     def plural(self) -> bool:

@@ -1,6 +1,7 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -138,6 +139,8 @@ class Store:
         self.domain = domain
         self.locks = locks if locks is not None else FileLocks(self.directory / ".locks")
         self.on_change = on_change
+        #: Parsed entries per locale with the file version they came from (entries are frozen: safe to share).
+        self._entries: dict[str, tuple[tuple[int, int, int], tuple[CatalogEntry, ...]]] = {}
 
     def path(self, locale: str) -> Path:
         """The .po of a locale."""
@@ -154,17 +157,33 @@ class Store:
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
+    def _stamp(self, locale: str) -> tuple[int, int, int]:
+        """What identifies one version of a locale's .po (every writer replaces the file: a new inode)."""
+        try:
+            st = os.stat(self.path(locale))
+        except FileNotFoundError:
+            raise CatalogNotFound(locale) from None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
     def entries(self, locale: str) -> list[CatalogEntry]:
-        """Every entry of a locale, in catalog order."""
+        """Every entry of a locale, in catalog order (parsed once per version of the file: lists, editor, memory)."""
+        stamp = self._stamp(locale)
+        cached = self._entries.get(locale)
+        if cached is not None and cached[0] == stamp:
+            return list(cached[1])
         catalog = self.load(locale)
-        return [to_entry(m, catalog) for m in catalog if m.id]
+        result = tuple(to_entry(m, catalog) for m in catalog if m.id)
+        self._entries[locale] = (stamp, result)
+        return list(result)
 
     def get(self, locale: str, key: str) -> CatalogEntry:
         """One entry by key; EntryNotFound for unknown or malformed keys."""
         if not KEY_RE.match(key or ""):
             raise EntryNotFound(locale, key)
-        catalog = self.load(locale)
-        return to_entry(self._find(catalog, locale, key), catalog)
+        for entry in self.entries(locale):
+            if entry.key == key:
+                return entry
+        raise EntryNotFound(locale, key)
 
     @staticmethod
     def _find(catalog: Catalog, locale: str, key: str) -> Message:

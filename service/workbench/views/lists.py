@@ -48,7 +48,8 @@ def entries(locale: str):
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    items, all_counts = filtered(loc, state, query)
+    items, everything = filtered(loc, state, query)
+    all_counts = counts(everything)
     total = len(items)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     page = min(page, pages)

@@ -12,7 +12,7 @@ from ...core.messages import N_
 from ...i18n import best_locale, display_name, get_i18n, text_direction
 from ...web.errors import BadRequest, NotFound, Unavailable, respond
 from .. import auth, csrf, review
-from ..entries import CatalogEntry, counts, waiting
+from ..entries import CatalogEntry, waiting
 from ..store import CatalogNotFound, EntryNotFound, InvalidEdit, Store
 
 bp = Blueprint("workbench", __name__, url_prefix="/translate")
@@ -47,16 +47,14 @@ def reviewed_entries(locale: str) -> list[CatalogEntry]:
     return [waiting(e) if e.key in proposals else e for e in get_store().entries(locale)]
 
 
-def filtered(locale: str, state: str, query: str) -> tuple[list[CatalogEntry], dict[str, int]]:
-    """A locale's entries with a status (or all) and a text in source or translation; and the counts of all."""
-    items = reviewed_entries(locale)
-    all_counts = counts(items)
-    if state != "all":
-        items = [e for e in items if e.status == state]
+def filtered(locale: str, state: str, query: str) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
+    """A locale's entries with a status (or all) and a text in source or translation; and all of them."""
+    everything = reviewed_entries(locale)
+    items = everything if state == "all" else [e for e in everything if e.status == state]
     if query:
         needle = query.casefold()
-        items = [e for e in items if needle in e.msgid.casefold() or any(needle in s.casefold() for s in e.strings)]
-    return items, all_counts
+        items = [e for e in items if needle in e.haystack]
+    return items, everything
 
 
 def list_filter(args) -> tuple[str, str]:
