@@ -9,7 +9,18 @@ from sqlalchemy import delete
 from service import db
 from service.db.schema import wb_pending, wb_sessions
 
-from .workbench_support import PASSWORD, PENDING_RE, entry_key, login, make_user, open_editor, rows, token, unescape
+from .workbench_support import (
+    PASSWORD,
+    PENDING_RE,
+    entry_key,
+    login,
+    make_user,
+    open_editor,
+    rows,
+    save,
+    token,
+    unescape,
+)
 
 TEXT = "Please note: offices close at noon on 24 December – “exactly” as typed."
 
@@ -96,3 +107,26 @@ def test_keep_alive_answers_204_in_a_session_and_401_after(app, client):
     with db.connect(app) as conn, db.transaction(conn):
         conn.execute(delete(wb_sessions))
     assert client.get("/translate/ping").status_code == 401
+
+
+def test_a_save_after_login_still_notices_what_others_saved_meanwhile(app, client):
+    """A colleague approved a text while Anna's session ended: the login form keeps the version Anna started from,
+    so signing in to save gives a conflict with both texts instead of overwriting the colleague's."""
+    make_user(app, "anna")
+    make_user(app, "root", role="admin", locales=())
+    login(client, "anna")
+    key = entry_key(client, "en", "Hinweis")
+    fields = _form(client, key)
+    with db.connect(app) as conn, db.transaction(conn):
+        conn.execute(delete(wb_sessions))
+    root = app.test_client()
+    login(root, "root")
+    assert save(root, "en", key, "Attention", action="approve").status_code == 303
+    expired = _post(client, key, fields)
+    assert expired.status_code == 401
+    resent = dict(re.findall(r'name="(csrf_token|revision|pending)" value="([^"]*)"', expired.text))
+    assert resent["revision"] == fields["revision"]  # the version Anna started from, not the colleague's
+    conflict = _post(client, key, {**fields, **resent, "username": "anna", "password": PASSWORD})
+    assert conflict.status_code == 409
+    page = unescape(conflict.text)
+    assert f">{TEXT}</textarea>" in page and "Attention" in page

@@ -27,7 +27,7 @@ from ...web.errors import BadRequest, respond
 from .. import aids, audit, auth, csrf, review, suggestions, texts
 from ..diffs import word_diff
 from ..entries import CatalogEntry, Status, waiting
-from ..store import EntryConflict, InvalidTranslation
+from ..store import REVISION_RE, EntryConflict, InvalidTranslation
 from . import speech
 from .utils import (
     bp,
@@ -110,7 +110,7 @@ def _render_editor(loc: str, entry: CatalogEntry, *, typed: tuple[str, ...] | No
     """The editor page (also for refused checks, conflicts, an ended session and an expired form)."""
     user = auth.current_user()
     conn = db.get_db()
-    proposal = review.get(conn, loc, entry.key)
+    proposal = review.get(conn, loc, entry.key) if user is not None else None  # unreviewed text: signed in only
     shown = waiting(entry) if proposal else entry
     if typed is None:
         typed = _restored(loc, entry) or (proposal.strings if proposal else entry.strings)
@@ -127,6 +127,9 @@ def _render_editor(loc: str, entry: CatalogEntry, *, typed: tuple[str, ...] | No
         expired=expired,
         notice=notice,
         proposal=proposal,
+        # A form sent again (ended session, expired token, refusal) keeps the versions it was based on, so that
+        # a save after it still notices what others saved meanwhile; after a conflict it takes the current ones.
+        base=_base() if request.method == "POST" and conflict is None else None,
         proposal_diff=word_diff(entry.text, proposal.strings[0]) if proposal else None,
         can_write=user is not None and user.can_write(loc),
         can_review=reviewer,
@@ -139,6 +142,12 @@ def _render_editor(loc: str, entry: CatalogEntry, *, typed: tuple[str, ...] | No
         plural_labels=[gettext("Pluralform %(n)s", n=i + 1) for i in range(len(entry.strings))],
         **context,
     ), status, headers or {}
+
+
+def _base() -> tuple[str, int] | None:
+    """The entry revision and proposal id a posted editor form was based on, when well-formed."""
+    revision = request.form.get("revision", "")
+    return (revision, _seen()) if REVISION_RE.match(revision) else None
 
 
 def _context(loc: str, entry: CatalogEntry) -> dict:
