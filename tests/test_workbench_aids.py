@@ -73,3 +73,19 @@ def test_a_text_without_a_glossary_term_is_saved_with_a_warning(app, client, tra
     after = unescape(client.get(response.headers["Location"]).text)
     assert "Glossar: In der Übersetzung fehlt „Talente“ → „Talents“. Gespeichert wurde sie trotzdem." in after
     assert ">Town of Gifts</textarea>" in after
+
+
+def test_the_list_filters_by_page_and_keeps_interface_texts_apart(app, client):
+    """source=ui lists only interface texts; source=<page> only that page's entries; the editor steps inside it."""
+    make_user(app, "anna")
+    login(client, "anna")
+    page = client.get("/translate/en/").text
+    assert '<option value="ui"' in page and '<option value="barrierefreiheit" lang="de">' in page
+    assert "Stadt der Talente</a>" not in unescape(
+        client.get("/translate/en/", query_string={"source": "ui", "q": "Talente"}).text)
+    accessible = unescape(client.get("/translate/en/", query_string={"source": "barrierefreiheit"}).text)
+    assert "Erklärung zur Barrierefreiheit" in accessible and "Unübersetzt</a>" not in accessible
+    ui = unescape(client.get("/translate/en/", query_string={"source": "ui", "q": "Unübersetzt"}).text)
+    assert "Unübersetzt</a>" in ui
+    assert "Erklärung zur Barrierefreiheit</a>" not in unescape(
+        client.get("/translate/en/", query_string={"source": "ui", "q": "Barrierefreiheit"}).text)

@@ -154,8 +154,8 @@ def _context(loc: str, entry: CatalogEntry) -> dict:
     """The aids beside the entry: memory, glossary, other locales, neighbours, and the previous and next entry."""
     i18n = get_i18n()
     back = local_path(request.args.get("back")) or url_for("workbench.entries", locale=loc)
-    state, query = list_filter(dict(parse_qsl(urlsplit(back).query)))
-    listed, _ = filtered(loc, state, query)
+    state, query, source = list_filter(dict(parse_qsl(urlsplit(back).query)))
+    listed, _ = filtered(loc, state, query, source)
     before, after = aids.step(listed, entry.key)
     everything = get_store().entries(loc)
     earlier, later = aids.neighbours(everything, entry.key)

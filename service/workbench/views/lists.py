@@ -12,6 +12,7 @@ from .. import audit, auth, suggestions
 from ..entries import counts
 from .utils import (
     FILTERS,
+    INTERFACE,
     PER_PAGE,
     bp,
     filtered,
@@ -19,6 +20,7 @@ from .utils import (
     list_filter,
     local_path,
     reviewed_entries,
+    source_options,
     target,
     target_locales,
 )
@@ -43,19 +45,20 @@ def index():
 def entries(locale: str):
     """A locale's entries, filtered by status and text."""
     loc = target(locale)
-    state, query = list_filter(request.args)
+    state, query, source = list_filter(request.args)
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    items, everything = filtered(loc, state, query)
+    items, everything = filtered(loc, state, query, source)
     all_counts = counts(everything)
     total = len(items)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     page = min(page, pages)
     shown = items[(page - 1) * PER_PAGE: page * PER_PAGE]
     return render_template("workbench/entries.html", loc=loc, items=shown, total=total, state=state, query=query,
-                           filters=FILTERS, counts=all_counts, page=page, pages=pages)
+                           filters=FILTERS, counts=all_counts, page=page, pages=pages, source=source,
+                           sources=source_options(everything), interface=INTERFACE)
 
 
 # -- readers' suggestions and history -----------------------------------------

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
 from flask_babel import lazy_gettext
 
 from ... import db
+from ...content import get_content
 from ...core.locks import LockUnavailable
 from ...core.messages import N_
 from ...i18n import best_locale, display_name, get_i18n, text_direction
@@ -47,20 +49,45 @@ def reviewed_entries(locale: str) -> list[CatalogEntry]:
     return [waiting(e) if e.key in proposals else e for e in get_store().entries(locale)]
 
 
-def filtered(locale: str, state: str, query: str) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
-    """A locale's entries with a status (or all) and a text in source or translation; and all of them."""
+#: The source filter's value for entries of no page: the interface of the site and of the workbench.
+INTERFACE = "ui"
+
+
+def sources_of(entry: CatalogEntry) -> set[str]:
+    """The content files (stems of content/*.md) an entry comes from; empty for interface texts."""
+    return {PurePosixPath(f).stem for f, _ in entry.locations if f.startswith("content/")}
+
+
+def filtered(locale: str, state: str, query: str, source: str = "") -> tuple[list[CatalogEntry],
+                                                                           list[CatalogEntry]]:
+    """A locale's entries with a status (or all), from a page or the interface (or all), with a text in source or
+    translation; and all of them."""
     everything = reviewed_entries(locale)
     items = everything if state == "all" else [e for e in everything if e.status == state]
+    if source == INTERFACE:
+        items = [e for e in items if not sources_of(e)]
+    elif source:
+        items = [e for e in items if source in sources_of(e)]
     if query:
         needle = query.casefold()
         items = [e for e in items if needle in e.haystack]
     return items, everything
 
 
-def list_filter(args) -> tuple[str, str]:
-    """The status filter and search text of a list's query (unknown values fall back to all and none)."""
+def source_options(everything: list[CatalogEntry]) -> list[tuple[str, str]]:
+    """(value, label) of every content file the entries come from, labelled with its page's title where it has one."""
+    pages = get_content().pages
+    stems = sorted({stem for e in everything for stem in sources_of(e)})
+    return [(stem, pages[stem].title if stem in pages else stem) for stem in stems]
+
+
+def list_filter(args) -> tuple[str, str, str]:
+    """The status filter, search text and source (page or interface) of a list's query; unknown values: none."""
     state = args.get("status", "all")
-    return (state if state in FILTERS else "all"), (args.get("q") or "").strip()[:MAX_QUERY]
+    source = args.get("source", "")
+    if source != INTERFACE and not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", source or ""):
+        source = ""
+    return (state if state in FILTERS else "all"), (args.get("q") or "").strip()[:MAX_QUERY], source
 
 
 def ui_locales() -> list[str]:
