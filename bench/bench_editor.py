@@ -47,7 +47,8 @@ def main() -> None:
             catalog.add(source, source.upper(), locations=[("content/bench.md", 0)])
         catalogs.save_po(po, catalog)
         app = create_app({"SECRET_KEY": "bench", "DATABASE": f"{tmp}/bench.sqlite", "AUDIO_CACHE_DIR": f"{tmp}/audio",
-                          "BABEL_TRANSLATION_DIRECTORIES": str(translations), "PASSWORD_HASH_METHOD": "scrypt:32768:8:1"})
+                          "BABEL_TRANSLATION_DIRECTORIES": str(translations),
+                          "PASSWORD_HASH_METHOD": "scrypt:32768:8:1"})
         with app.app_context(), db.connect(app) as conn:
             auth.add_user(conn, "bench", PASSWORD, "admin", ())
         client = app.test_client()

@@ -1,4 +1,4 @@
-"""Aids beside an entry: translation memory, glossary hints, other locales, neighbours, previous and next, save-and-next."""
+"""Aids beside an entry: memory, glossary, other locales, neighbours, previous and next, save-and-next, sources."""
 from __future__ import annotations
 
 import re

@@ -287,8 +287,8 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
             result = store.save(conn, loc, entry.key, typed, revision, True, user.username)
             if proposal is not None:
                 review.settle(conn, loc, entry.key, proposal.id)
-            flash(gettext("Gespeichert und freigegeben.") if result.changed or proposal else gettext("Nichts geändert."),
-                  "ok")
+            done = result.changed or proposal is not None
+            flash(gettext("Gespeichert und freigegeben.") if done else gettext("Nichts geändert."), "ok")
             if result.compile_error:
                 flash(gettext(texts.NOT_PUBLISHED), "error")
                 current_app.logger.warning("catalog %s not compiled: %s", loc, result.compile_error)
