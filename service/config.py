@@ -123,6 +123,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_FORM_PARTS": 200,
         # Largest .po a translator may upload (bytes).
         "WORKBENCH_UPLOAD_MAX": 1024 * 1024,
+        # Review: a translator's save waits for someone with the reviewer right (admins; per locale the user
+        # names listed here). In a locale of WORKBENCH_SELF_APPROVAL every translator of it may approve, own work too.
+        "WORKBENCH_REVIEWERS": {},  # locale -> [user names]
+        "WORKBENCH_SELF_APPROVAL": [],  # locales
         # -- read-aloud
         "TTS_BACKENDS": {"default": "espeak"},  # locale (or "default") -> backend name
         "TTS_BACKEND_OPTIONS": {},  # backend name -> keyword arguments of its constructor

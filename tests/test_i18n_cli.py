@@ -5,6 +5,7 @@ import threading
 
 from service.catalogs import load_po, po_path, save_po
 from service.catalogs.extract import build_template, pot_bytes
+from service.i18n import get_i18n
 
 
 def test_committed_template_is_up_to_date(runner):
@@ -31,7 +32,8 @@ def test_extractor_yields_every_content_block():
 
 
 def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translations_dir):
-    """When a German text changes, update keeps the old translation as fuzzy (outdated) and check reports it."""
+    """When a German text changes, update keeps the old translation as fuzzy (outdated); pages keep showing it,
+    marked outdated; check passes and lists it as waiting; only --complete fails on it."""
     en = load_po(po_path(translations_dir, "en"), "en")
     en["Stadt der Talente"].string = "City of Talents"
     save_po(po_path(translations_dir, "en"), en)
@@ -49,10 +51,16 @@ def test_update_marks_changed_source_as_outdated(runner, app, tmp_path, translat
     assert entry.fuzzy and entry.string == "City of Talents"
     assert entry.previous_id == [old]
     result = runner.invoke(args=["i18n", "check", "--locale", "en"])
+    assert result.exit_code == 0, result.output
+    assert "en/messages: ok (1 outdated waiting for translators)" in result.output
+    result = runner.invoke(args=["i18n", "check", "--locale", "en", "--complete"])
     assert result.exit_code == 1
     assert f"{po_path(translations_dir, 'en')}: 'Stadt der vielen Talente': marked fuzzy (not reviewed)\n" \
         in result.output
     assert result.output.endswith("Error: 1 problem(s)\n")
+    with app.app_context():
+        localized = get_i18n().localize("Stadt der vielen Talente", "en")
+    assert (localized.text, localized.status) == ("City of Talents", "outdated")  # the exact text survives
 
 
 def test_compile_refuses_a_broken_catalog_and_keeps_its_mo(runner, translations_dir):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 
 from sqlalchemy import Row, Table, func, select
@@ -12,6 +13,7 @@ from service.workbench import auth
 PASSWORD = "correct horse battery"
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 REVISION_RE = re.compile(r'name="revision" value="([0-9a-f]{16})"')
+PENDING_RE = re.compile(r'name="pending" value="(\d+)"')
 KEY_RE = re.compile(r"/translate/(\w+)/entry/([0-9a-f]{16})")
 
 
@@ -61,10 +63,11 @@ def open_editor(client, locale: str, key: str) -> tuple[str, str, str]:
 def save(client, locale: str, key: str, text: str, action: str = "save", revision: str | None = None,
          csrf: str | None = None):
     """Post the editor form, taking token and revision from a fresh editor unless given."""
-    _, fresh_token, fresh_revision = open_editor(client, locale, key)
+    page, fresh_token, fresh_revision = open_editor(client, locale, key)
     return client.post(f"/translate/{locale}/entry/{key}", data={
         "csrf_token": csrf if csrf is not None else fresh_token,
         "revision": revision or fresh_revision,
+        "pending": PENDING_RE.search(page).group(1),
         "msgstr": text,
         "action": action,
     })
@@ -73,3 +76,17 @@ def save(client, locale: str, key: str, text: str, action: str = "save", revisio
 def unescape(text: str) -> str:
     """HTML text as a person reads it."""
     return html.unescape(text)
+
+
+def upload(client, locale: str, data: bytes, mode: str = "replace", name: str = "messages.po"):
+    """Post a .po to a locale's upload form; the answer is the preview (or the refusal)."""
+    page = client.get(f"/translate/{locale}/upload")
+    return client.post(f"/translate/{locale}/upload", data={"csrf_token": token(page.text), "mode": mode,
+                                                            "po": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def confirm(client, preview):
+    """Confirm an upload from its preview page."""
+    action = re.search(r'action="(/translate/\w+/upload/[^"]+)"', preview.text).group(1)
+    return client.post(action, data={"csrf_token": token(preview.text)})

@@ -1,17 +1,21 @@
 """`flask i18n`: extract, init, update, compile, stats and check: thin commands over the catalogs package."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 from babel import Locale, UnknownLocaleError
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from .. import catalogs
+from .. import catalogs, db
 from ..catalogs.extract import build_template, message_keys, pot_bytes
 from ..core.files import atomic_write
 from ..core.locks import Locks
+from ..db.schema import wb_pending
 from ..i18n import get_i18n
 
 DOMAINS = ("messages", "speech", "lexicon")
@@ -140,29 +144,48 @@ def compile_command(locale: str | None, domain: str | None) -> None:
 @i18n_cli.command("stats")
 @click.option("--domain", type=click.Choice(DOMAINS), default="messages")
 def stats_command(domain: str) -> None:
-    """Per locale: human, machine, outdated and missing entries."""
+    """Per locale: reviewed, waiting for review, machine, outdated and missing entries; "done" counts reviewed only.
+
+    An entry with a translator's text waiting for review counts as "review", not as reviewed; "100%" is
+    printed only when every entry is reviewed and current.
+    """
     template = catalogs.load_po(template_path(domain))
     total = len([m for m in template if m.id])
-    click.echo(f"{'locale':8}{'human':>8}{'machine':>9}{'outdated':>10}{'missing':>9}{'done':>7}")
+    waiting = _waiting_for_review() if domain == "messages" else set()
+    click.echo(f"{'locale':8}{'human':>8}{'review':>8}{'machine':>9}{'outdated':>10}{'missing':>9}{'done':>7}")
     for loc in _locales(None):
         path = catalogs.po_path(_translations_dir(), loc, domain)
         if not path.exists():
             continue
         catalog = catalogs.load_po(path, loc)
-        c = catalogs.counts(catalog)
+        c = dict.fromkeys(("human", "review", "machine", "outdated", "missing"), 0)
+        for message in catalog:
+            if message.id:
+                c["review" if (loc, catalogs.checks.msgid_of(message)) in waiting else catalogs.status_of(message)] += 1
         c["missing"] += len([m for m in template if m.id and m.id not in catalog])
-        done = 100 * c["human"] / total if total else 100
-        click.echo(f"{loc:8}{c['human']:>8}{c['machine']:>9}{c['outdated']:>10}{c['missing']:>9}{done:>6.0f}%")
+        done = math.floor(100 * c["human"] / total) if total else 100  # never rounded up to 100
+        click.echo(f"{loc:8}{c['human']:>8}{c['review']:>8}{c['machine']:>9}{c['outdated']:>10}{c['missing']:>9}"
+                   f"{done:>6}%")
+
+
+def _waiting_for_review() -> set[tuple[str, str]]:
+    """(locale, msgid) of every translator's text waiting for review (none when the database is not set up)."""
+    try:
+        with db.connect(current_app) as conn:
+            return {(r.locale, r.msgid) for r in conn.execute(select(wb_pending.c.locale, wb_pending.c.msgid))}
+    except SQLAlchemyError:
+        return set()
 
 
 @i18n_cli.command("check")
 @click.option("--locale", default=None)
-@click.option("--complete/--no-complete", default=True, help="Also require every message translated and reviewed.")
+@click.option("--complete/--no-complete", default=False,
+              help="Also fail on work waiting for translators (untranslated or outdated entries), e.g. before a "
+                   "release. By default only broken entries fail (syntax, placeholders, markup, plurals).")
 def check_command(locale: str | None, complete: bool) -> None:
-    """Fail with a report of every check's findings (syntax, placeholders, markup, plurals, empty, fuzzy...).
-
-    Warnings (glossary, German left in, speech out of step with the screen) fail it too: it is the release gate.
-    """
+    """Fail with a report of every broken entry (syntax, placeholders, markup, plurals...); list warnings (glossary,
+    German left in, speech out of step with the screen) and the work waiting for translators without failing on
+    them. With --complete, warnings and waiting work fail it too: the release gate."""
     failed = 0
     for dom in _domains(None):
         try:
@@ -190,9 +213,12 @@ def check_command(locale: str | None, complete: bool) -> None:
             for finding in findings:
                 kind = "warning: " if finding in warned else ""
                 click.echo(f"{path}: {finding.msgid[:60]!r}: {kind}{catalogs.describe(finding)}", err=True)
-            failed += len(findings)
-            if not findings:
-                click.echo(f"{loc}/{dom}: ok")
+            failed += len(findings) - (0 if complete else len(warned))
+            if len(findings) == len(warned):
+                note = _waiting(catalog, template) if dom == "messages" else ""
+                if warned:
+                    note += f" ({len(warned)} warning(s))"
+                click.echo(f"{loc}/{dom}: ok{note}")
     if failed:
         raise click.ClickException(f"{failed} problem(s)")
 
@@ -211,3 +237,12 @@ def speech_confirm_command(locale: str, msgids: tuple[str, ...]) -> None:
                                        current_app.config["SOURCE_LOCALE"])
     get_i18n().announce(locale)
     click.echo(f"{path}: {len(done)} spoken text(s) confirmed against the shown text")
+
+
+def _waiting(catalog, template) -> str:
+    """The work waiting for translators in a catalog, as a note after "ok" (empty when there is none)."""
+    counts = catalogs.counts(catalog)
+    missing = counts["missing"] + (len([m for m in template if m.id and m.id not in catalog]) if template else 0)
+    parts = [f"{n} {label}" for n, label in ((counts["outdated"], "outdated"), (counts["machine"], "machine"),
+                                              (missing, "untranslated")) if n]
+    return f" ({', '.join(parts)} waiting for translators)" if parts else ""

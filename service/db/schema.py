@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import REAL, CheckConstraint, Column, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy import REAL, CheckConstraint, Column, Index, Integer, LargeBinary, MetaData, Table, Text, text
 from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -131,7 +131,33 @@ wb_audit = Table(
     Column("new", Text, nullable=False),
     Column("old_flags", Text, nullable=False, server_default=EMPTY),
     Column("new_flags", Text, nullable=False, server_default=EMPTY),
+    Column("comment", Text, nullable=False, server_default=EMPTY),  # why, e.g. of a rejection (revision 0005)
     Index("wb_audit_locale", "locale", "msgid"),
+)
+
+#: A translator's text waiting for review, one per entry (revision 0005); the .po keeps the reviewed text.
+wb_pending = Table(
+    "wb_pending", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("created"),
+    Column("locale", Text, nullable=False),
+    Column("entry", Text, nullable=False),  # the entry's key (hash of context and msgid)
+    Column("msgid", Text, nullable=False),
+    Column("strings", Text, nullable=False),  # JSON list: one string, or one per plural form
+    Column("base", Text, nullable=False),  # the revision of the catalog entry it was written against
+    Column("username", Text, nullable=False),
+    Index("wb_pending_entry", "locale", "entry", unique=True),
+)
+
+#: An uploaded .po between its preview and the translator's confirmation (revision 0005).
+wb_upload_previews = Table(
+    "wb_upload_previews", metadata,
+    Column("id", Text, primary_key=True),  # a random token
+    _created("created"),
+    Column("username", Text, nullable=False),
+    Column("locale", Text, nullable=False),
+    Column("mode", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 #: Readers' suggestions of better translations, a queue per locale.
@@ -150,6 +176,7 @@ wb_suggestions = Table(
     Column("handled_by", Text),
     Column("handled_at", Text),
     Column("held", Integer, nullable=False, server_default=text("0")),  # as feedback.held
+    Column("author", Text),  # a translator whose upload added it (revision 0005); NULL: a reader
     Index("wb_suggestions_queue", "locale", "state", "msgid"),
 )
 

@@ -19,6 +19,8 @@ def init_app(app: Flask, locks: Locks, on_change: Callable[[str], None]) -> None
         "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=locks, on_change=on_change),
         "lexicon": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="lexicon", locks=locks,
                          on_change=on_change),
+        "speech": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="speech", locks=locks,
+                        on_change=on_change),
     }
     app.register_blueprint(bp)
     journal.init_app(app, locks)

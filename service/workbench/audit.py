@@ -16,12 +16,13 @@ class Change:
 
     username: str
     locale: str
-    action: str  # save, approve, upload, suggestion
+    action: str  # save, approve, upload, suggestion, propose, reject, revert
     msgid: str
     old: str
     new: str
     old_flags: str = ""
     new_flags: str = ""
+    comment: str = ""
 
 
 def insert(conn: Connection, changes: list[Change]) -> None:
@@ -42,6 +43,11 @@ def history(conn: Connection, locale: str, msgid: str | None = None, limit: int 
     if msgid is not None:
         query = query.where(wb_audit.c.msgid == msgid)
     return list(conn.execute(query.order_by(wb_audit.c.id.desc()).limit(limit)))
+
+
+def get(conn: Connection, locale: str, change_id: int) -> Row | None:
+    """One change of a locale by id, or None."""
+    return conn.execute(select(wb_audit).where(wb_audit.c.id == change_id, wb_audit.c.locale == locale)).first()
 
 
 def last_id(conn: Connection, locale: str) -> int:

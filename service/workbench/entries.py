@@ -1,13 +1,25 @@
 """A catalog message as the workbench shows it: a stable key for URLs, a revision for safe saves, its status."""
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from babel.messages.catalog import Catalog, Message
 
 from .. import catalogs
+
+
+class Status(enum.StrEnum):
+    """What the workbench says of an entry; REVIEW: a translator's text waits for a reviewer."""
+
+    HUMAN = "human"
+    MACHINE = "machine"
+    OUTDATED = "outdated"
+    MISSING = "missing"
+    REVIEW = "review"
 
 
 @dataclass(frozen=True)
@@ -20,7 +32,7 @@ class CatalogEntry:
     context: str | None
     strings: tuple[str, ...]
     fuzzy: bool
-    status: str  # human, machine, outdated, missing
+    status: Status
     revision: str
     comments: tuple[str, ...] = ()
     machine_note: str | None = None
@@ -32,6 +44,11 @@ class CatalogEntry:
     def text(self) -> str:
         """The (first) translation."""
         return self.strings[0] if self.strings else ""
+
+    @cached_property
+    def haystack(self) -> str:
+        """Source and translation, casefolded, for the list's search (computed once: entries are cached)."""
+        return "\n".join((self.msgid, *self.strings)).casefold()
 
     @property
     def plural(self) -> bool:
@@ -74,7 +91,7 @@ def to_entry(message: Message, catalog: Catalog) -> CatalogEntry:
         context=message.context,
         strings=_strings_of(message, catalog),
         fuzzy=message.fuzzy,
-        status=catalogs.status_of(message),
+        status=Status(catalogs.status_of(message)),
         revision=revision(message, catalog),
         comments=tuple(c for c in message.auto_comments if c not in machine),
         machine_note=machine[0] if machine else None,
@@ -84,9 +101,14 @@ def to_entry(message: Message, catalog: Catalog) -> CatalogEntry:
     )
 
 
+def waiting(entry: CatalogEntry) -> CatalogEntry:
+    """The entry marked as waiting for review (its strings stay the reviewed ones)."""
+    return replace(entry, status=Status.REVIEW)
+
+
 def counts(entries: list[CatalogEntry]) -> dict[str, int]:
     """How many entries have each status, and in all."""
-    result = dict.fromkeys(catalogs.status.STATUSES, 0)
+    result: dict[str, int] = dict.fromkeys(Status, 0)
     for entry in entries:
         result[entry.status] += 1
     result["total"] = len(entries)

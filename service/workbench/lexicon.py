@@ -1,7 +1,17 @@
 """The pronunciation lexicon in the workbench: each term of a locale, how it is said, and how that sounds."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext
 
 from .. import db

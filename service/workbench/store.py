@@ -1,7 +1,7 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
-import codecs
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ KEY_RE = re.compile(r"^[0-9a-f]{16}$")
 REVISION_RE = re.compile(r"^[0-9a-f]{16}$")
 #: Header field of a downloaded .po: the newest audited change of the locale at download time.
 MARK_HEADER = "X-Workbench-Mark"
-MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d{{1,18}})\\n"\s*$', re.M)  # longer: no mark
+MARK_RE = re.compile(rf'^"{MARK_HEADER}: (\d{{1,18}})\\n"\s*$', re.MULTILINE)  # longer: no mark
 #: The checks of an edit: those of every catalog, and a translation must not be empty.
 EDIT_CHECKS = catalogs.selection(also=("empty",))
 
@@ -53,7 +53,7 @@ class InvalidEdit(ValueError):
     """An edit form came with a malformed revision or the wrong number of plural forms."""
 
     def __init__(self, field: str):
-        """Keep which part was wrong: "revision", "forms" or "text" (a run of marks no language has)."""
+        """Keep which part was wrong: "revision" or "forms"."""
         super().__init__(field)
         self.field = field
 
@@ -104,13 +104,21 @@ def validate(message: Message, catalog: Catalog, strings: tuple[str, ...],
     return catalogs.check_message(candidate, catalog, EDIT_CHECKS, context)
 
 
-def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
+def drop_machine_marks(message: Message, user_comments: bool = True) -> None:
     """Remove the comments that mark an untouched machine suggestion."""
     for comment in catalogs.machine_comments(message):
         if comment in message.auto_comments:
             message.auto_comments.remove(comment)
         if user_comments and comment in message.user_comments:
             message.user_comments.remove(comment)
+
+
+def normalized(strings: tuple[str, ...]) -> tuple[str, ...]:
+    """Every form NFC with plain line breaks; InvalidEdit("text") for a run of marks no language has."""
+    try:
+        return tuple(normalize_text(s) for s in strings)
+    except UnsafeText:
+        raise InvalidEdit("text") from None
 
 
 @dataclass
@@ -138,14 +146,12 @@ class Store:
         self.domain = domain
         self.locks = locks if locks is not None else FileLocks(self.directory / ".locks")
         self.on_change = on_change
+        #: Parsed entries per locale with the file version they came from (entries are frozen: safe to share).
+        self._entries: dict[str, tuple[tuple[int, int, int], tuple[CatalogEntry, ...]]] = {}
 
     def path(self, locale: str) -> Path:
         """The .po of a locale."""
         return catalogs.po_path(self.directory, locale, self.domain)
-
-    def context(self, locale: str) -> catalogs.CheckContext:
-        """What the contextual checks of a locale's catalog read (its glossary; for speech, the shown texts)."""
-        return catalogs.context_for(self.directory, locale, self.domain)
 
     def lock(self, locale: str):
         """Hold the lock of a locale's catalog (every writer of the file takes it)."""
@@ -158,17 +164,33 @@ class Store:
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
+    def _stamp(self, locale: str) -> tuple[int, int, int]:
+        """What identifies one version of a locale's .po (every writer replaces the file: a new inode)."""
+        try:
+            st = os.stat(self.path(locale))
+        except FileNotFoundError:
+            raise CatalogNotFound(locale) from None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
     def entries(self, locale: str) -> list[CatalogEntry]:
-        """Every entry of a locale, in catalog order."""
+        """Every entry of a locale, in catalog order (parsed once per version of the file: lists, editor, memory)."""
+        stamp = self._stamp(locale)
+        cached = self._entries.get(locale)
+        if cached is not None and cached[0] == stamp:
+            return list(cached[1])
         catalog = self.load(locale)
-        return [to_entry(m, catalog) for m in catalog if m.id]
+        result = tuple(to_entry(m, catalog) for m in catalog if m.id)
+        self._entries[locale] = (stamp, result)
+        return list(result)
 
     def get(self, locale: str, key: str) -> CatalogEntry:
         """One entry by key; EntryNotFound for unknown or malformed keys."""
         if not KEY_RE.match(key or ""):
             raise EntryNotFound(locale, key)
-        catalog = self.load(locale)
-        return to_entry(self._find(catalog, locale, key), catalog)
+        for entry in self.entries(locale):
+            if entry.key == key:
+                return entry
+        raise EntryNotFound(locale, key)
 
     @staticmethod
     def _find(catalog: Catalog, locale: str, key: str) -> Message:
@@ -186,49 +208,76 @@ class Store:
             return False, str(exc)
         return True, None
 
-    def save(self, conn: Connection, locale: str, key: str, strings: tuple[str, ...], base_revision: str,
-             approve: bool, username: str) -> SaveResult:
-        """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
+    def context(self, locale: str) -> catalogs.CheckContext:
+        """What the contextual checks of a locale's catalog read (its glossary; for speech, the shown texts)."""
+        return catalogs.context_for(self.directory, locale, self.domain)
+
+    def _checked(self, catalog: Catalog, locale: str, key: str, strings: tuple[str, ...],
+                 base_revision: str) -> tuple[Message, CatalogEntry, tuple[Finding, ...]]:
+        """The message, its entry and the checks' warnings, if nobody changed it since ``base_revision`` and the
+        text passes the checks."""
+        message = self._find(catalog, locale, key)
+        current = to_entry(message, catalog)
+        if current.revision != base_revision:
+            raise EntryConflict(current, strings)
+        if len(strings) != len(current.strings):
+            raise InvalidEdit("forms")
+        found = offload.run(validate, message, catalog, strings, self.context(locale))  # CPU work: off the loop
+        findings = catalogs.errors(found)
+        if findings:
+            raise InvalidTranslation(findings)
+        return message, current, tuple(catalogs.warnings(found))
+
+    def check(self, locale: str, key: str, strings: tuple[str, ...], base_revision: str
+              ) -> tuple[CatalogEntry, tuple[str, ...], tuple[Finding, ...]]:
+        """Check a text for an entry without writing it (a proposal for review); return the entry, the text and
+        what the checks warn about."""
         if not REVISION_RE.match(base_revision or ""):
             raise InvalidEdit("revision")
-        try:
-            strings = tuple(normalize_text(s) for s in strings)
-        except UnsafeText:
-            raise InvalidEdit("text") from None
+        strings = normalized(strings)
+        catalog = self.load(locale)
+        _, current, warned = self._checked(catalog, locale, key, strings, base_revision)
+        return current, strings, warned
+
+    def save(self, conn: Connection, locale: str, key: str, strings: tuple[str, ...], base_revision: str,
+             approve: bool, username: str, note: tuple[str, str] | None = None) -> SaveResult:
+        """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy.
+
+        ``note`` (prefix, text): a translator comment starting with the prefix is set to the text (speech.po keeps
+        the shown text an override was written for this way).
+        """
+        if not REVISION_RE.match(base_revision or ""):
+            raise InvalidEdit("revision")
+        strings = normalized(strings)
         with self.lock(locale):
             journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)  # what a killed save left
             catalog = self.load(locale)
-            message = self._find(catalog, locale, key)
-            current = to_entry(message, catalog)
-            if current.revision != base_revision:
-                raise EntryConflict(current, strings)
-            if len(strings) != len(current.strings):
-                raise InvalidEdit("forms")
-            # checks: CPU work, off the event loop
-            found = offload.run(validate, message, catalog, strings, self.context(locale))
-            findings, warned = catalogs.errors(found), tuple(catalogs.warnings(found))
-            if findings:
-                raise InvalidTranslation(findings)
+            message, current, warned = self._checked(catalog, locale, key, strings, base_revision)
             new_value = list(strings) if message.pluralizable else strings[0]
             if strings != current.strings:
                 message.string = new_value
-                _drop_machine_marks(message)  # a person edited it: no longer an untouched machine suggestion
+                drop_machine_marks(message)  # a person edited it: no longer an untouched machine suggestion
             if approve:
                 message.flags.discard("fuzzy")
                 message.previous_id = []
-                _drop_machine_marks(message, user_comments=False)
+                drop_machine_marks(message, user_comments=False)
+            noted = False
+            if note is not None:
+                kept = [c for c in message.user_comments if not c.startswith(note[0])]
+                noted = kept + [note[1]] != message.user_comments
+                message.user_comments = kept + [note[1]]
             updated = to_entry(message, catalog)
-            if updated.revision == current.revision and updated.machine_note == current.machine_note:
+            if updated.revision == current.revision and updated.machine_note == current.machine_note and not noted:
                 return SaveResult(updated, changed=False, compiled=True, warnings=warned)
             change = audit.Change(
                 username=username, locale=locale, action="approve" if approve else "save", msgid=current.msgid,
                 old="\n".join(current.strings), new="\n".join(updated.strings),
                 old_flags=",".join(current.flags), new_flags=",".join(updated.flags),
             )
-            compiled, error = self._commit(conn, locale, catalog, username, [change])
+            compiled, error = self.commit(conn, locale, catalog, username, [change])
             return SaveResult(updated, changed=True, compiled=compiled, compile_error=error, warnings=warned)
 
-    def _commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
+    def commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
                 changes: list[audit.Change]) -> tuple[bool, str | None]:
         """Write the catalog and its audit rows so that a kill at any moment leaves both or neither (lock held).
 
@@ -238,7 +287,7 @@ class Store:
         """
         catalog.revision_date = datetime.now(UTC)
         catalog.last_translator = username
-        data = offload.run(catalogs.dump_po, catalog)
+        data = catalogs.dump_po(catalog)
         intent = journal.begin(conn, locale, self.domain, data, changes)
         try:
             atomic_write(self.path(locale), data)
@@ -261,93 +310,3 @@ class Store:
             return data
         # The header is the first entry; Babel drops unknown header fields, so the line goes in as text.
         return data.replace(b'msgstr ""\n', f'msgstr ""\n"{MARK_HEADER}: {int(mark)}\\n"\n'.encode(), 1)
-
-    def check_upload(self, locale: str, data: bytes, max_bytes: int) -> Catalog:
-        """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason (errors only)."""
-        if len(data) > max_bytes:
-            raise UploadRejected("too-large", n=max_bytes // 1024)
-        data = data.removeprefix(codecs.BOM_UTF8)  # editors on Windows write one: it is no content
-        if not data.strip():
-            raise UploadRejected("empty")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UploadRejected("not-utf8", line=data[:exc.start].count(b"\n") + 1) from None
-        bad = offload.run(catalogs.lint_po, text)
-        if bad:
-            raise UploadRejected("syntax", lines=tuple((n, t[:80]) for n, t in bad[:10]))
-        twice = offload.run(catalogs.duplicates, text)
-        if twice:
-            raise UploadRejected("duplicate", lines=tuple((0, m[:80]) for m in twice[:10]))  # line 0: an entry
-        language = (catalogs.header_language(text) or "").replace("-", "_")
-        if not language:  # a file that does not say its language could be any locale's
-            raise UploadRejected("no-language", locale=locale)
-        if language.split("_")[0] != locale:
-            raise UploadRejected("language", found=language, locale=locale)
-        try:
-            uploaded = offload.run(catalogs.parse_po, data, locale)
-        except catalogs.CatalogError as exc:
-            raise UploadRejected("invalid", detail=exc.reason) from None
-        charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
-        if charset not in ("utf-8", "utf8"):
-            raise UploadRejected("charset", charset=charset)
-        current = self.load(locale)
-        try:
-            plural_ok = uploaded.num_plurals == current.num_plurals and uploaded.plural_expr == current.plural_expr
-        except (ValueError, TypeError, IndexError):
-            plural_ok = False
-        if not plural_ok:
-            raise UploadRejected("plurals", expected=current.plural_forms)
-        findings = catalogs.errors(offload.run(lambda: catalogs.check_catalog(uploaded, context=self.context(locale))))
-        if findings:
-            raise UploadRejected("findings", findings=tuple(findings[:20]))
-        if not any(m.id and m.id in current for m in uploaded):
-            raise UploadRejected("foreign")
-        return uploaded
-
-    def merge_upload(self, conn: Connection, locale: str, data: bytes, username: str,
-                     max_bytes: int) -> dict:
-        """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
-        uploaded = self.check_upload(locale, data, max_bytes)
-        warned = tuple(catalogs.warnings(catalogs.check_catalog(uploaded, context=self.context(locale))))
-        mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))
-        with self.lock(locale):
-            journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)
-            catalog = self.load(locale)
-            # Entries someone changed here after this file was downloaded are not overwritten.
-            changed_here = audit.changed_since(conn, locale, int(mark.group(1))) if mark else {}
-            changes: list[audit.Change] = []
-            conflicts: list[str] = []
-            unknown = 0
-            for incoming in uploaded:
-                if not incoming.id:
-                    continue
-                message = catalog.get(incoming.id, incoming.context)
-                if message is None:
-                    unknown += 1
-                    continue
-                if not catalogs.filled(incoming.string):
-                    continue  # an empty entry never erases a translation
-                before = to_entry(message, catalog)
-                if message.id in changed_here and incoming.string != message.string:
-                    conflicts.append(before.msgid)
-                    continue
-                message.string = incoming.string
-                if incoming.fuzzy:
-                    message.flags.add("fuzzy")
-                else:
-                    message.flags.discard("fuzzy")
-                    message.previous_id = []
-                _drop_machine_marks(message, user_comments=False)
-                if incoming.fuzzy:  # a machine mark only means something on an unreviewed entry
-                    message.auto_comments.extend(catalogs.machine_comments(incoming))
-                after = to_entry(message, catalog)
-                if after.revision != before.revision:
-                    changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
-                                                "\n".join(after.strings), ",".join(before.flags),
-                                                ",".join(after.flags)))
-            compiled, error = (True, None)
-            if changes:
-                compiled, error = self._commit(conn, locale, catalog, username, changes)
-        return {"changed": len(changes), "unknown": unknown, "conflicts": conflicts, "compiled": compiled,
-                "compile_error": error, "warnings": warned}

@@ -1,7 +1,16 @@
 """Readers' "suggest a better translation": a public form, rate-limited and length-bounded, queued per locale."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import Connection, Row, func, insert, select, update
 

@@ -29,6 +29,13 @@ FINDINGS = {
     "german-runs": N_("Hinweis: Die Übersetzung enthält noch deutsche Wörter: %(extra)s. Bitte übersetzen oder "
                       "umschreiben Sie sie, oder nehmen Sie sie ins Glossar auf."),
 }
+#: Said when someone without the reviewer right tries to approve or reject (or to approve their own text).
+NOT_REVIEWER = N_("Sie dürfen diesen Text nicht freigeben oder ablehnen: Das darf, wer für diese Sprache prüft, "
+                  "und eigene Texte nur, wo die Sprache das erlaubt. Ihr Text ist nicht verloren: Er steht unten; "
+                  "„Speichern“ legt ihn zur Prüfung vor.")
+#: Said when a catalog was written but its .mo not rebuilt.
+NOT_PUBLISHED = N_("Gespeichert, aber noch nicht veröffentlicht: Der Katalog enthält an anderer Stelle Fehler. "
+                   "Bitte prüfen Sie ihn mit „flask i18n check“.")
 #: For a check without its own message: the English description goes into this one.
 OTHER_FINDING = N_("Die Übersetzung hat einen Fehler: %(problem)s")
 

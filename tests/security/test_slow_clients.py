@@ -50,7 +50,9 @@ def served(tmp_path_factory, translations_master):
                 "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(tmp / "translations"),
                 "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio"), "FLASK_LOCK_DIR": str(tmp / "locks"),
                 "FLASK_MT_ENABLED": "false", "FLASK_BASE_URL": f"http://127.0.0.1:{port}",
-                "FLASK_PASSWORD_HASH_METHOD": "scrypt:32768:8:1"})
+                "FLASK_PASSWORD_HASH_METHOD": "scrypt:32768:8:1",
+                # One translator per language who approves their own text (the workbench test saves as anna).
+                "FLASK_WORKBENCH_SELF_APPROVAL": '["en"]'})
     log = tmp / "gunicorn.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "scripts/gunicorn_conf.py",
@@ -157,6 +159,7 @@ def test_the_workbench_saves_in_parallel_under_these_workers(served, tmp_path):
         editor = opener.open(f"{base}/translate/en/entry/{key}", timeout=30).read().decode()
         form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', editor).group(1),
                 "revision": re.search(r'name="revision" value="([0-9a-f]{16})"', editor).group(1),
+                "pending": re.search(r'name="pending" value="(\d+)"', editor).group(1),
                 "msgstr": text, "action": "approve"}
         with opener.open(f"{base}/translate/en/entry/{key}", urllib.parse.urlencode(form).encode(), timeout=60) as r:
             results[msgid] = r.status

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 
 import pytest
 from babel.messages.catalog import Message
@@ -10,13 +11,14 @@ from babel.messages.catalog import Message
 from service import catalogs
 from service.db.schema import wb_audit
 
-from ..workbench_support import count, entry_key, login, make_user, save, token, unescape
+from ..workbench_support import confirm, count, entry_key, login, make_user, save, token, unescape
 
 
 @pytest.fixture
 def anna(app, client):
     """A signed-in translator of English."""
     make_user(app, "anna", locales=("en",))
+    app.config["WORKBENCH_SELF_APPROVAL"] = ["en"]
     login(client, "anna")
     return client
 
@@ -50,9 +52,11 @@ def test_editor_and_upload_refuse_the_same_text(app, anna, translations_dir, bad
     edited = save(anna, "en", key, bad)
     assert edited.status_code == 400 and finding in unescape(edited.text)
     uploaded = _upload(anna, before.replace('msgstr "Notice"', f'msgstr "{bad}"').encode())  # raw bytes
-    assert uploaded.status_code == 400
+    assert uploaded.status_code == 200  # a preview: the broken entry is reported, nothing is taken
     page = unescape(uploaded.text)
-    assert "Die Datei wurde abgelehnt. Es wurde nichts geändert." in page and f"Hinweis: {finding}" in page
+    assert "1 fehlerhafter Eintrag: nicht übernommen." in page and finding in page
+    assert re.search(r'<td lang="de" dir="ltr">Hinweis</td>', page)
+    assert "0 Einträge werden übernommen." in page
     assert _po(translations_dir) == before and count(app, wb_audit) == 0
 
 
@@ -60,10 +64,11 @@ def test_a_duplicate_msgid_is_refused_with_its_name(app, anna, translations_dir)
     """Babel would keep one of two entries silently; the upload names the entry instead."""
     text = _po(translations_dir) + '\nmsgid "Hinweis"\nmsgstr "Second notice"\n'
     response = _upload(anna, text.encode())
-    assert response.status_code == 400
+    assert response.status_code == 200
     page = unescape(response.text)
-    assert "Die Datei enthält Einträge mehrfach. Bitte lassen Sie von jedem Eintrag nur einen stehen." in page
-    assert "<li>Hinweis</li>" in page
+    assert "Der Eintrag steht mehrfach in der Datei; keiner wurde übernommen." in page
+    assert re.search(r'<td lang="de" dir="ltr">Hinweis</td>', page)
+    confirm(anna, response)
     assert count(app, wb_audit) == 0
 
 
@@ -77,7 +82,8 @@ def test_the_language_header_is_required_and_a_bom_is_accepted(app, anna, transl
     assert "Die Datei gibt ihre Sprache nicht an (Kopfzeile „Language“). Erwartet: en" in unescape(response.text)
     with_bom = codecs.BOM_UTF8 + text.replace('msgstr "Notice"', 'msgstr "Notice (from Windows)"').encode()
     accepted = _upload(anna, with_bom)
-    assert accepted.status_code == 303
+    assert accepted.status_code == 200
+    confirm(anna, accepted)
     assert 'msgstr "Notice (from Windows)"' in _po(translations_dir)
     assert not _po(translations_dir).startswith("\ufeff")
 
