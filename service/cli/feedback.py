@@ -94,6 +94,7 @@ def retry_command() -> None:
     delivery = mail.deliver_due(current_app.extensions["db"], current_app.config, now())
     with db.connect(current_app) as conn:
         counts = mail.counts(conn)
-    click.echo(f"sent {delivery.sent}, failed {delivery.failed}; waiting in the outbox: {counts['waiting']}")
+    click.echo(f"sent {delivery.sent}, failed {delivery.failed}; waiting in the outbox: {counts['waiting']} "
+               f"(failing: {counts['failing']})")
     if delivery.failed:
         raise click.ClickException(f"{delivery.failed} e-mail(s) failed and stay in the outbox for the next try")
