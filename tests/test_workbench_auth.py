@@ -33,7 +33,7 @@ def test_login_and_logout(app, client):
     make_user(app, "anna", locales=("en", "tr"))
     response = login(client, "anna")
     assert response.status_code == 303 and response.headers["Location"] == "/translate/"
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     home = client.get("/translate/")
     assert home.status_code == 200 and "anna" in home.text

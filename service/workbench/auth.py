@@ -17,7 +17,7 @@ from .. import config, db, ratelimit
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
 from ..web.errors import Forbidden, N_
-from . import sessions
+from . import sessions, throttle
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
 ROLES = ("admin", "translator", "accessibility")
@@ -27,13 +27,9 @@ MAX_PASSWORD = 1024
 ESTIMATE_CHARS = 72
 #: Words a password of this service must not be built from (zxcvbn counts them as known).
 SERVICE_WORDS = ("herne", "stadt", "bildung", "talente", "workbench", "werkstatt", "uebersetzung", "passwort")
-#: Failed logins: delays grow per account and address, per account from anywhere, per address for any account.
-#: One person mistyping is never slowed much; one address guessing is; nobody can lock an account for long.
-LOGIN_USER_ADDR = ratelimit.Backoff(window=900.0, free=5, base=1.0, cap=300.0)
-LOGIN_USER = ratelimit.Backoff(window=900.0, free=20, base=1.0, cap=30.0)
-LOGIN_ADDR = ratelimit.Backoff(window=900.0, free=30, base=1.0, cap=300.0)
-#: The failures a user name can take from one address before a delay (tests and the README name it).
-LOGIN_LIMIT_USER = LOGIN_USER_ADDR.free
+#: The failures a user name can take from one client before a delay (tests and the README name it); the
+#: buckets and their delays: service/workbench/throttle.py.
+LOGIN_LIMIT_USER = throttle.PAIR.free
 
 
 class AccountError(ValueError):
@@ -265,21 +261,28 @@ def attempt_login(username: str, password: str) -> User:
     """Try a login with rate limiting; return the user, or raise LoginThrottled or BadCredentials.
 
     The attempt is reserved in every bucket before the password is checked, so parallel guesses
-    cannot all slip through; a successful login gives its reservation back.
+    cannot all slip through; a successful login gives its reservation back. A browser that signed
+    into the account before (its device cookie) is slowed only by its own failures (throttle.py).
     """
     name = username.lower()[:64]
-    addr = ratelimit.address(request.remote_addr)
-    buckets = [(f"login-user-addr:{name}|{addr}", LOGIN_USER_ADDR), (f"login-user:{name}", LOGIN_USER),
-               (f"login-addr:{addr}", LOGIN_ADDR)]
+    conn = db.get_db()
+    known = get_user_by_name(conn, username) if USERNAME_RE.match(username or "") else None
+    device = throttle.device(known.id, known.password_hash) if known else None
+    buckets = throttle.buckets(name, ratelimit.address(request.remote_addr), device)
     wait, at = ratelimit.reserve(buckets)
     if wait > 0:
         raise LoginThrottled(wait)
-    user = verify(db.get_db(), username, password)
+    user = verify(conn, username, password)
     if user is None:
+        if device is None:
+            throttle.failed(conn, name, username, known.id if known else None)
         raise BadCredentials()
     for bucket, _ in buckets[1:]:
         ratelimit.release(bucket, at)
     ratelimit.reset(buckets[0][0])
+    fresh = get_user_by_id(conn, user.id)  # its hash after a rehash: the device cookie names the current one
+    throttle.remember(user.id, (fresh or user).password_hash)
+    g.login_failures = throttle.failures(name)
     return user
 
 
@@ -295,6 +298,7 @@ def login_user(user: User) -> None:
     session.clear()
     session["sid"] = sessions.start(conn, user.id, *_timeouts())
     g.pop("wb_user", None)
+    throttle.tell_at_sign_in()  # after the clear: the notice lives in the new session
 
 
 def logout_user() -> None:
