@@ -11,22 +11,17 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from .. import config, db, ratelimit
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
 from ..web.errors import Forbidden, N_
-from . import sessions, throttle
+from . import passwords, sessions, throttle
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
 ROLES = ("admin", "translator", "accessibility")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MAX_PASSWORD = 1024
-#: zxcvbn looks at this many characters (its own limit); a longer password is judged by its start.
-ESTIMATE_CHARS = 72
-#: Words a password of this service must not be built from (zxcvbn counts them as known).
-SERVICE_WORDS = ("herne", "stadt", "bildung", "talente", "workbench", "werkstatt", "uebersetzung", "passwort")
 #: The failures a user name can take from one client before a delay (tests and the README name it); the
 #: buckets and their delays: service/workbench/throttle.py.
 LOGIN_LIMIT_USER = throttle.PAIR.free
@@ -122,8 +117,11 @@ def check_password_rules(password: str, username: str = "") -> None:
                                "Das Passwort braucht mindestens %(num)s Zeichen."), num=minimum)
     if len(password) > MAX_PASSWORD:
         raise AccountError(N_("Das Passwort ist zu lang."))
-    estimate = zxcvbn(password[:ESTIMATE_CHARS], user_inputs=[username, *SERVICE_WORDS])
-    if estimate["score"] < int(_setting("PASSWORD_MIN_SCORE")):
+    if passwords.built_from_known_words(password, username):
+        raise AccountError(N_("Dieses Passwort ist zu leicht zu erraten. Es besteht fast nur aus Wörtern, "
+                              "Jahreszahlen und Zeichen, die zu Herne, zu diesem Dienst oder zu häufigen Passwörtern "
+                              "gehören. Bitte nehmen Sie mehrere Wörter, die nicht zusammengehören."))
+    if passwords.score(password, username) < int(_setting("PASSWORD_MIN_SCORE")):
         raise AccountError(N_("Dieses Passwort ist zu leicht zu erraten. Bitte nehmen Sie mehrere Wörter, "
                               "die nicht zusammengehören, oder eine lange zufällige Zeichenfolge."))
 
