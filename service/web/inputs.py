@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from .. import ratelimit
 from ..core.messages import N_
@@ -17,6 +18,23 @@ REJECTED_PER_ADDRESS = 30
 REJECTED_WINDOW = 600.0
 #: Methods that carry no form.
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The largest row id a URL may name: SQLite's and PostgreSQL's 64-bit integers (a larger one is a 404, not a 500).
+MAX_ROW_ID = 2**63 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: a non-negative integer that a database can compare (L2)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002  (werkzeug's own parameter name)
+        """Werkzeug's integer converter, bounded to MAX_ROW_ID unless a route asks for less."""
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class ControlCharacter(BadRequest):
+    """A field holds a NUL byte, which no text holds and PostgreSQL refuses in any text value."""
+
+    description = N_("Der Text enthält unzulässige Steuerzeichen.")
 
 
 class UnreadableText(BadRequest):
@@ -48,10 +66,14 @@ def bound_inputs() -> None:
         if len(key) > MAX_KEY or len(value) > limit:
             _reject(PayloadTooLarge())
     for _, value in fields:
+        if "\x00" in value:  # refused before any query (L2): PostgreSQL would answer the search or note with 500
+            _reject(ControlCharacter())
         if longest_mark_run(value) > MAX_MARK_RUN:
             _reject(UnreadableText())
 
 
 def init_app(app: Flask) -> None:
-    """Bound every request's inputs before any view (or any other before_request hook) reads them."""
+    """Bound every request's inputs before any view (or any other before_request hook) reads them, and every
+    integer in a URL (set before any blueprint adds its routes)."""
+    app.url_map.converters["int"] = RowId
     app.before_request_funcs.setdefault(None, []).insert(0, bound_inputs)

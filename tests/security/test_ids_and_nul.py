@@ -1,0 +1,70 @@
+"""Finding L2 (third red team): 500s on huge ids (``/translate/feedback/99999999999999999999``) and on NUL bytes in
+the inbox search and notes (PostgreSQL refuses NUL in text). Every ``<int:...>`` in a URL is now bounded to the
+databases' 64-bit integers (larger: 404), and a NUL in any field is refused with 400 before any query."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, select
+
+from service import db
+from service.db.schema import feedback
+
+from ..workbench_support import login, make_user, token, unescape
+
+HUGE = ["99999999999999999999", str(2**63), str(2**64), str(2**64 - 1), "1" + "0" * 40]
+
+
+@pytest.fixture
+def reader(app, client):
+    """A signed-in accessibility contact and one stored message."""
+    make_user(app, "lena", role="accessibility", locales=())
+    with db.connect(app) as conn, db.transaction(conn):
+        conn.execute(insert(feedback).values(locale="de", page="barrierefreiheit", name="", email="",
+                                             message="Der Kontrast ist zu schwach."))
+    login(client, "lena")
+    return client
+
+
+@pytest.mark.parametrize("number", HUGE)
+def test_huge_ids_are_not_found(reader, number):
+    """The red team's id and ids up to 2^64 and beyond: 404, never 500, both for GET and POST."""
+    assert reader.get(f"/translate/feedback/{number}").status_code == 404
+    page = reader.get("/translate/feedback/1")
+    response = reader.post(f"/translate/feedback/{number}", data={"csrf_token": token(page.text), "action": "open"})
+    assert response.status_code == 404
+
+
+def test_the_largest_id_a_database_holds_is_looked_up(reader):
+    """2^63 - 1 still reaches the database (no such message: 404)."""
+    assert reader.get(f"/translate/feedback/{2**63 - 1}").status_code == 404
+    assert reader.get("/translate/feedback/1").status_code == 200
+
+
+def test_a_huge_suggestion_id_is_not_found(app, client):
+    """The suggestion queue's POST route is bounded the same way."""
+    make_user(app, "anna", locales=("en",))
+    login(client, "anna")
+    page = client.get("/translate/en/suggestions")
+    response = client.post(f"/translate/en/suggestions/{2**64}", data={"csrf_token": token(page.text),
+                                                                        "state": "done"})
+    assert response.status_code == 404
+
+
+def test_nul_in_the_inbox_search_is_refused_in_the_readers_language(reader):
+    """A NUL byte in ``q`` never reaches the query: 400 with the reason."""
+    response = reader.get("/translate/feedback/", query_string={"q": "Kontrast\x00"})
+    assert response.status_code == 400
+    assert "Der Text enthält unzulässige Steuerzeichen." in unescape(response.text)
+    export = reader.get("/translate/feedback/export.csv", query_string={"q": "\x00"})
+    assert export.status_code == 400
+
+
+def test_nul_in_a_note_is_refused_and_the_message_unchanged(app, reader):
+    """A note with a NUL byte: 400, the stored note and state as they were."""
+    page = reader.get("/translate/feedback/1")
+    response = reader.post("/translate/feedback/1", data={"csrf_token": token(page.text), "action": "handled",
+                                                          "note": "erledigt\x00"})
+    assert response.status_code == 400
+    with db.connect(app) as conn:
+        row = conn.execute(select(feedback)).first()
+    assert row.state == "open" and row.note == ""
