@@ -62,13 +62,14 @@ def feedback_list():
 @bp.route("/feedback/export.csv")
 @auth.login_required
 def feedback_export():
-    """The messages of the current filter as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts)."""
+    """The messages of the current filter as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts);
+    ``sep=semicolon`` for German Excel, which opens such a file by double-click."""
     require_reader()
     state, locale, text = _filter()
     rows = inbox.search(db.get_db(), state, locale, text or None)
-    data = "\ufeff" + inbox.to_csv(rows)
+    data = inbox.export(rows, ";" if request.args.get("sep") == "semicolon" else ",")
     stamp = now().strftime("%Y-%m-%d")
-    return Response(data.encode("utf-8"), mimetype="text/csv", headers={
+    return Response(data, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="rueckmeldungen-{stamp}.csv"',
     })
 
