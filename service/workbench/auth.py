@@ -58,9 +58,14 @@ class User:
         """Admins may write every locale and manage users."""
         return self.role == "admin"
 
+    def can_read(self, locale: str) -> bool:
+        """Tell whether the user may see a locale's entries, history, suggestions and .po (L6): admins every
+        locale, translators their own; the accessibility role none (locales an old row still holds count for nothing)."""
+        return self.is_admin or (self.role == "translator" and locale in self.locales)
+
     def can_write(self, locale: str) -> bool:
-        """Tell whether the user may change a locale's catalog."""
-        return self.is_admin or locale in self.locales
+        """Tell whether the user may change a locale's catalog: whoever may read it."""
+        return self.can_read(locale)
 
 
 def _row_to_user(row: Row | None) -> User | None:
@@ -154,12 +159,20 @@ def list_users(conn: Connection) -> list[User]:
     return [_row_to_user(r) for r in rows]
 
 
+def _refuse_locales_without_catalogs(role: str, locales: tuple[str, ...] | None) -> None:
+    """The accessibility role reads the inbox, never catalogs: it carries no locales (L6)."""
+    if role == "accessibility" and locales:
+        raise AccountError(N_("Konten mit der Rolle accessibility bearbeiten keine Sprachen. Bitte wählen Sie für "
+                              "sie keine Sprache aus."))
+
+
 def add_user(conn: Connection, username: str, password: str, role: str, locales: tuple[str, ...]) -> User:
     """Create a user with a scrypt-hashed password."""
     if not USERNAME_RE.match(username):
         raise AccountError(N_("Benutzernamen haben 2 bis 64 Zeichen: Buchstaben, Ziffern und ._@-"))
     if role not in ROLES:
         raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
+    _refuse_locales_without_catalogs(role, locales)
     check_password_rules(password, username)
     try:
         with db.transaction(conn):
@@ -207,6 +220,9 @@ def set_access(conn: Connection, username: str, role: str | None, locales: tuple
         if user is None:
             return False
         new_role = role or user.role
+        _refuse_locales_without_catalogs(new_role, locales)
+        if new_role == "accessibility":
+            locales = ()  # a translator who becomes the accessibility contact leaves their locales
         if new_role != user.role:
             _refuse_last_admin(conn, user)
         conn.execute(update(wb_users).where(wb_users.c.id == user.id).values(
@@ -331,6 +347,14 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def require_read(locale: str) -> User:
+    """The current user, if they may read this locale's catalog; Forbidden otherwise."""
+    user = current_user()
+    if user is None or not user.can_read(locale):
+        raise Forbidden(N_("Diese Sprache gehört nicht zu Ihrem Konto."))
+    return user
 
 
 def require_write(locale: str) -> User:

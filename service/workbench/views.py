@@ -55,9 +55,10 @@ def target_locales() -> list[str]:
 
 
 def _target(locale: str) -> str:
-    """A locale from the URL that has a catalog, or 404."""
+    """A locale from the URL that has a catalog (else 404) and that the user may read (else 403, L6)."""
     if locale not in target_locales():
         abort(404)
+    auth.require_read(locale)
     return locale
 
 
@@ -176,7 +177,7 @@ def index():
     """Every locale with its progress and open suggestions."""
     rows = []
     waiting = suggestions.open_counts(db.get_db())
-    for loc in target_locales():
+    for loc in [x for x in target_locales() if auth.current_user().can_read(x)]:  # only their own (L6)
         c = counts(get_store().entries(loc))
         done = round(100 * c["human"] / c["total"]) if c["total"] else 100
         rows.append({"locale": loc, "counts": c, "done": done, "suggestions": waiting.get(loc, 0)})
