@@ -223,9 +223,11 @@ class I18n:
         return text if text != msgid else None
 
     def lexicon(self, locale: str) -> dict[str, str]:
-        """Shown term -> how to say it, for every term a locale's lexicon catalog respells."""
+        """Shown term -> how to say it, for every term a locale's lexicon catalog respells (forms over the bound,
+        from a catalog edited by hand, are left out)."""
         catalog = getattr(self.translations(locale, "lexicon"), "_catalog", {})
-        return {k: v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str) and v and v != k}
+        return {k: v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str) and v and v != k
+                and len(v) <= catalogs.checks.MAX_SPOKEN}
 
 
 def normalize_locale(tag: str) -> str | None:

@@ -20,6 +20,9 @@ from .status import filled
 
 #: Longest translation of one entry (characters).
 MAX_LENGTH = 10_000
+#: Longest spoken form of a lexicon term (characters): a term is a word or a name, said in a few syllables. A longer
+#: form is refused on save and ignored when read (L8: 10,000-character forms filled the shared audio cache).
+MAX_SPOKEN = 200
 
 
 @dataclass(frozen=True)

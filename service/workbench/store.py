@@ -195,6 +195,9 @@ class Store:
                 raise EntryConflict(current, strings)
             if len(strings) != len(current.strings):
                 raise InvalidEdit("forms")
+            if self.domain == "lexicon" and any(len(s) > catalogs.checks.MAX_SPOKEN for s in strings):
+                raise InvalidTranslation([Finding("spoken-length", message.id, extra=(str(max(map(len, strings))),),
+                                                  expected=(str(catalogs.checks.MAX_SPOKEN),))])
             findings = validate(message, catalog, strings)
             if findings:
                 raise InvalidTranslation(findings)
