@@ -25,7 +25,7 @@ MAX_ROW_ID = 2**63 - 1
 class RowId(IntegerConverter):
     """``<int:...>`` in every route: a non-negative integer that a database can compare (L2)."""
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002  (werkzeug's own parameter name)
+    def __init__(self, map, *args, **kwargs) -> None:
         """Werkzeug's integer converter, bounded to MAX_ROW_ID unless a route asks for less."""
         kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(map, *args, **kwargs)

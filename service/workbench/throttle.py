@@ -101,8 +101,8 @@ def failed(conn: Connection, name: str, username: str | None, user_id: int | Non
     if not ratelimit.hit(f"login-notice:{name}", 1, NOTICE_EVERY):
         return  # told within the hour already
     body = "\n".join([
-        f"Für das Konto „{username}“ der Übersetzungswerkstatt gab es in den letzten 15 Minuten "
-        f"mindestens {ATTACKED} fehlgeschlagene Anmeldungen von Geräten, mit denen es noch nie angemeldet war.",
+        (f"Für das Konto „{username}“ der Übersetzungswerkstatt gab es in den letzten 15 Minuten "
+         f"mindestens {ATTACKED} fehlgeschlagene Anmeldungen von Geräten, mit denen es noch nie angemeldet war."),
         "",
         "Ihre eigenen Geräte melden sich weiter ohne Wartezeit an; unbekannte Geräte müssen eine Weile warten.",
         "Wenn Sie das nicht selbst waren: Ihr Passwort ist sicher, solange es nicht zu erraten ist. Im Zweifel",

@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-
 from sqlalchemy import select
 
 from service import create_app, db
