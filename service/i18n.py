@@ -279,7 +279,7 @@ def format_value(spec: str, locale: str) -> str:
 
     Kinds: 'money 150000000 EUR', 'date 2020-07-24', 'daymonth 12-24', 'setting controller_name'
     (an operator setting, or its placeholder), 'retention feedback' (a period of RETENTION, in days)
-    and 'ratelimit' (how long rate-limit records are kept).
+    'ratelimit' (how long rate-limit records are kept) and 'device' (how long a workbench device cookie lives).
     """
     kind, _, arg = spec.partition(" ")
     fmt = formatting_locale(locale)
@@ -297,6 +297,8 @@ def format_value(spec: str, locale: str) -> str:
         return _operator_value(arg, locale)
     if kind == "retention":
         return format_unit(int(current_app.config["RETENTION"][arg]), "duration-day", locale=fmt)
+    if kind == "device":  # how long a workbench device cookie lives (workbench/throttle.py)
+        return format_unit(int(current_app.config["LOGIN_DEVICE_DAYS"]), "duration-day", locale=fmt)
     if kind == "ratelimit":
         seconds = int(current_app.config["RATE_LIMIT_RETENTION"])
         if seconds % 3600 == 0:
