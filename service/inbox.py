@@ -45,6 +45,7 @@ def _filtered(state: str, locale: str | None, text: str | None):
         where.append(feedback.c.state == state)
     if locale:
         where.append(feedback.c.locale == locale)
+    text = (text or "").replace("\x00", "")  # PostgreSQL refuses NUL in text (the web refuses it first; the CLI not)
     if text:
         needle = f"%{text.lower()}%"
         where.append(or_(func.lower(feedback.c.message).like(needle), func.lower(feedback.c.name).like(needle),
@@ -78,6 +79,7 @@ def locales(conn: Connection) -> list[str]:
 
 def mark(conn: Connection, feedback_id: int, handled: bool, username: str, note: str, now: dt.datetime) -> bool:
     """Mark a message handled (or open again) and keep the note; False when there is no such message."""
+    note = note.replace("\x00", "")  # PostgreSQL refuses NUL in text; the web refuses such a note before this
     if len(note) > MAX_NOTE:
         raise InvalidNote(note[:40])
     values: dict[str, Any] = {"note": note, "state": "open", "handled_by": None, "handled_at": None}

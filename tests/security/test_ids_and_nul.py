@@ -68,3 +68,9 @@ def test_nul_in_a_note_is_refused_and_the_message_unchanged(app, reader):
     with db.connect(app) as conn:
         row = conn.execute(select(feedback)).first()
     assert row.state == "open" and row.note == ""
+
+
+def test_the_command_line_search_drops_nul(app, reader):
+    """`flask feedback list --search` with a NUL byte: the byte is dropped before the query, the message found."""
+    result = app.test_cli_runner().invoke(args=["feedback", "list", "--search", "Kontrast\x00"])
+    assert result.exit_code == 0 and "1 message(s)" in result.output
