@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import Connection, Row, delete, func, or_, select, update
 
 from . import db, mail
+from .core.text import has_control
 from .db.schema import feedback
 
 #: The filters of the inbox: state -> rows it shows.
@@ -30,7 +31,12 @@ MAX_NOTE = 5000
 
 
 class InvalidNote(ValueError):
-    """A handling note is too long."""
+    """A handling note is too long (``reason`` "length") or holds control characters ("control")."""
+
+    def __init__(self, reason: str):
+        """Keep why."""
+        super().__init__(reason)
+        self.reason = reason
 
 
 def can_read(role: str | None) -> bool:
@@ -79,9 +85,10 @@ def locales(conn: Connection) -> list[str]:
 
 def mark(conn: Connection, feedback_id: int, handled: bool, username: str, note: str, now: dt.datetime) -> bool:
     """Mark a message handled (or open again) and keep the note; False when there is no such message."""
-    note = note.replace("\x00", "")  # PostgreSQL refuses NUL in text; the web refuses such a note before this
     if len(note) > MAX_NOTE:
-        raise InvalidNote(note[:40])
+        raise InvalidNote("length")
+    if has_control(note):  # NUL among them, which PostgreSQL refuses in text (L2)
+        raise InvalidNote("control")
     values: dict[str, Any] = {"note": note, "state": "open", "handled_by": None, "handled_at": None}
     if handled:
         values.update(state="handled", handled_by=username, handled_at=mail.stamp(now))

@@ -32,7 +32,7 @@ class RowId(IntegerConverter):
 
 
 class ControlCharacter(BadRequest):
-    """A field holds a NUL byte, which no text holds and PostgreSQL refuses in any text value."""
+    """A query value holds a NUL byte, which no text holds and PostgreSQL refuses in any text value."""
 
     description = N_("Der Text enthält unzulässige Steuerzeichen.")
 
@@ -65,9 +65,11 @@ def bound_inputs() -> None:
     for key, value in fields:  # sizes first: the mark scan below is linear, but only in a bounded text
         if len(key) > MAX_KEY or len(value) > limit:
             _reject(PayloadTooLarge())
+    if any("\x00" in value for value in request.args.values()):
+        # Query values filter searches (the inbox's q and locale) and PostgreSQL refuses NUL in text (L2). Form
+        # fields are each checked by their form, which shows the error next to what was typed.
+        _reject(ControlCharacter())
     for _, value in fields:
-        if "\x00" in value:  # refused before any query (L2): PostgreSQL would answer the search or note with 500
-            _reject(ControlCharacter())
         if longest_mark_run(value) > MAX_MARK_RUN:
             _reject(UnreadableText())
 

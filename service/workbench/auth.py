@@ -144,7 +144,9 @@ def _refuse_last_admin(conn: Connection, user: User) -> None:
 
 
 def get_user_by_name(conn: Connection, username: str) -> User | None:
-    """Look a user up by name."""
+    """Look a user up by name (a name no account can have, NUL say, is not looked up: L2)."""
+    if not USERNAME_RE.match(username or ""):
+        return None
     return _row_to_user(conn.execute(select(wb_users).where(wb_users.c.username == username)).first())
 
 

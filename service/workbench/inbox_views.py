@@ -91,9 +91,11 @@ def feedback_show(feedback_id: int):
         note = (request.form.get("note") or "").replace("\r\n", "\n").strip()
         try:
             inbox.mark(conn, feedback_id, action == "handled", user.username, note, now())
-        except inbox.InvalidNote:
+        except inbox.InvalidNote as exc:
             error = ngettext("Der Vermerk ist zu lang (höchstens %(num)s Zeichen).",
                              "Der Vermerk ist zu lang (höchstens %(num)s Zeichen).", inbox.MAX_NOTE)
+            if exc.reason == "control":
+                error, note = gettext("Der Text enthält unzulässige Steuerzeichen."), note.replace("\x00", "")
         else:
             flash(gettext("Als erledigt gespeichert.") if action == "handled" else gettext("Wieder geöffnet."), "ok")
             return redirect(url_for("workbench.feedback_show", feedback_id=feedback_id), 303)

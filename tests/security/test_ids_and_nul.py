@@ -1,6 +1,7 @@
 """Finding L2 (third red team): 500s on huge ids (``/translate/feedback/99999999999999999999``) and on NUL bytes in
 the inbox search and notes (PostgreSQL refuses NUL in text). Every ``<int:...>`` in a URL is now bounded to the
-databases' 64-bit integers (larger: 404), and a NUL in any field is refused with 400 before any query."""
+databases' 64-bit integers (larger: 404); a NUL in a query value is refused with 400 before any view, and each form
+refuses it with its error next to what was typed (the inbox note now too); no user name with one is looked up."""
 from __future__ import annotations
 
 import pytest
@@ -60,14 +61,32 @@ def test_nul_in_the_inbox_search_is_refused_in_the_readers_language(reader):
 
 
 def test_nul_in_a_note_is_refused_and_the_message_unchanged(app, reader):
-    """A note with a NUL byte: 400, the stored note and state as they were."""
+    """A note with a NUL byte: 400 with the reason on the form, the typed note kept, stored note and state unchanged."""
     page = reader.get("/translate/feedback/1")
     response = reader.post("/translate/feedback/1", data={"csrf_token": token(page.text), "action": "handled",
-                                                          "note": "erledigt\x00"})
+                                                          "note": "Telefonisch geklärt\x00"})
     assert response.status_code == 400
+    assert "Der Text enthält unzulässige Steuerzeichen." in unescape(response.text)
+    assert "Telefonisch geklärt" in unescape(response.text)
     with db.connect(app) as conn:
         row = conn.execute(select(feedback)).first()
     assert row.state == "open" and row.note == ""
+
+
+def test_no_user_name_with_nul_is_looked_up(app, client, monkeypatch):
+    """The users form and the command line with such a name: "no such account", without a query."""
+    from service.workbench import auth
+
+    make_user(app, "root", role="admin", locales=())
+    login(client, "root")
+    with db.connect(app) as conn:
+        assert auth.get_user_by_name(conn, "anna\x00") is None
+    page = client.get("/translate/users")
+    response = client.post("/translate/users", data={"csrf_token": token(page.text), "action": "access",
+                                                     "username": "root\x00", "role": "translator"})
+    assert response.status_code == 404
+    result = app.test_cli_runner().invoke(args=["users", "remove", "root\x00"])
+    assert result.exit_code != 0 and "no user" in result.output
 
 
 def test_the_command_line_search_drops_nul(app, reader):
