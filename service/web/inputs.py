@@ -18,8 +18,9 @@ REJECTED_PER_ADDRESS = 30
 REJECTED_WINDOW = 600.0
 #: Methods that carry no form.
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
-#: The largest row id a URL may name: SQLite's and PostgreSQL's 64-bit integers (a larger one is a 404, not a 500).
-MAX_ROW_ID = 2**63 - 1
+#: The largest row id a URL may name: the id columns are INTEGER, 32 bits in PostgreSQL (SQLAlchemy binds the value
+#: as ::INTEGER, so 2^31 there was a 500); a larger id is a 404.
+MAX_ROW_ID = 2**31 - 1
 
 
 class RowId(IntegerConverter):

@@ -1,6 +1,6 @@
 """Finding L2 (third red team): 500s on huge ids (``/translate/feedback/99999999999999999999``) and on NUL bytes in
 the inbox search and notes (PostgreSQL refuses NUL in text). Every ``<int:...>`` in a URL is now bounded to the
-databases' 64-bit integers (larger: 404); a NUL in a query value is refused with 400 before any view, and each form
+id columns' INTEGER (32 bits in PostgreSQL; larger: 404); a NUL in a query value is refused with 400 before any view, and each form
 refuses it with its error next to what was typed (the inbox note now too); no user name with one is looked up."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from service.db.schema import feedback
 
 from ..workbench_support import login, make_user, token, unescape
 
-HUGE = ["99999999999999999999", str(2**63), str(2**64), str(2**64 - 1), "1" + "0" * 40]
+HUGE = ["99999999999999999999", str(2**31), str(2**63), str(2**64), str(2**64 - 1), "1" + "0" * 40]
 
 
 @pytest.fixture
@@ -36,8 +36,8 @@ def test_huge_ids_are_not_found(reader, number):
 
 
 def test_the_largest_id_a_database_holds_is_looked_up(reader):
-    """2^63 - 1 still reaches the database (no such message: 404)."""
-    assert reader.get(f"/translate/feedback/{2**63 - 1}").status_code == 404
+    """2^31 - 1, the largest of PostgreSQL's INTEGER ids, still reaches the database (no such message: 404)."""
+    assert reader.get(f"/translate/feedback/{2**31 - 1}").status_code == 404
     assert reader.get("/translate/feedback/1").status_code == 200
 
 
