@@ -42,12 +42,16 @@ def words(username: str = "") -> list[str]:
 
 
 def built_from_known_words(password: str, username: str = "") -> bool:
-    """Tell whether a password is little more than known words, years, digits and symbols."""
+    """Tell whether a password is little more than known words with years, digits and symbols around them (a long
+    random string of digits holds no known word: zxcvbn judges that one alone)."""
     rest = password.lower()
+    found = False
     for word in sorted(words(username), key=len, reverse=True):
-        rest = rest.replace(word, " ")
+        if word in rest:
+            found = found or word.isalpha()
+            rest = rest.replace(word, " ")
     rest = re.sub(r"[\W\d_]+", "", rest)  # digits, separators, symbols
-    return len(rest) < MIN_REST
+    return found and len(rest) < MIN_REST
 
 
 def score(password: str, username: str = "") -> int:
