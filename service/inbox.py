@@ -5,7 +5,8 @@ import csv
 import datetime as dt
 import io
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, or_, select, update
 

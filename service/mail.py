@@ -12,14 +12,14 @@ import datetime as dt
 import logging
 import re
 import smtplib
-import socket
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, Mapping
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, select, update
@@ -36,7 +36,8 @@ FIRST_RETRY = dt.timedelta(minutes=1)
 #: Rows one delivery run handles at most (the rest wait for the next run).
 BATCH = 50
 #: A host name by DNS rules (letters, digits, hyphens; labels of 1 to 63), with at least one dot.
-HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}$")
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                         r"[A-Za-z][A-Za-z0-9-]{0,62}$")
 
 
 class MailError(RuntimeError):
@@ -67,7 +68,7 @@ def checked_address(value: str, internal: bool = False) -> Address:
                                 allow_domain_literal=False, allow_display_name=False)
     except EmailNotValidError as exc:
         raise BadAddress(f"{value!r}: {exc}") from None
-    local, _, checked = result.ascii_email.rpartition("@")
+    local, _, checked = (result.ascii_email or "").rpartition("@")  # always set without SMTPUTF8
     return Address(username=local, domain=domain.lower() if internal and HOSTNAME_RE.match(domain) else checked)
 
 
@@ -90,7 +91,7 @@ class Delivery:
 
 def stamp(moment: dt.datetime) -> str:
     """A moment as the timestamp columns store it."""
-    return moment.astimezone(dt.timezone.utc).strftime(TIMESTAMP_FORMAT)
+    return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def enabled(config: Mapping[str, Any]) -> bool:
@@ -108,7 +109,7 @@ def enqueue(conn: Connection, config: Mapping[str, Any], now: dt.datetime, topic
         created=stamp(now), topic=topic, ref_id=ref_id, recipients=",".join(recipients), subject=subject,
         body=body, reply_to=reply_to, next_attempt=stamp(now),
     ))
-    return int(result.inserted_primary_key[0])
+    return db.inserted_id(result)
 
 
 def build(config: Mapping[str, Any], row: Row, now: dt.datetime) -> EmailMessage:
@@ -125,7 +126,7 @@ def build(config: Mapping[str, Any], row: Row, now: dt.datetime) -> EmailMessage
     for name, values in addresses.items():
         message[name] = values
     message["Subject"] = row.subject
-    message["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
+    message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = make_msgid(f"outbox-{row.id}", domain=sender.domain)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body)
@@ -150,7 +151,7 @@ def send(config: Mapping[str, Any], message: EmailMessage) -> None:
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             smtp.send_message(message)
-    except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         raise MailError(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -215,13 +216,6 @@ def retry_now(conn: Connection, now: dt.datetime) -> int:
         result = conn.execute(update(mail_outbox).where(mail_outbox.c.sent_at.is_(None))
                               .values(next_attempt=stamp(now)))
     return result.rowcount
-
-
-def purge_sent(conn: Connection, before: dt.datetime) -> int:
-    """Delete notifications sent before a moment (they hold copies of personal data)."""
-    with db.transaction(conn):
-        return conn.execute(delete(mail_outbox).where(mail_outbox.c.sent_at.is_not(None),
-                                                      mail_outbox.c.sent_at < stamp(before))).rowcount
 
 
 def forget(conn: Connection, topic: str, ref_ids: list[int]) -> int:

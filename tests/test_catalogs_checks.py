@@ -46,7 +46,8 @@ CASES = [
     ("python-format", "%(n).1f km", "%(n)d km", ("%(n).1f",), (), ("%(n).1f",), "%(n).1f km"),
     ("whitespace", "Text", " Text\n", (), (" ", "\n"), (), "Text"),
     ("control", "Text", "Te\x07xt\x1b", (), ("U+0007", "U+001B"), (), "Te\txt\nmore"),
-    ("bidi", "Preis: 5 Euro", "Price: \u202e5 Euro\u202c", (), ("U+202C", "U+202E"), (), "\u0627\u0644\u0633\u0639\u0631"),
+    ("bidi", "Preis: 5 Euro", "Price: \u202e5 Euro\u202c", (), ("U+202C", "U+202E"), (),
+     "\u0627\u0644\u0633\u0639\u0631"),
     ("length", "Text", "x" * 10_001, (), ("10001",), ("10000",), "x" * 10_000),
 ]
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import pytest
 from babel.dates import format_date
@@ -115,17 +114,7 @@ def test_unset_settings_show_marked_placeholders_in_the_locale(client, locale):
     assert CONTROLLER_PLACEHOLDER[locale] in text
 
 
-def test_production_start_warns_about_unset_settings(app_config, caplog):
-    """Outside TESTING and debug, start-up logs which settings are missing; with all set, it does not."""
-    with caplog.at_level(logging.WARNING, logger="service.operator"):
-        create_app({**app_config, "TESTING": False})
-    warned = [r.getMessage() for r in caplog.records if r.name == "service.operator"]
-    assert len(warned) == 1 and "controller_name" in warned[0] and "statement_reviewed" in warned[0]
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="service.operator"):
-        create_app({**app_config, "TESTING": False, "OPERATOR": OPERATOR})
-        create_app(app_config)  # under TESTING: no warning either
-    assert [r for r in caplog.records if r.name == "service.operator"] == []
+# The operator warning (once at server start, and `flask check`): tests/test_config.py.
 
 
 def test_a_statement_date_that_is_no_date_stops_the_start(app_config):
@@ -143,7 +132,8 @@ def test_leichte_sprache_page(configured):
     text = text_of(html)
     for words in ("Ein anderes Wort dafür ist: Website.", "Ein Cookie ist eine kleine Datei.",
                   "Daten sind Angaben über Sie.", "Eine Barriere melden", "barrierefreiheit@herne.invalid",
-                  "+49 2323 16-4711", "Fachbereich Schule und Weiterbildung", "ombudsstelle-barrierefreie-it@mags.nrw.de"):
+                  "+49 2323 16-4711", "Fachbereich Schule und Weiterbildung",
+                  "ombudsstelle-barrierefreie-it@mags.nrw.de"):
         assert words in text, words
 
 

@@ -9,10 +9,21 @@ from __future__ import annotations
 from .build import CheckFailed, compile_po
 from .checks import REGISTRY, Check, Finding, check_catalog, check_message, describe, selection
 from .fill import CatalogChanged, fill_catalog, fill_po, machine_comment
-from .po import (CatalogError, dump_po, duplicates, header_language, lint_po, load_po, lock_name, new_catalog,
-                 parse_po, po_path, save_po, update_po)
-from .status import (MACHINE_COMMENT_PREFIX, close_to_previous, counts, filled, is_machine, machine_comments,
-                     status_of)
+from .po import (
+                 CatalogError,
+                 dump_po,
+                 duplicates,
+                 header_language,
+                 lint_po,
+                 load_po,
+                 lock_name,
+                 new_catalog,
+                 parse_po,
+                 po_path,
+                 save_po,
+                 update_po,
+)
+from .status import MACHINE_COMMENT_PREFIX, close_to_previous, counts, filled, is_machine, machine_comments, status_of
 
 __all__ = [
     "MACHINE_COMMENT_PREFIX", "REGISTRY", "CatalogChanged", "CatalogError", "Check", "CheckFailed", "Finding",

@@ -9,8 +9,8 @@ translator's language, the command line and Babel in English, through :func:`des
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from babel.messages.catalog import Catalog, Message, TranslationError
 

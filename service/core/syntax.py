@@ -14,7 +14,9 @@ PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 #: An HTML tag, opening or closing; group 1 is its name.
 TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")  # [^<>]: each scan stops at the next tag (linear)
 #: One python-format directive: ``%%``, or ``%`` with optional name, flags, width, precision and a type.
-PERCENT_RE = re.compile(r"%(?:%|(?:\((?P<name>[^)]{0,100})\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[a-zA-Z%]?))")
+PERCENT_RE = re.compile(
+    r"%(?:%|(?:\((?P<name>[^)]{0,100})\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[a-zA-Z%]?))"
+)
 #: The conversion types Python's ``%`` operator accepts.
 PERCENT_TYPES = set("diouxXeEfFgGcrsa")
 
@@ -27,16 +29,6 @@ def links(text: str) -> list[str]:
 def placeholders(text: str) -> list[str]:
     """The placeholders of a message, sorted (repeated ones repeated)."""
     return sorted(PLACEHOLDER_RE.findall(text))
-
-
-def tags(text: str) -> list[str]:
-    """The HTML tag names of a message, sorted."""
-    return sorted(TAG_RE.findall(text))
-
-
-def strip_links(text: str) -> str:
-    """The message with each ``[text](url)`` reduced to its text."""
-    return LINK_RE.sub(lambda m: m.group(1), text)
 
 
 def percent_directives(text: str) -> tuple[list[str], list[str]]:

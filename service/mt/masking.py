@@ -31,7 +31,7 @@ class Glossary:
     terms: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, directory: str | Path, locale: str) -> "Glossary":
+    def load(cls, directory: str | Path, locale: str) -> Glossary:
         """Read ``<dir>/glossary.txt`` (all locales) and ``<dir>/<locale>/glossary.txt`` (wins)."""
         terms: dict[str, str] = {}
         for path in (Path(directory) / "glossary.txt", Path(directory) / locale / "glossary.txt"):

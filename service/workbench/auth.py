@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Callable
 
 from flask import current_app, g, has_app_context, redirect, request, session, url_for
 from flask_babel import gettext, ngettext
@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import config, db, ratelimit
+from ..core import offload
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
-from ..web.errors import Forbidden, N_
+from ..web.errors import N_, Forbidden
 from . import passwords, sessions, throttle
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
@@ -32,6 +33,7 @@ class AccountError(ValueError):
 
     def __init__(self, message: str | tuple[str, str], **params):
         """Keep the source message (or a singular and plural pair counted by ``num``) for translation later."""
+        self.plural: str | None
         self.message, self.plural = message if isinstance(message, tuple) else (message, None)
         self.params = params
         super().__init__(self.message % params if params else self.message)
@@ -60,7 +62,7 @@ class User:
 
     def can_read(self, locale: str) -> bool:
         """Tell whether the user may see a locale's entries, history, suggestions and .po (L6): admins every
-        locale, translators their own; the accessibility role none (locales an old row still holds count for nothing)."""
+        locale, translators their own; the accessibility role none (locales an old row holds count for nothing)."""
         return self.is_admin or (self.role == "translator" and locale in self.locales)
 
     def can_write(self, locale: str) -> bool:
@@ -100,7 +102,7 @@ def _setting(name: str):
 
 def hash_password(password: str) -> str:
     """A hash of a password with the configured method (scrypt at OWASP's parameters by default)."""
-    return generate_password_hash(password, method=_setting("PASSWORD_HASH_METHOD"))
+    return offload.run(generate_password_hash, password, _setting("PASSWORD_HASH_METHOD"))  # scrypt: off the loop
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -134,7 +136,7 @@ def check_password_rules(password: str, username: str = "") -> None:
 def _admins(conn: Connection) -> int:
     """How many admin accounts there are."""
     return int(conn.scalar(select(func.count()).select_from(wb_users)
-                           .where(wb_users.c.role == "admin", wb_users.c.removed_at.is_(None))))
+                           .where(wb_users.c.role == "admin", wb_users.c.removed_at.is_(None))) or 0)
 
 
 def _refuse_last_admin(conn: Connection, user: User) -> None:
@@ -158,7 +160,7 @@ def get_user_by_id(conn: Connection, user_id: int) -> User | None:
 def list_users(conn: Connection) -> list[User]:
     """Every user, by name."""
     rows = conn.execute(select(wb_users).where(wb_users.c.removed_at.is_(None)).order_by(wb_users.c.username))
-    return [_row_to_user(r) for r in rows]
+    return [user for r in rows if (user := _row_to_user(r)) is not None]
 
 
 def _refuse_locales_without_catalogs(role: str, locales: tuple[str, ...] | None) -> None:
@@ -176,17 +178,18 @@ def add_user(conn: Connection, username: str, password: str, role: str, locales:
         raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
     _refuse_locales_without_catalogs(role, locales)
     check_password_rules(password, username)
+    hashed = hash_password(password)
     try:
         with db.transaction(conn):
             # A removed account of the same name, kept for the retention period, makes way for the new one.
             conn.execute(delete(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_not(None)))
-            conn.execute(insert(wb_users).values(
-                username=username, password=hash_password(password), role=role,
+            result = conn.execute(insert(wb_users).values(
+                username=username, password=hashed, role=role,
                 locales=",".join(locales),
             ))
     except IntegrityError:
         raise AccountError(N_("Das Konto %(name)s gibt es schon."), name=username) from None
-    return get_user_by_name(conn, username)
+    return User(db.inserted_id(result), username, role, tuple(x for x in locales if x), hashed)
 
 
 def remove_user(conn: Connection, username: str) -> bool:
@@ -242,7 +245,8 @@ def verify(conn: Connection, username: str, password: str) -> User | None:
     """
     method = _setting("PASSWORD_HASH_METHOD")
     user = get_user_by_name(conn, username) if USERNAME_RE.match(username or "") else None
-    ok = check_password_hash(user.password_hash if user else _dummy_hash(method), (password or "")[:MAX_PASSWORD])
+    ok = offload.run(check_password_hash, user.password_hash if user else offload.run(_dummy_hash, method),
+                     (password or "")[:MAX_PASSWORD])  # scrypt: off the event loop
     if not (user and ok):
         return None
     if needs_rehash(user.password_hash):
@@ -349,6 +353,12 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def readable(locales: list[str]) -> list[str]:
+    """The locales of a list that the current user may read."""
+    user = current_user()
+    return [loc for loc in locales if user is not None and user.can_read(loc)]
 
 
 def require_read(locale: str) -> User:

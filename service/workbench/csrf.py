@@ -22,7 +22,8 @@ FIELD = "csrf_token"
 class CSRFError(BadRequest):
     """A form came without the token of this session."""
 
-    description = N_("Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
+    description = N_("Das Formular ist abgelaufen oder ungültig. "
+                     "Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
 
 
 def _secret() -> str:
@@ -36,7 +37,7 @@ def _secret() -> str:
 
 def _xor(a: bytes, b: bytes) -> bytes:
     """Two byte strings of one length, XOR-ed."""
-    return bytes(x ^ y for x, y in zip(a, b))
+    return bytes(x ^ y for x, y in zip(a, b, strict=True))
 
 
 def token() -> str:

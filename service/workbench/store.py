@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from sqlalchemy import Connection
 
 from .. import catalogs
 from ..catalogs import Finding
+from ..core import offload
 from ..core.files import atomic_write
 from ..core.locks import FileLocks, Locks
 from ..core.text import UnsafeText, normalize_text
@@ -145,7 +147,7 @@ class Store:
     def load(self, locale: str) -> Catalog:
         """Read a locale's catalog; CatalogNotFound if there is none."""
         try:
-            return catalogs.load_po(self.path(locale), locale)
+            return offload.run(catalogs.load_po, self.path(locale), locale)  # parsing a catalog: off the loop
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
@@ -172,7 +174,7 @@ class Store:
     def _compile(self, locale: str) -> tuple[bool, str | None]:
         """Compile a locale's catalog (lock held); return whether the .mo was rebuilt and why not."""
         try:
-            catalogs.compile_po(self.path(locale))
+            offload.run(catalogs.compile_po, self.path(locale))
         except catalogs.CatalogError as exc:
             return False, str(exc)
         return True, None
@@ -196,9 +198,10 @@ class Store:
             if len(strings) != len(current.strings):
                 raise InvalidEdit("forms")
             if self.domain == "lexicon" and any(len(s) > catalogs.checks.MAX_SPOKEN for s in strings):
-                raise InvalidTranslation([Finding("spoken-length", message.id, extra=(str(max(map(len, strings))),),
+                longest = str(max(map(len, strings)))
+                raise InvalidTranslation([Finding("spoken-length", str(message.id), extra=(longest,),
                                                   expected=(str(catalogs.checks.MAX_SPOKEN),))])
-            findings = validate(message, catalog, strings)
+            findings = offload.run(validate, message, catalog, strings)  # checks: CPU work, off the event loop
             if findings:
                 raise InvalidTranslation(findings)
             new_value = list(strings) if message.pluralizable else strings[0]
@@ -228,9 +231,9 @@ class Store:
         renamed into place, then the rows are written with the intent's deletion, then the .mo is
         compiled; journal.reconcile finishes or undoes whatever a killed process left between two.
         """
-        catalog.revision_date = datetime.now(timezone.utc)
+        catalog.revision_date = datetime.now(UTC)
         catalog.last_translator = username
-        data = catalogs.dump_po(catalog)
+        data = offload.run(catalogs.dump_po, catalog)
         intent = journal.begin(conn, locale, self.domain, data, changes)
         try:
             atomic_write(self.path(locale), data)
@@ -265,10 +268,10 @@ class Store:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UploadRejected("not-utf8", line=data[:exc.start].count(b"\n") + 1) from None
-        bad = catalogs.lint_po(text)
+        bad = offload.run(catalogs.lint_po, text)
         if bad:
             raise UploadRejected("syntax", lines=tuple((n, t[:80]) for n, t in bad[:10]))
-        twice = catalogs.duplicates(text)
+        twice = offload.run(catalogs.duplicates, text)
         if twice:
             raise UploadRejected("duplicate", lines=tuple((0, m[:80]) for m in twice[:10]))  # line 0: an entry
         language = (catalogs.header_language(text) or "").replace("-", "_")
@@ -277,7 +280,7 @@ class Store:
         if language.split("_")[0] != locale:
             raise UploadRejected("language", found=language, locale=locale)
         try:
-            uploaded = catalogs.parse_po(data, locale)
+            uploaded = offload.run(catalogs.parse_po, data, locale)
         except catalogs.CatalogError as exc:
             raise UploadRejected("invalid", detail=exc.reason) from None
         charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
@@ -290,7 +293,7 @@ class Store:
             plural_ok = False
         if not plural_ok:
             raise UploadRejected("plurals", expected=current.plural_forms)
-        findings = catalogs.check_catalog(uploaded)
+        findings = offload.run(catalogs.check_catalog, uploaded)
         if findings:
             raise UploadRejected("findings", findings=tuple(findings[:20]))
         if not any(m.id and m.id in current for m in uploaded):
@@ -335,7 +338,8 @@ class Store:
                 after = to_entry(message, catalog)
                 if after.revision != before.revision:
                     changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
-                                                "\n".join(after.strings), ",".join(before.flags), ",".join(after.flags)))
+                                                "\n".join(after.strings), ",".join(before.flags),
+                                                ",".join(after.flags)))
             compiled, error = (True, None)
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)

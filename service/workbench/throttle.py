@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection
 
 from .. import db, mail, ratelimit
-from ..content import now
+from ..clock import now
 
 #: Failures per account and client (device or address); the first ones are free, then 1 s, 2 s, 4 s ...
 PAIR = ratelimit.Backoff(window=900.0, free=5, base=1.0, cap=300.0)
@@ -95,7 +95,8 @@ def failed(conn: Connection, name: str, username: str | None, user_id: int | Non
     if user_id is None or failures(name) < ATTACKED:
         return
     recipients = [address for address in (mail.valid_address(username or ""),) if address]
-    recipients += list(current_app.config.get("MAIL_SECURITY_TO") or [])
+    config = current_app.config
+    recipients += list(config.get("MAIL_SECURITY_TO") or config.get("MAIL_ALERTS_TO") or [])
     if not recipients or not mail.enabled(current_app.config):
         return
     if not ratelimit.hit(f"login-notice:{name}", 1, NOTICE_EVERY):

@@ -4,8 +4,19 @@ from __future__ import annotations
 import math
 import re
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from .. import db
@@ -177,7 +188,7 @@ def index():
     """Every locale with its progress and open suggestions."""
     rows = []
     waiting = suggestions.open_counts(db.get_db())
-    for loc in [x for x in target_locales() if auth.current_user().can_read(x)]:  # only their own (L6)
+    for loc in auth.readable(target_locales()):  # only their own (L6)
         c = counts(get_store().entries(loc))
         done = round(100 * c["human"] / c["total"]) if c["total"] else 100
         rows.append({"locale": loc, "counts": c, "done": done, "suggestions": waiting.get(loc, 0)})
@@ -257,7 +268,7 @@ def _render_editor(loc: str, entry, *, typed: tuple[str, ...] | None = None, err
         typed=typed if typed is not None else entry.strings,
         errors=errors or [],
         conflict=conflict,
-        can_write=user.can_write(loc),
+        can_write=user is not None and user.can_write(loc),
         pages=_pages_of(entry.msgid, loc),
         history=audit.history(conn, loc, entry.msgid, limit=20),
         queue=suggestions.queue(conn, loc, entry.msgid),
@@ -397,7 +408,7 @@ def history(locale: str):
 @auth.login_required
 def users():
     """Admins add and remove accounts and set their locales."""
-    auth.require_admin()
+    admin = auth.require_admin()
     conn = db.get_db()
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -415,7 +426,7 @@ def users():
                     abort(404)
                 flash(gettext("Rechte von %(name)s geändert.", name=name), "ok")
             elif action == "remove":
-                if name == auth.current_user().username:
+                if name == admin.username:
                     raise auth.AccountError(N_("Sie können Ihr eigenes Konto nicht löschen."))
                 if not auth.remove_user(conn, name):
                     abort(404)

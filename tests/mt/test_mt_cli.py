@@ -43,7 +43,8 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
     assert catalogs.status_of(filled[stadt[0].id]) == "machine"
 
     again = mt_app.test_cli_runner().invoke(args=["mt", "fill", "en"])
-    assert again.exit_code == 0 and catalogs.load_po(path, "en")[stadt[0].id].string == stadt[0].id.replace("Stadt", "City")
+    assert again.exit_code == 0
+    assert catalogs.load_po(path, "en")[stadt[0].id].string == stadt[0].id.replace("Stadt", "City")
 
 
 def test_fill_refuses_locale_without_model(mt_app):
@@ -76,7 +77,8 @@ def test_warm_translates_all_content(mt_config, tmp_path):
     assert result.exit_code == 0, result.output
     assert "fr: 3 of 3 messages cached" in result.output
     service = app.extensions["mt"]
-    assert service.lookup(["Die Schule der Stadt."], "fr", schedule=False)["Die Schule der Stadt."].text == "Die School der Ville."
+    found = service.lookup(["Die Schule der Stadt."], "fr", schedule=False)
+    assert found["Die Schule der Stadt."].text == "Die School der Ville."
 
 
 class RecordingLocks:

@@ -189,7 +189,8 @@ def test_workbench_forms_never_fail(app, admin, data):
         form["username"] = "anna"  # root stays signed in for the next examples
     if path.endswith("/upload"):
         body = data.draw(st.one_of(st.binary(max_size=300), text.map(lambda t: t.encode("utf-8", "replace"))))
-        po = 'msgid ""\nmsgstr "Language: en\\n"\n\nmsgid "Hinweis"\nmsgstr "' + data.draw(text).replace('"', "") + '"\n'
+        po = ('msgid ""\nmsgstr "Language: en\\n"\n\nmsgid "Hinweis"\nmsgstr "'
+              + data.draw(text).replace('"', "") + '"\n')
         form["po"] = (BytesIO(data.draw(st.sampled_from([body, po.encode("utf-8", "replace")]))), "x.po")
     _send(client, "POST", path, data=form)
 

@@ -1,7 +1,8 @@
 """Finding L2 (third red team): 500s on huge ids (``/translate/feedback/99999999999999999999``) and on NUL bytes in
 the inbox search and notes (PostgreSQL refuses NUL in text). Every ``<int:...>`` in a URL is now bounded to the
-id columns' INTEGER (32 bits in PostgreSQL; larger: 404); a NUL in a query value is refused with 400 before any view, and each form
-refuses it with its error next to what was typed (the inbox note now too); no user name with one is looked up."""
+id columns' INTEGER (32 bits in PostgreSQL; larger: 404); a NUL in a query value is refused with 400 before any
+view, and each form refuses it with its error next to what was typed (the inbox note now too); no user name with
+one is looked up."""
 from __future__ import annotations
 
 import pytest

@@ -15,7 +15,7 @@ from service.core import text as core_text
 from service.core.syntax import TAG_RE
 from service.core.text import MAX_MARK_RUN, UnsafeText, clean_text, longest_mark_run
 
-from ..workbench_support import entry_key, login, make_user, open_editor, save, token, unescape
+from ..workbench_support import entry_key, login, make_user, open_editor, save, unescape
 
 #: The red team's post: one letter, then 120,000 pairs of combining marks (480 KB).
 ZALGO = "a" + "\u0301\u0316" * 120_000

@@ -8,7 +8,6 @@ import pytest
 from babel.messages.catalog import Message
 
 from service import catalogs
-
 from service.db.schema import wb_audit
 
 from ..workbench_support import count, entry_key, login, make_user, save, token, unescape

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -64,14 +65,22 @@ def unset(config: Mapping[str, Any]) -> list[str]:
     return [key for key in PLACEHOLDERS if setting(config, key) is None]
 
 
+def warning(config: Mapping[str, Any]) -> str | None:
+    """The warning about operator settings still placeholders, or None when all are set.
+
+    Shown once at server start (gunicorn's on_starting hook) and by `flask check`, not by every command.
+    """
+    missing = unset(config)
+    if not missing:
+        return None
+    return (f"operator settings not configured, the legal pages show placeholders for: {', '.join(missing)} "
+            "(set them with FLASK_OPERATOR__<name>=...)")
+
+
 def init_app(app: Flask) -> None:
-    """Check the dates at start; warn in production about every setting still a placeholder."""
+    """Check the dates at start (config.validate names a wrong one first, without a traceback)."""
     for key in DATES:
         try:
             date_setting(app.config, key)
         except ValueError:
             raise ValueError(f"OPERATOR[{key!r}] must be an ISO date like 2026-11-26") from None
-    missing = unset(app.config)
-    if missing and not (app.testing or app.debug):
-        log.warning("operator settings not configured, the legal pages show placeholders for: %s "
-                    "(set them with FLASK_OPERATOR__<name>=..., see README)", ", ".join(missing))
