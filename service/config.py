@@ -113,6 +113,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # upgraded at the next login.
         "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
         "PASSWORD_MIN_LENGTH": 12,
+        # A browser that signed into an account keeps a device cookie this many days: failed logins from
+        # elsewhere never slow it down (service/workbench/throttle.py).
+        "LOGIN_DEVICE_DAYS": 180,
         # zxcvbn's score (0-4) a new password needs at least.
         "PASSWORD_MIN_SCORE": 3,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
@@ -231,6 +234,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_FEEDBACK_TO": [],  # addresses told about new accessibility feedback
         "MAIL_ALERTS_TO": [],  # addresses told when a form is flooded (service/intake.py); []: MAIL_FEEDBACK_TO
         "MAIL_SUGGESTIONS_TO": {},  # locale -> addresses of its translators, told about readers' suggestions
+        # Addresses told when a workbench account is attacked (besides the account itself, when its name is an
+        # address); []: MAIL_ALERTS_TO
+        "MAIL_SECURITY_TO": [],
         "MAIL_RETRY_MAX_DELAY": 3600.0,  # a failing send is retried with growing delays up to this
         # -- time: a callable returning an aware datetime (tests move it); None: the system clock
         "CLOCK": None,

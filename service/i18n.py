@@ -223,9 +223,11 @@ class I18n:
         return text if text != msgid else None
 
     def lexicon(self, locale: str) -> dict[str, str]:
-        """Shown term -> how to say it, for every term a locale's lexicon catalog respells."""
+        """Shown term -> how to say it, for every term a locale's lexicon catalog respells (forms over the bound,
+        from a catalog edited by hand, are left out)."""
         catalog = getattr(self.translations(locale, "lexicon"), "_catalog", {})
-        return {k: v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str) and v and v != k}
+        return {k: v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str) and v and v != k
+                and len(v) <= catalogs.checks.MAX_SPOKEN}
 
 
 def normalize_locale(tag: str) -> str | None:
@@ -277,7 +279,7 @@ def format_value(spec: str, locale: str) -> str:
 
     Kinds: 'money 150000000 EUR', 'date 2020-07-24', 'daymonth 12-24', 'setting controller_name'
     (an operator setting, or its placeholder), 'retention feedback' (a period of RETENTION, in days)
-    and 'ratelimit' (how long rate-limit records are kept).
+    'ratelimit' (how long rate-limit records are kept) and 'device' (how long a workbench device cookie lives).
     """
     kind, _, arg = spec.partition(" ")
     fmt = formatting_locale(locale)
@@ -295,6 +297,8 @@ def format_value(spec: str, locale: str) -> str:
         return _operator_value(arg, locale)
     if kind == "retention":
         return format_unit(int(current_app.config["RETENTION"][arg]), "duration-day", locale=fmt)
+    if kind == "device":  # how long a workbench device cookie lives (workbench/throttle.py)
+        return format_unit(int(current_app.config["LOGIN_DEVICE_DAYS"]), "duration-day", locale=fmt)
     if kind == "ratelimit":
         seconds = int(current_app.config["RATE_LIMIT_RETENTION"])
         if seconds % 3600 == 0:

@@ -4,12 +4,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, or_, select, update
 
 from . import db, mail
+from .core.text import has_control
 from .db.schema import feedback
 
 #: The filters of the inbox: state -> rows it shows.
@@ -21,11 +23,21 @@ CSV_FIELDS = ("id", "created", "state", "locale", "page", "name", "email", "mess
               "handled_at")
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+#: A formula start after any character a spreadsheet may split cells at (German Excel splits at ';' even
+#: inside a field it reads without quotes), behind spaces or quotes: an apostrophe goes before it (M5).
+AFTER_SEPARATOR = re.compile(r"""([,;\t\r\n|])([ "']*)(?=[=+\-@|%\t\r])""")
+#: The two dialects of the export: ',' (RFC 4180) and ';' (what German Excel opens by double-click).
+DELIMITERS = (",", ";")
 MAX_NOTE = 5000
 
 
 class InvalidNote(ValueError):
-    """A handling note is too long."""
+    """A handling note is too long (``reason`` "length") or holds control characters ("control")."""
+
+    def __init__(self, reason: str):
+        """Keep why."""
+        super().__init__(reason)
+        self.reason = reason
 
 
 def can_read(role: str | None) -> bool:
@@ -40,6 +52,7 @@ def _filtered(state: str, locale: str | None, text: str | None):
         where.append(feedback.c.state == state)
     if locale:
         where.append(feedback.c.locale == locale)
+    text = (text or "").replace("\x00", "")  # PostgreSQL refuses NUL in text (the web refuses it first; the CLI not)
     if text:
         needle = f"%{text.lower()}%"
         where.append(or_(func.lower(feedback.c.message).like(needle), func.lower(feedback.c.name).like(needle),
@@ -74,7 +87,9 @@ def locales(conn: Connection) -> list[str]:
 def mark(conn: Connection, feedback_id: int, handled: bool, username: str, note: str, now: dt.datetime) -> bool:
     """Mark a message handled (or open again) and keep the note; False when there is no such message."""
     if len(note) > MAX_NOTE:
-        raise InvalidNote(note[:40])
+        raise InvalidNote("length")
+    if has_control(note):  # NUL among them, which PostgreSQL refuses in text (L2)
+        raise InvalidNote("control")
     values: dict[str, Any] = {"note": note, "state": "open", "handled_by": None, "handled_at": None}
     if handled:
         values.update(state="handled", handled_by=username, handled_at=mail.stamp(now))
@@ -93,19 +108,31 @@ def erase(conn: Connection, feedback_ids: list[int]) -> int:
 
 
 def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading formula character is escaped with an apostrophe."""
+    """A CSV cell a spreadsheet shows as text, however it splits the line: an apostrophe goes before a formula
+    start at the beginning (behind spaces or quotes) and after every separator character inside the text."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    text = AFTER_SEPARATOR.sub(r"\1\2'", text)
+    start = len(text) - len(text.lstrip(" \"'"))
+    if text[start:].startswith(FORMULA_START):
+        text = text[:start] + "'" + text[start:]
+    return text
 
 
-def to_csv(rows: Iterable[Row]) -> str:
-    """Messages as CSV (RFC 4180 quoting, every cell formula-safe), with a header row."""
+def to_csv(rows: Iterable[Row], delimiter: str = ",") -> str:
+    """Messages as CSV with a header row: every field quoted (RFC 4180), every cell formula-safe."""
+    if delimiter not in DELIMITERS:
+        raise ValueError(f"delimiter must be one of {DELIMITERS}")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     for row in rows:
         writer.writerow([safe_cell(getattr(row, name)) for name in CSV_FIELDS])
     return buffer.getvalue()
+
+
+def export(rows: Iterable[Row], delimiter: str = ",") -> bytes:
+    """The CSV as a file for spreadsheets: UTF-8 with a byte order mark (else Excel reads the umlauts as Latin-1)."""
+    return ("\ufeff" + to_csv(rows, delimiter)).encode("utf-8")
 
 
 def notify(conn: Connection, config: Mapping[str, Any], now: dt.datetime, feedback_id: int, locale: str, page: str,

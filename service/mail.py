@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, select, update
 
 from . import db
@@ -31,10 +35,50 @@ LEASE = dt.timedelta(minutes=5)
 FIRST_RETRY = dt.timedelta(minutes=1)
 #: Rows one delivery run handles at most (the rest wait for the next run).
 BATCH = 50
+#: A host name by DNS rules (letters, digits, hyphens; labels of 1 to 63), with at least one dot.
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                         r"[A-Za-z][A-Za-z0-9-]{0,62}$")
 
 
 class MailError(RuntimeError):
     """A message could not be handed to the mail server; the outbox keeps it for a retry."""
+
+
+class BadAddress(ValueError):
+    """An address that the service never puts into a header (invalid, or holding an RFC 2047 encoded-word)."""
+
+
+def checked_address(value: str, internal: bool = False) -> Address:
+    """An address as a header holds it: a plain ASCII addr-spec (an IDN domain in its ASCII form); else BadAddress.
+
+    email-validator checks the syntax (RFC 5321/5322, no quoted local part, no IP literal). Encoded-words
+    (``=?utf-8?b?...?=``) are valid atext, but the email package decodes them when it writes the header,
+    so ``=?utf-8?b?YQpi?=@example.org`` would become a line break inside Reply-To: refused, never decoded.
+    ``internal``: an address the operator configured, which may be on a private domain (``herne.invalid``,
+    which email-validator refuses as special-use): its local part is checked the same way, its domain by DNS rules.
+    """
+    text = (value or "").strip()
+    if "=?" in text:
+        raise BadAddress(f"encoded-word in address {text!r}")
+    local, _, domain = text.rpartition("@")
+    if internal and HOSTNAME_RE.match(domain):
+        text = f"{local}@example.org"
+    try:
+        result = validate_email(text, check_deliverability=False, allow_smtputf8=False, allow_quoted_local=False,
+                                allow_domain_literal=False, allow_display_name=False)
+    except EmailNotValidError as exc:
+        raise BadAddress(f"{value!r}: {exc}") from None
+    local, _, checked = (result.ascii_email or "").rpartition("@")  # always set without SMTPUTF8
+    return Address(username=local, domain=domain.lower() if internal and HOSTNAME_RE.match(domain) else checked)
+
+
+def valid_address(value: str) -> str | None:
+    """The normalized form of an address a person typed (what is stored and shown), or None when it is unusable."""
+    try:
+        checked_address(value)
+        return validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False).normalized
+    except (BadAddress, EmailNotValidError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -69,17 +113,27 @@ def enqueue(conn: Connection, config: Mapping[str, Any], now: dt.datetime, topic
 
 
 def build(config: Mapping[str, Any], row: Row, now: dt.datetime) -> EmailMessage:
-    """The e-mail of an outbox row (UTF-8, a Message-ID, Reply-To the sender of the feedback if given)."""
-    message = EmailMessage()
-    message["From"] = config["MAIL_SENDER"]
-    message["To"] = ", ".join(row.recipients.split(","))
+    """The e-mail of an outbox row (UTF-8, a Message-ID, Reply-To the sender of the feedback if given).
+
+    Addresses enter the headers as checked Address objects under the SMTP policy, never as text to
+    parse; the written message is read back, and any address that changed on the way raises BadAddress.
+    """
+    sender = checked_address(config["MAIL_SENDER"], internal=True)
+    addresses = {"From": [sender], "To": [checked_address(r, internal=True) for r in row.recipients.split(",")]}
+    if row.reply_to:
+        addresses["Reply-To"] = [checked_address(row.reply_to)]
+    message = EmailMessage(policy=policy.SMTP)
+    for name, values in addresses.items():
+        message[name] = values
     message["Subject"] = row.subject
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
-    message["Message-ID"] = make_msgid(f"outbox-{row.id}", domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
-    if row.reply_to:
-        message["Reply-To"] = row.reply_to
+    message["Message-ID"] = make_msgid(f"outbox-{row.id}", domain=sender.domain)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body)
+    written = message_from_bytes(message.as_bytes(), policy=policy.default)
+    for name, values in addresses.items():
+        if [a.addr_spec for a in written[name].addresses] != [a.addr_spec for a in values]:
+            raise BadAddress(f"{name} changed when written")
     return message
 
 
@@ -135,9 +189,11 @@ def deliver_due(engine: Engine, config: Mapping[str, Any], now: dt.datetime) -> 
                 continue
             try:
                 send(config, build(config, row, now))
-            except MailError as exc:
+            except Exception as exc:  # noqa: BLE001  (one bad message, an address or a bug, fails alone)
                 failed += 1
                 attempts = row.attempts + 1
+                if not isinstance(exc, (MailError, BadAddress)):
+                    exc = MailError(f"{type(exc).__name__}: {exc}")
                 log.warning("mail %s to %s failed (attempt %s): %s", row.id, row.recipients, attempts, exc)
                 values = {"attempts": attempts, "last_error": str(exc)[:500],
                           "next_attempt": stamp(now + _backoff(config, attempts))}

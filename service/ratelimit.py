@@ -143,3 +143,9 @@ def reset(bucket: str) -> None:
     conn = db.get_db()
     with db.transaction(conn):
         conn.execute(delete(rate_events).where(rate_events.c.bucket == _key(bucket)))
+
+
+def count(bucket: str, window: float, now: float | None = None) -> int:
+    """How many attempts a bucket holds within the last ``window`` seconds."""
+    now = time.time() if now is None else now
+    return _recent(db.get_db(), _key(bucket), window, now)[0]

@@ -134,7 +134,7 @@ def test_csv_export_is_complete_and_formula_safe(filled):
     assert [r["id"] for r in rows] == ["3", "2", "1"]
     assert list(rows[0]) == list(inbox.CSV_FIELDS)
     assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")"
-    assert rows[0]["message"] == "'+49 123 – the player button has no label; -1 @SUM(A1)"
+    assert rows[0]["message"] == "'+49 123 – the player button has no label; '-1 @SUM(A1)"  # after ';' too (M5)
     assert rows[1]["message"] == "النص صغير جدا على الهاتف"
     assert rows[2]["email"] == "anna@example.org" and rows[2]["created"] == "2026-11-01T08:00:00Z"
     only_ar = client.get("/translate/feedback/export.csv", query_string={"state": "all", "locale": "ar"})

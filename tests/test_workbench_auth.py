@@ -33,7 +33,7 @@ def test_login_and_logout(app, client):
     make_user(app, "anna", locales=("en", "tr"))
     response = login(client, "anna")
     assert response.status_code == 303 and response.headers["Location"] == "/translate/"
-    cookie = response.headers["Set-Cookie"]
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     home = client.get("/translate/")
     assert home.status_code == 200 and "anna" in home.text
@@ -129,21 +129,20 @@ def test_csrf_rejection_changes_nothing(app, client, translations_dir):
 
 
 def test_translator_cannot_write_a_locale_they_do_not_hold(app, client, translations_dir):
-    """Reading another locale is allowed; saving and uploading it are 403 and change nothing."""
+    """Another locale is neither shown (L6, third red team) nor saved nor uploaded: 403, nothing changes."""
     make_user(app, "anna", locales=("en",))
     login(client, "anna")
     po = translations_dir / "tr" / "LC_MESSAGES" / "messages.po"
     before = po.read_bytes()
-    key = entry_key(client, "tr", "Hinweis")
+    key = entry_key(client, "en", "Hinweis")  # entry keys are the same in every locale
     page = client.get(f"/translate/tr/entry/{key}")
-    assert page.status_code == 200 and "Sie dürfen diese Sprache nur lesen." in page.text
-    assert 'name="revision"' not in page.text
-    revision = re.search(r"<code>([0-9a-f]{16})</code>", page.text).group(1)
+    assert page.status_code == 403 and "Diese Sprache gehört nicht zu Ihrem Konto." in page.text
+    own = client.get(f"/translate/en/entry/{key}")
+    revision = re.search(r'name="revision" value="([0-9a-f]{16})"', own.text).group(1)
     response = client.post(f"/translate/tr/entry/{key}", data={
-        "csrf_token": token(page.text), "revision": revision, "msgstr": "Duyuru", "action": "approve"})
+        "csrf_token": token(own.text), "revision": revision, "msgstr": "Duyuru", "action": "approve"})
     assert response.status_code == 403
-    assert "Sie dürfen diese Sprache nicht bearbeiten." in response.text
-    upload = client.post("/translate/tr/upload", data={"csrf_token": token(page.text)})
+    upload = client.post("/translate/tr/upload", data={"csrf_token": token(own.text)})
     assert upload.status_code == 403
     assert client.get("/translate/users").status_code == 403
     assert po.read_bytes() == before

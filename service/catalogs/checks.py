@@ -25,6 +25,9 @@ __all__ = ["Check", "CheckContext", "CheckFunction", "Finding", "REGISTRY", "Sev
 
 #: Longest translation of one entry (characters).
 MAX_LENGTH = 10_000
+#: Longest spoken form of a lexicon term (characters): a term is a word or a name, said in a few syllables. A longer
+#: form is refused on save and ignored when read (L8: 10,000-character forms filled the shared audio cache).
+MAX_SPOKEN = 200
 
 
 def check_placeholders(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:

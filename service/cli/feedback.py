@@ -55,15 +55,17 @@ def show_command(feedback_id: int) -> None:
 @click.option("--locale", default=None)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the CSV to this file (private, 0600) instead of standard output.")
-def export_command(state: str, locale: str | None, output: Path | None) -> None:
-    """Messages as CSV (UTF-8, one header row, formula-safe cells)."""
+@click.option("--delimiter", type=click.Choice(inbox.DELIMITERS), default=",", show_default=True,
+              help="';' for German Excel, which opens such a file by double-click.")
+def export_command(state: str, locale: str | None, output: Path | None, delimiter: str) -> None:
+    """Messages as CSV (UTF-8 with a byte order mark, one header row, every field quoted, formula-safe cells)."""
     with db.connect(current_app) as conn:
         rows = inbox.search(conn, state, locale)
-    data = inbox.to_csv(rows)
+    data = inbox.export(rows, delimiter)
     if output is None:
-        click.echo(data, nl=False)
+        click.echo(data.decode("utf-8"), nl=False)
         return
-    atomic_write(output, data.encode("utf-8"), mode=0o600)
+    atomic_write(output, data, mode=0o600)
     click.echo(f"{len(rows)} message(s) written to {output}", err=True)
 
 
@@ -94,6 +96,7 @@ def retry_command() -> None:
     delivery = mail.deliver_due(current_app.extensions["db"], current_app.config, now())
     with db.connect(current_app) as conn:
         counts = mail.counts(conn)
-    click.echo(f"sent {delivery.sent}, failed {delivery.failed}; waiting in the outbox: {counts['waiting']}")
+    click.echo(f"sent {delivery.sent}, failed {delivery.failed}; waiting in the outbox: {counts['waiting']} "
+               f"(failing: {counts['failing']})")
     if delivery.failed:
         raise click.ClickException(f"{delivery.failed} e-mail(s) failed and stay in the outbox for the next try")

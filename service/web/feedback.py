@@ -1,13 +1,11 @@
 """The accessibility feedback form: validated, rate-limited and stored durably in the database."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from flask_babel import gettext, ngettext
 from sqlalchemy import insert
 
-from .. import db, inbox, intake, maintenance, ratelimit
+from .. import db, inbox, intake, mail, maintenance, ratelimit
 from ..clock import now
 from ..content import get_content
 from ..core.text import UnsafeText, clean_text, has_control
@@ -20,8 +18,6 @@ from .security import no_store
 bp = Blueprint("feedback", __name__)
 
 FEEDBACK_SLUG = "barrierefreiheit"
-EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@"
-                      r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 MIN_MESSAGE = 10
 MAX_NAME = 200
 MAX_EMAIL = 254
@@ -51,7 +47,11 @@ def validate(form: dict, max_length: int) -> tuple[dict, dict]:
     if len(values["name"]) > MAX_NAME:
         errors["name"] = ngettext("Der Name ist zu lang (höchstens %(num)s Zeichen).",
                                   "Der Name ist zu lang (höchstens %(num)s Zeichen).", MAX_NAME)
-    if values["email"] and (len(values["email"]) > MAX_EMAIL or not EMAIL_RE.match(values["email"])):
+    # email-validator decides (M4), and the address is stored as it normalizes it: Reply-To is then exactly that.
+    address = mail.valid_address(values["email"]) if values["email"] and len(values["email"]) <= MAX_EMAIL else None
+    if address:
+        values["email"] = address
+    elif values["email"]:
         errors["email"] = gettext("Bitte geben Sie eine gültige E-Mail-Adresse an, zum Beispiel name@example.org, "
                                    "oder lassen Sie das Feld leer.")
     for field in ("name", "email", "message"):

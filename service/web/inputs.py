@@ -6,6 +6,7 @@ import time
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from .. import ratelimit
 from ..core import offload
@@ -27,6 +28,24 @@ BLOCKED_MEMO_SIZE = 10_000
 #: greenlet that costs nothing: a client that floods over a few connections gets one answer a second on each,
 #: instead of taking the worker's time from the readers (bench/bench_attack.py, h1).
 TARPIT_SECONDS = 1.0
+#: The largest row id a URL may name: the id columns are INTEGER, 32 bits in PostgreSQL (SQLAlchemy binds the value
+#: as ::INTEGER, so 2^31 there was a 500); a larger id is a 404.
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: a non-negative integer that a database can compare (L2)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        """Werkzeug's integer converter, bounded to MAX_ROW_ID unless a route asks for less."""
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class ControlCharacter(BadRequest):
+    """A query value holds a NUL byte, which no text holds and PostgreSQL refuses in any text value."""
+
+    description = N_("Der Text enthält unzulässige Steuerzeichen.")
 
 
 class UnreadableText(BadRequest):
@@ -88,11 +107,17 @@ def bound_inputs() -> None:
     for key, value in fields:  # sizes first: the mark scan below is linear, but only in a bounded text
         if len(key) > MAX_KEY or len(value) > limit:
             _reject(PayloadTooLarge())
+    if any("\x00" in value for value in request.args.values()):
+        # Query values filter searches (the inbox's q and locale) and PostgreSQL refuses NUL in text (L2). Form
+        # fields are each checked by their form, which shows the error next to what was typed.
+        _reject(ControlCharacter())
     for _, value in fields:
         if longest_mark_run(value) > MAX_MARK_RUN:
             _reject(UnreadableText())
 
 
 def init_app(app: Flask) -> None:
-    """Bound every request's inputs before any view (or any other before_request hook) reads them."""
+    """Bound every request's inputs before any view (or any other before_request hook) reads them, and every
+    integer in a URL (set before any blueprint adds its routes)."""
+    app.url_map.converters["int"] = RowId
     app.before_request_funcs.setdefault(None, []).insert(0, bound_inputs)

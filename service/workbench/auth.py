@@ -11,30 +11,21 @@ from flask_babel import gettext, ngettext
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from .. import config, db, ratelimit
 from ..core import offload
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
 from ..web.errors import N_, Forbidden
-from . import sessions
+from . import passwords, sessions, throttle
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
 ROLES = ("admin", "translator", "accessibility")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MAX_PASSWORD = 1024
-#: zxcvbn looks at this many characters (its own limit); a longer password is judged by its start.
-ESTIMATE_CHARS = 72
-#: Words a password of this service must not be built from (zxcvbn counts them as known).
-SERVICE_WORDS = ("herne", "stadt", "bildung", "talente", "workbench", "werkstatt", "uebersetzung", "passwort")
-#: Failed logins: delays grow per account and address, per account from anywhere, per address for any account.
-#: One person mistyping is never slowed much; one address guessing is; nobody can lock an account for long.
-LOGIN_USER_ADDR = ratelimit.Backoff(window=900.0, free=5, base=1.0, cap=300.0)
-LOGIN_USER = ratelimit.Backoff(window=900.0, free=20, base=1.0, cap=30.0)
-LOGIN_ADDR = ratelimit.Backoff(window=900.0, free=30, base=1.0, cap=300.0)
-#: The failures a user name can take from one address before a delay (tests and the README name it).
-LOGIN_LIMIT_USER = LOGIN_USER_ADDR.free
+#: The failures a user name can take from one client before a delay (tests and the README name it); the
+#: buckets and their delays: service/workbench/throttle.py.
+LOGIN_LIMIT_USER = throttle.PAIR.free
 
 
 class AccountError(ValueError):
@@ -69,9 +60,14 @@ class User:
         """Admins may write every locale and manage users."""
         return self.role == "admin"
 
+    def can_read(self, locale: str) -> bool:
+        """Tell whether the user may see a locale's entries, history, suggestions and .po (L6): admins every
+        locale, translators their own; the accessibility role none (locales an old row holds count for nothing)."""
+        return self.is_admin or (self.role == "translator" and locale in self.locales)
+
     def can_write(self, locale: str) -> bool:
-        """Tell whether the user may change a locale's catalog."""
-        return self.is_admin or locale in self.locales
+        """Tell whether the user may change a locale's catalog: whoever may read it."""
+        return self.can_read(locale)
 
 
 def _row_to_user(row: Row | None) -> User | None:
@@ -128,8 +124,11 @@ def check_password_rules(password: str, username: str = "") -> None:
                                "Das Passwort braucht mindestens %(num)s Zeichen."), num=minimum)
     if len(password) > MAX_PASSWORD:
         raise AccountError(N_("Das Passwort ist zu lang."))
-    estimate = zxcvbn(password[:ESTIMATE_CHARS], user_inputs=[username, *SERVICE_WORDS])
-    if estimate["score"] < int(_setting("PASSWORD_MIN_SCORE")):
+    if passwords.built_from_known_words(password, username):
+        raise AccountError(N_("Dieses Passwort ist zu leicht zu erraten. Es besteht fast nur aus Wörtern, "
+                              "Jahreszahlen und Zeichen, die zu Herne, zu diesem Dienst oder zu häufigen Passwörtern "
+                              "gehören. Bitte nehmen Sie mehrere Wörter, die nicht zusammengehören."))
+    if passwords.score(password, username) < int(_setting("PASSWORD_MIN_SCORE")):
         raise AccountError(N_("Dieses Passwort ist zu leicht zu erraten. Bitte nehmen Sie mehrere Wörter, "
                               "die nicht zusammengehören, oder eine lange zufällige Zeichenfolge."))
 
@@ -147,7 +146,9 @@ def _refuse_last_admin(conn: Connection, user: User) -> None:
 
 
 def get_user_by_name(conn: Connection, username: str) -> User | None:
-    """Look a user up by name."""
+    """Look a user up by name (a name no account can have, NUL say, is not looked up: L2)."""
+    if not USERNAME_RE.match(username or ""):
+        return None
     return _row_to_user(conn.execute(select(wb_users).where(wb_users.c.username == username)).first())
 
 
@@ -162,12 +163,20 @@ def list_users(conn: Connection) -> list[User]:
     return [user for r in rows if (user := _row_to_user(r)) is not None]
 
 
+def _refuse_locales_without_catalogs(role: str, locales: tuple[str, ...] | None) -> None:
+    """The accessibility role reads the inbox, never catalogs: it carries no locales (L6)."""
+    if role == "accessibility" and locales:
+        raise AccountError(N_("Konten mit der Rolle accessibility bearbeiten keine Sprachen. Bitte wählen Sie für "
+                              "sie keine Sprache aus."))
+
+
 def add_user(conn: Connection, username: str, password: str, role: str, locales: tuple[str, ...]) -> User:
     """Create a user with a scrypt-hashed password."""
     if not USERNAME_RE.match(username):
         raise AccountError(N_("Benutzernamen haben 2 bis 64 Zeichen: Buchstaben, Ziffern und ._@-"))
     if role not in ROLES:
         raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
+    _refuse_locales_without_catalogs(role, locales)
     check_password_rules(password, username)
     hashed = hash_password(password)
     try:
@@ -216,6 +225,9 @@ def set_access(conn: Connection, username: str, role: str | None, locales: tuple
         if user is None:
             return False
         new_role = role or user.role
+        _refuse_locales_without_catalogs(new_role, locales)
+        if new_role == "accessibility":
+            locales = ()  # a translator who becomes the accessibility contact leaves their locales
         if new_role != user.role:
             _refuse_last_admin(conn, user)
         conn.execute(update(wb_users).where(wb_users.c.id == user.id).values(
@@ -269,21 +281,28 @@ def attempt_login(username: str, password: str) -> User:
     """Try a login with rate limiting; return the user, or raise LoginThrottled or BadCredentials.
 
     The attempt is reserved in every bucket before the password is checked, so parallel guesses
-    cannot all slip through; a successful login gives its reservation back.
+    cannot all slip through; a successful login gives its reservation back. A browser that signed
+    into the account before (its device cookie) is slowed only by its own failures (throttle.py).
     """
     name = username.lower()[:64]
-    addr = ratelimit.address(request.remote_addr)
-    buckets = [(f"login-user-addr:{name}|{addr}", LOGIN_USER_ADDR), (f"login-user:{name}", LOGIN_USER),
-               (f"login-addr:{addr}", LOGIN_ADDR)]
+    conn = db.get_db()
+    known = get_user_by_name(conn, username) if USERNAME_RE.match(username or "") else None
+    device = throttle.device(known.id, known.password_hash) if known else None
+    buckets = throttle.buckets(name, ratelimit.address(request.remote_addr), device)
     wait, at = ratelimit.reserve(buckets)
     if wait > 0:
         raise LoginThrottled(wait)
-    user = verify(db.get_db(), username, password)
+    user = verify(conn, username, password)
     if user is None:
+        if device is None:
+            throttle.failed(conn, name, username, known.id if known else None)
         raise BadCredentials()
     for bucket, _ in buckets[1:]:
         ratelimit.release(bucket, at)
     ratelimit.reset(buckets[0][0])
+    fresh = get_user_by_id(conn, user.id)  # its hash after a rehash: the device cookie names the current one
+    throttle.remember(user.id, (fresh or user).password_hash)
+    g.login_failures = throttle.failures(name)
     return user
 
 
@@ -299,6 +318,7 @@ def login_user(user: User) -> None:
     session.clear()
     session["sid"] = sessions.start(conn, user.id, *_timeouts())
     g.pop("wb_user", None)
+    throttle.tell_at_sign_in()  # after the clear: the notice lives in the new session
 
 
 def logout_user() -> None:
@@ -333,6 +353,20 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def readable(locales: list[str]) -> list[str]:
+    """The locales of a list that the current user may read."""
+    user = current_user()
+    return [loc for loc in locales if user is not None and user.can_read(loc)]
+
+
+def require_read(locale: str) -> User:
+    """The current user, if they may read this locale's catalog; Forbidden otherwise."""
+    user = current_user()
+    if user is None or not user.can_read(locale):
+        raise Forbidden(N_("Diese Sprache gehört nicht zu Ihrem Konto."))
+    return user
 
 
 def require_write(locale: str) -> User:

@@ -62,13 +62,14 @@ def feedback_list():
 @bp.route("/feedback/export.csv")
 @auth.login_required
 def feedback_export():
-    """The messages of the current filter as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts)."""
+    """The messages of the current filter as CSV (UTF-8 with a BOM, so spreadsheets read the umlauts);
+    ``sep=semicolon`` for German Excel, which opens such a file by double-click."""
     require_reader()
     state, locale, text = _filter()
     rows = inbox.search(db.get_db(), state, locale, text or None)
-    data = "\ufeff" + inbox.to_csv(rows)
+    data = inbox.export(rows, ";" if request.args.get("sep") == "semicolon" else ",")
     stamp = now().strftime("%Y-%m-%d")
-    return Response(data.encode("utf-8"), mimetype="text/csv", headers={
+    return Response(data, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="rueckmeldungen-{stamp}.csv"',
     })
 
@@ -90,9 +91,11 @@ def feedback_show(feedback_id: int):
         note = (request.form.get("note") or "").replace("\r\n", "\n").strip()
         try:
             inbox.mark(conn, feedback_id, action == "handled", user.username, note, now())
-        except inbox.InvalidNote:
+        except inbox.InvalidNote as exc:
             error = ngettext("Der Vermerk ist zu lang (höchstens %(num)s Zeichen).",
                              "Der Vermerk ist zu lang (höchstens %(num)s Zeichen).", inbox.MAX_NOTE)
+            if exc.reason == "control":
+                error, note = gettext("Der Text enthält unzulässige Steuerzeichen."), note.replace("\x00", "")
         else:
             flash(gettext("Als erledigt gespeichert.") if action == "handled" else gettext("Wieder geöffnet."), "ok")
             return redirect(url_for("workbench.feedback_show", feedback_id=feedback_id), 303)

@@ -36,9 +36,11 @@ def lexicon_store() -> Store:
 
 
 def _locale(locale: str) -> str:
-    """A locale with a lexicon catalog (German too: German pages are spoken as well), or 404."""
+    """A locale with a lexicon catalog (German too: German pages are spoken as well), or 404; 403 for a locale
+    the user may not read (L6)."""
     if locale not in ui_locales() or not lexicon_store().path(locale).exists():
         abort(404)
+    auth.require_read(locale)
     return locale
 
 

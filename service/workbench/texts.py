@@ -21,6 +21,10 @@ FINDINGS = {
                "Das Original hat keine."),
     "length": Np_("Die Übersetzung ist zu lang (höchstens %(num)s Zeichen).",
                   "Die Übersetzung ist zu lang (höchstens %(num)s Zeichen)."),
+    "spoken-length": Np_("Die Aussprache ist zu lang (höchstens %(num)s Zeichen). Bitte schreiben Sie nur, wie "
+                         "das Wort gesprochen wird.",
+                         "Die Aussprache ist zu lang (höchstens %(num)s Zeichen). Bitte schreiben Sie nur, wie "
+                         "das Wort gesprochen wird."),
     "plurals": N_("Bitte füllen Sie jede Pluralform aus."),
     "empty": N_("Bitte geben Sie eine Übersetzung ein."),
     # TRANSLATORS: a warning after a save; %(missing)s lists the locale's fixed terms, e.g. "Лёгкий язык"

@@ -66,3 +66,32 @@ def test_an_older_hash_is_upgraded_at_the_next_login(production):
         stored = conn.scalar(select(wb_users.c.password).where(wb_users.c.username == "anna"))
     assert stored.startswith("scrypt:131072:8:1$")
     assert login(production.test_client(), "anna", "lantern orbit velvet 9").status_code == 303
+
+
+CITY = ["Herne2026!!!", "Bildung-Herne-2026", "Stadt Herne Bildung", "Schalke04Herne!", "Talentschule-Herne-2027"]
+
+
+def test_passwords_made_of_the_citys_words_are_refused_in_the_translators_language(app, client):
+    """L5: the red team's `Herne2026!!!` and `Bildung-Herne-2026` passed; they are refused with the reason, here in
+    English (the workbench's language of this session), on the web and on the command line."""
+    make_user(app, "root", role="admin", locales=())
+    login(client, "root")
+    for password in CITY:
+        page = client.get("/translate/users", query_string={"lang": "en"})
+        response = client.post("/translate/users", data={"csrf_token": token(page.text), "action": "add",
+                                                         "username": "emil", "password": password,
+                                                         "role": "translator"})
+        assert response.status_code == 400, password
+        assert "belong to Herne, to this service or to common passwords" in unescape(response.text), password
+        result = app.test_cli_runner().invoke(args=["users", "add", "emil", "--password-stdin"], input=password + "\n")
+        assert result.exit_code != 0 and "leicht zu erraten" in result.output, password
+    with db.connect(app) as conn:
+        assert auth.get_user_by_name(conn, "emil") is None
+
+
+def test_a_strong_password_with_a_city_word_still_passes():
+    """Unrelated words next to the city's name, and long random strings, stay fine: the rule looks at what is left
+    once known words are taken out, and only when there are some."""
+    auth.check_password_rules("Herne lantern orbit velvet", "emil")
+    auth.check_password_rules("Kontrast-Lampe-Wolke-2026", "emil")
+    auth.check_password_rules("84120938572019384756291038475612", "emil")  # random digits: no known word in it

@@ -33,7 +33,7 @@ def index():
     """Every locale with its progress and open suggestions."""
     rows = []
     waiting = suggestions.open_counts(db.get_db())
-    for loc in target_locales():
+    for loc in auth.readable(target_locales()):  # only their own (L6)
         c = counts(reviewed_entries(loc))
         done = math.floor(100 * c["human"] / c["total"]) if c["total"] else 100  # 100 only when all is reviewed
         rows.append({"locale": loc, "counts": c, "done": done, "suggestions": waiting.get(loc, 0)})

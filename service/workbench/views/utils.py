@@ -103,9 +103,10 @@ def target_locales() -> list[str]:
 
 
 def target(locale: str) -> str:
-    """A locale from the URL that has a catalog, or 404."""
+    """A locale from the URL that has a catalog (else 404) and that the user may read (else 403, L6)."""
     if locale not in target_locales():
         abort(404)
+    auth.require_read(locale)
     return locale
 
 
