@@ -71,7 +71,7 @@ def test_a_text_without_a_glossary_term_is_saved_with_a_warning(app, client, tra
         "msgstr": "Town of Gifts", "action": "save"})
     assert response.status_code == 303
     after = unescape(client.get(response.headers["Location"]).text)
-    assert "Glossar: In der Übersetzung fehlt „Talente“ → „Talents“. Gespeichert wurde sie trotzdem." in after
+    assert "Hinweis: Die Übersetzung verwendet nicht den festgelegten Begriff (Glossar): Talents" in after
     assert ">Town of Gifts</textarea>" in after
 
 

@@ -182,8 +182,10 @@ def _strings(message: Message, catalog: Catalog) -> tuple[str, ...]:
     return tuple(normalize_text(s) for s in to_entry(message, catalog).strings)
 
 
-def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: Mode) -> Plan:
-    """What the upload would do to the catalog as it is now; nothing is written."""
+def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: Mode,
+         context: catalogs.CheckContext | None = None) -> Plan:
+    """What the upload would do to the catalog as it is now; nothing is written. Entries with errors are invalid;
+    the checks' warnings (``context``: the locale's glossary...) go with the entry and refuse nothing."""
     result = Plan(mode, stale=parsed.mark is None, items=list(parsed.invalid))
     # No mark: the file's basis is unknown, so it counts as older than every web edit.
     changed_here = audit.changed_since(conn, locale, parsed.mark or 0)
@@ -200,7 +202,8 @@ def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: 
         entry: CatalogEntry = to_entry(message, current)
         line = parsed.lines.get(entry.msgid, 0)
         new = _strings(incoming, parsed.catalog)
-        findings = tuple(catalogs.check_message(incoming, parsed.catalog))
+        found = catalogs.check_message(incoming, parsed.catalog, None, context)
+        findings, warned = tuple(catalogs.errors(found)), tuple(catalogs.warnings(found))
         if findings:
             result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, new, findings))
             continue
@@ -219,7 +222,7 @@ def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: 
             result.items.append(Item(Outcome.CONFLICT, entry.msgid, line, pending.strings if pending else entry.strings,
                                      new, context=entry.context))
             continue
-        result.items.append(Item(Outcome.CHANGE, entry.msgid, line, entry.strings, new, context=entry.context))
+        result.items.append(Item(Outcome.CHANGE, entry.msgid, line, entry.strings, new, warned, context=entry.context))
     result.items.sort(key=lambda i: i.line)
     return result
 
@@ -227,7 +230,7 @@ def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: 
 def preview(store: Store, conn: Connection, locale: str, data: bytes, mode: Mode, max_bytes: int) -> Plan:
     """What an upload would do now; nothing is written."""
     parsed = read(store, locale, data, max_bytes)
-    return plan(conn, locale, store.load(locale), parsed, mode)
+    return plan(conn, locale, store.load(locale), parsed, mode, store.context(locale))
 
 
 def apply(store: Store, conn: Connection, locale: str, data: bytes, mode: Mode, username: str, max_bytes: int,
@@ -241,7 +244,7 @@ def apply(store: Store, conn: Connection, locale: str, data: bytes, mode: Mode, 
     with store.lock(locale):
         journal.reconcile_catalog(conn, store.path(locale), locale, store.domain)
         catalog = store.load(locale)
-        result = plan(conn, locale, catalog, parsed, mode)
+        result = plan(conn, locale, catalog, parsed, mode, store.context(locale))
         if mode == Mode.SUGGEST:
             _suggest(conn, locale, result.of(Outcome.SUGGEST), username)
             return result, None

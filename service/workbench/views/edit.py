@@ -315,11 +315,13 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
         return _render_editor(loc, entry, typed=typed, conflict=EntryConflict(entry, typed), status=409)
     if suggestion:
         suggestions.close(conn, loc, suggestion, "done", user.username)
-    _warn_glossary(loc, entry.msgid, typed)
-    # The checks' other warnings (a spoken text in step with the screen, German left in another script); the
-    # glossary's are told above with the terms and their required translations.
-    for warning in texts.findings_texts(tuple(f for f in warned if f.check != "glossary")):
+    # The checks' warnings (glossary terms, a spoken text in step with the screen, German left in another
+    # script): saved all the same. The glossary's own hint, with the required translations, where the check's
+    # glossary (translations/glossary.txt and the locale's) has nothing to say.
+    for warning in texts.findings_texts(warned):
         flash(warning, "error")
+    if not any(f.check == "glossary" for f in warned):
+        _warn_glossary(loc, entry.msgid, typed)
     following = local_path(request.form.get("next")) if request.form.get("go_next") else None
     return redirect(following or url_for("workbench.editor", locale=loc, key=entry.key,
                                          back=local_path(request.args.get("back"))), 303)

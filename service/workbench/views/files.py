@@ -62,6 +62,8 @@ def _rows(plan: uploads.Plan) -> list[dict]:
         "item": item,
         "diff": word_diff("\n".join(item.old), "\n".join(item.new)) if item.old and any(item.old) else None,
         "problem": _invalid_text(item) if item.outcome == uploads.Outcome.INVALID else "",
+        # A change with a warning (a glossary term left out...): taken all the same, and said with its entry.
+        "warnings": texts.findings_texts(item.findings) if item.outcome != uploads.Outcome.INVALID else [],
     } for item in plan.items]
 
 
