@@ -34,6 +34,6 @@ def test_speech_override_is_edited_in_the_editor_and_flagged_when_the_shown_text
     assert 'id="speech-outdated"' in page and f">{VOWELLED}</textarea>" in page
     result = runner.invoke(args=["i18n", "check", "--locale", "ar"])
     assert result.exit_code == 0, result.output
-    assert "ar/speech: ok (1 spoken override(s) outdated, waiting for translators)" in result.output
-    assert "'Hinweis': spoken override outdated" in result.output
+    assert "ar/speech: ok (1 warning(s))" in result.output
+    assert "the shown text changed after this spoken text was written" in result.output
     assert runner.invoke(args=["i18n", "check", "--locale", "ar", "--complete"]).exit_code == 1

@@ -89,6 +89,13 @@ def check_length(source: str, target: str, message: Message, catalog: Catalog | 
     return [Finding("length", msgid_of(message), extra=(str(len(target)),), expected=(str(MAX_LENGTH),))]
 
 
+def check_spoken_length(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """A spoken form of the lexicon is at most MAX_SPOKEN characters (L8: a term, not a text to fill the cache)."""
+    if len(target) <= MAX_SPOKEN:
+        return []
+    return [Finding("spoken-length", msgid_of(message), extra=(str(len(target)),), expected=(str(MAX_SPOKEN),))]
+
+
 def check_python_format(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
     """For python-format messages: the source's %-directives, and only well-formed ones (no lone %).
 
@@ -153,6 +160,8 @@ REGISTRY: dict[str, Check] = {check.id: check for check in (
     Check("control", check_control, "control characters ({extra})"),
     Check("bidi", check_bidi, "bidirectional control characters the source does not have ({extra})"),
     Check("length", check_length, "longer than {expected} characters ({extra})"),
+    Check("spoken-length", check_spoken_length, "a spoken form longer than {expected} characters ({extra})",
+          domains=("lexicon",)),
     Check("plurals", check_plurals, "plural forms: {expected} expected; missing or empty {missing}, extra {extra}",
           scope="message"),
     Check("empty", check_empty, "no translation", scope="message", complete=True),

@@ -222,10 +222,6 @@ class Store:
             raise EntryConflict(current, strings)
         if len(strings) != len(current.strings):
             raise InvalidEdit("forms")
-        if self.domain == "lexicon" and any(len(s) > catalogs.checks.MAX_SPOKEN for s in strings):  # L8
-            longest = str(max(map(len, strings)))
-            raise InvalidTranslation([Finding("spoken-length", str(message.id), extra=(longest,),
-                                              expected=(str(catalogs.checks.MAX_SPOKEN),))])
         found = offload.run(validate, message, catalog, strings, self.context(locale))  # CPU work: off the loop
         findings = catalogs.errors(found)
         if findings:

@@ -102,7 +102,7 @@ def audio_url(client) -> str:
 
 PUBLIC_GETS = ["/", "/{loc}/", "/{loc}/{page}", "/sitemap.xml", "/robots.txt", "/ping", "/healthz", "/favicon.ico",
                "{audio}", "/audio/{loc}/{page}/{x}", "/audio-check/{loc}/{page}/{x}", "/{loc}/suggest/{page}/{x}",
-               "/static/site.css", "/static/{x}", "/{x}"]
+               "/static/site.css", "/static/{x}", "/{x}", "/audio-lengths/{loc}/{page}"]
 
 
 @FUZZ
@@ -148,7 +148,7 @@ WORKBENCH_GETS = ["/translate/", "/translate/login", "/translate/users", "/trans
                   "/translate/{loc}/entry/{x}", "/translate/{loc}/download", "/translate/{loc}/upload",
                   "/translate/{loc}/suggestions", "/translate/{loc}/history", "/translate/{loc}/lexicon",
                   "/translate/{loc}/lexicon/{x}.mp3", "/translate/feedback/", "/translate/feedback/export.csv",
-                  "/translate/feedback/{id}"]
+                  "/translate/feedback/{id}", "/translate/ping"]
 
 
 @FUZZ
@@ -167,7 +167,7 @@ def test_workbench_pages_never_fail(app, admin, data, hdrs, params):
 
 WORKBENCH_FORMS = ["/translate/{loc}/entry/{x}", "/translate/{loc}/upload", "/translate/users",
                    "/translate/{loc}/suggestions/{id}", "/translate/{loc}/lexicon", "/translate/feedback/{id}",
-                   "/translate/login"]
+                   "/translate/login", "/translate/{loc}/speech/{x}", "/translate/{loc}/upload/{x}"]
 
 
 @FUZZ

@@ -239,8 +239,7 @@ def editor(locale: str, key: str):
         failed = _login_from_form(loc, entry, typed)
         if failed is not None:
             return failed
-    user = auth.current_user()
-    assert user is not None
+    user = auth.require_read(loc)  # signed in now: the locale must be theirs (L6)
     action = request.form.get("action", "save")
     if action not in ACTIONS:
         raise BadRequest()

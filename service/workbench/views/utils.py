@@ -103,10 +103,14 @@ def target_locales() -> list[str]:
 
 
 def target(locale: str) -> str:
-    """A locale from the URL that has a catalog (else 404) and that the user may read (else 403, L6)."""
+    """A locale from the URL that has a catalog (else 404) and that the signed-in user may read (else 403, L6).
+
+    Without a user, the view decides: most require a login, and the editor shows an ended session's typed text
+    again with a login form (the read right is checked once the login succeeded)."""
     if locale not in target_locales():
         abort(404)
-    auth.require_read(locale)
+    if auth.current_user() is not None:
+        auth.require_read(locale)
     return locale
 
 
