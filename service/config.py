@@ -98,7 +98,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Largest .po a translator may upload (bytes).
         "WORKBENCH_UPLOAD_MAX": 1024 * 1024,
         # -- read-aloud
-        "TTS_BACKENDS": {"default": "espeak"},  # locale (or "default") -> backend name
+        # locale (or "default") -> "espeak", "<backend>:<voice>" (piper:, mbrola:de6, rhvoice:magda) or "auto":
+        # per locale the best voice installed here (MBROLA, RHVoice, Piper; docs/voices.md), else espeak-ng.
+        "TTS_BACKENDS": {"default": "auto"},
         "TTS_BACKEND_OPTIONS": {},  # backend name -> keyword arguments of its constructor
         "TTS_SPEED": 1.0,
         # Piper voices (NAME.onnx + NAME.onnx.json) managed by `flask voices`; chosen per locale as

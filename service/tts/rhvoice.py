@@ -1,0 +1,313 @@
+"""RHVoice voices (Debian ``rhvoice-*``, non-free) in-process through libRHVoice's C API (ctypes).
+
+The structures below follow ``RHVoice.h`` and ``RHVoice_common.h`` of RHVoice 1.8 (Debian's librhvoice-dev)
+field by field: a wrong layout crashes the process. The library reports word and sentence starts and ends
+through callbacks, as byte offsets into the UTF-8 text, in between the samples it hands to ``play_speech``:
+the samples delivered so far time each event. One engine per process; one message speaks at a time (the
+callbacks write into one sink), under a lock.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import re
+import threading
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis
+from .system import SystemVoiceBackend, VoiceInfo, folder_size
+
+#: Debian's layout: voices in /usr/share/RHVoice/voices/<name>/, configuration in /etc/RHVoice.
+DATA_DIR = "/usr/share/RHVoice"
+CONFIG_DIR = "/etc/RHVoice"
+#: RHVoice_message_text: plain text (not SSML).
+MESSAGE_TEXT = 0
+#: How long the list of installed voices is reused before the folder is looked at again.
+SCAN_SECONDS = 10.0
+#: voice.info's language names -> locale codes.
+LANGUAGES = {
+    "russian": "ru", "ukrainian": "uk", "polish": "pl", "english": "en", "esperanto": "eo", "georgian": "ka",
+    "kyrgyz": "ky", "tatar": "tt", "brazilian-portuguese": "pt", "macedonian": "mk", "uzbek": "uz",
+    "albanian": "sq", "czech": "cs", "slovak": "sk", "vietnamese": "vi", "kazakh": "kk",
+}
+
+_SET_RATE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+_PLAY = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_uint, ctypes.c_void_p)
+_MARK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+_POSITION = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)
+_AUDIO = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+_DONE = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class _Callbacks(ctypes.Structure):
+    """RHVoice_callbacks: nine function pointers; unused ones must be NULL."""
+
+    _fields_ = [
+        ("set_sample_rate", _SET_RATE),
+        ("play_speech", _PLAY),
+        ("process_mark", _MARK),
+        ("word_starts", _POSITION),
+        ("word_ends", _POSITION),
+        ("sentence_starts", _POSITION),
+        ("sentence_ends", _POSITION),
+        ("play_audio", _AUDIO),
+        ("done", _DONE),
+    ]
+
+
+class _InitParams(ctypes.Structure):
+    """RHVoice_init_params."""
+
+    _fields_ = [
+        ("data_path", ctypes.c_char_p),
+        ("config_path", ctypes.c_char_p),
+        ("resource_paths", ctypes.POINTER(ctypes.c_char_p)),
+        ("callbacks", _Callbacks),
+        ("options", ctypes.c_uint),
+    ]
+
+
+class _SynthParams(ctypes.Structure):
+    """RHVoice_synth_params (enums are C ints)."""
+
+    _fields_ = [
+        ("voice_profile", ctypes.c_char_p),
+        ("absolute_rate", ctypes.c_double),
+        ("absolute_pitch", ctypes.c_double),
+        ("absolute_volume", ctypes.c_double),
+        ("relative_rate", ctypes.c_double),
+        ("relative_pitch", ctypes.c_double),
+        ("relative_volume", ctypes.c_double),
+        ("punctuation_mode", ctypes.c_int),
+        ("punctuation_list", ctypes.c_char_p),
+        ("capitals_mode", ctypes.c_int),
+        ("flags", ctypes.c_int),
+    ]
+
+
+# One engine per process: its callbacks write into the running message's sink, one message at a time.
+_LOCK = threading.Lock()
+_ENGINE: dict[str, Any] = {}
+
+
+def _sink() -> dict[str, Any] | None:
+    """The running message's sink (None: nobody listens)."""
+    return _ENGINE.get("sink")
+
+
+def _on_rate(rate: int, _user: Any) -> int:
+    """Remember the sample rate (called before the first samples, and again if it changes)."""
+    sink = _sink()
+    if sink is None:
+        return 0
+    if sink["samples"] and rate != sink["rate"]:
+        sink["error"] = f"the sample rate changed within one text ({sink['rate']} -> {rate})"
+        return 0
+    sink["rate"] = rate
+    return 1
+
+
+def _on_play(samples, count: int, _user: Any) -> int:
+    """Collect samples."""
+    sink = _sink()
+    if sink is None:
+        return 0
+    sink["pcm"].append(ctypes.string_at(samples, count * 2))
+    sink["samples"] += count
+    return 1
+
+
+def _position_callback(kind: str) -> Any:
+    """A callback recording (kind, byte position, byte length, samples so far)."""
+    def record(position: int, length: int, _user: Any) -> int:
+        sink = _sink()
+        if sink is None:
+            return 0
+        sink["events"].append((kind, position, length, sink["samples"]))
+        return 1
+    return _POSITION(record)
+
+
+def _engine() -> dict[str, Any]:
+    """Load libRHVoice and create the engine once per process; raise BackendUnavailable on failure."""
+    if "engine" in _ENGINE:
+        return _ENGINE
+    if "error" in _ENGINE:
+        raise BackendUnavailable(_ENGINE["error"])
+    with _LOCK:
+        if "engine" in _ENGINE:
+            return _ENGINE
+        try:
+            _ENGINE.update(_open(DATA_DIR, CONFIG_DIR))
+        except Exception as exc:  # library or voices missing
+            _ENGINE["error"] = f"RHVoice could not be loaded: {exc}"
+            raise BackendUnavailable(_ENGINE["error"]) from exc
+    return _ENGINE
+
+
+def _open(data: str, config: str) -> dict[str, Any]:
+    """dlopen libRHVoice, declare the functions used, create the engine with our callbacks."""
+    path = ctypes.util.find_library("RHVoice") or "libRHVoice.so.5"
+    lib = ctypes.CDLL(path)
+    lib.RHVoice_get_version.restype = ctypes.c_char_p
+    lib.RHVoice_new_tts_engine.argtypes = [ctypes.POINTER(_InitParams)]
+    lib.RHVoice_new_tts_engine.restype = ctypes.c_void_p
+    lib.RHVoice_new_message.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint, ctypes.c_int,
+                                        ctypes.POINTER(_SynthParams), ctypes.c_void_p]
+    lib.RHVoice_new_message.restype = ctypes.c_void_p
+    lib.RHVoice_speak.argtypes = [ctypes.c_void_p]
+    lib.RHVoice_speak.restype = ctypes.c_int
+    lib.RHVoice_delete_message.argtypes = [ctypes.c_void_p]
+    lib.RHVoice_delete_message.restype = None
+    callbacks = _Callbacks(
+        _SET_RATE(_on_rate), _PLAY(_on_play), _MARK(), _position_callback("ws"), _position_callback("we"),
+        _position_callback("ss"), _position_callback("se"), _AUDIO(), _DONE(),
+    )
+    params = _InitParams(data.encode(), config.encode(), None, callbacks, 0)
+    engine = lib.RHVoice_new_tts_engine(ctypes.byref(params))
+    if not engine:
+        raise OSError(f"RHVoice_new_tts_engine failed (no voices in {data}?)")
+    # The engine copies the callbacks; the Python objects behind them must live as long as the process.
+    return {"lib": lib, "engine": engine, "callbacks": callbacks, "params": params, "sink": None,
+            "version": lib.RHVoice_get_version().decode()}
+
+
+def _licences() -> dict[str, str]:
+    """Voice name -> licence, from Debian's copyright file of the RHVoice packages ("*" for data/*)."""
+    files = sorted(glob.glob("/usr/share/doc/rhvoice*/copyright"))
+    if not files:
+        return {}
+    out: dict[str, str] = {}
+    current: str | None = None
+    for line in Path(files[0]).read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("Files:"):
+            m = re.match(r"Files:\s*data/voices/([^/\s]+)/\*", line)
+            current = m.group(1).lower() if m else ("*" if line.split()[1:] == ["data/*"] else None)
+        elif line.startswith("License:") and current:
+            out.setdefault(current, line.split(":", 1)[1].strip())
+            current = None
+    return out
+
+
+class RhvoiceBackend(SystemVoiceBackend):
+    """RHVoice voices chosen per locale (``rhvoice:aleksandr-hq``); other languages are read by espeak-ng."""
+
+    name = "rhvoice"
+
+    def __init__(self, voices: dict[str, str] | None = None, fallback: Backend | None = None,
+                 data: str = DATA_DIR):
+        """``data`` is where the voices are (Debian: /usr/share/RHVoice)."""
+        super().__init__(voices, fallback)
+        self.data = Path(data)
+        self._scan: tuple[float, dict[str, VoiceInfo]] = (-SCAN_SECONDS, {})
+        self._licence: dict[str, str] | None = None
+
+    def engine_error(self) -> str | None:
+        """Why RHVoice cannot speak here (library or voices missing)."""
+        if not (self.data / "voices").is_dir():
+            return f"no RHVoice voices in {self.data} (apt-get install rhvoice-<language>, Debian non-free)"
+        try:
+            _engine()
+        except BackendUnavailable as exc:
+            return str(exc)
+        return None
+
+    def engine_version(self) -> str:
+        """libRHVoice's version."""
+        try:
+            return _engine()["version"]
+        except BackendUnavailable:
+            return "unavailable"
+
+    def installed(self) -> dict[str, VoiceInfo]:
+        """Every voice folder with a voice.info (looked up every 10 s)."""
+        at, found = self._scan
+        if time.monotonic() - at < SCAN_SECONDS:
+            return found
+        if self._licence is None:
+            self._licence = _licences()
+        found = {}
+        for info_file in sorted((self.data / "voices").glob("*/voice.info")):
+            folder = info_file.parent
+            fields = dict(line.split("=", 1) for line in info_file.read_text(errors="replace").splitlines()
+                          if "=" in line)
+            name = folder.name.lower()
+            language = LANGUAGES.get(fields.get("language", "").strip().lower(), "?")
+            licence = self._licence.get(name) or self._licence.get("*") or "see the voice's README.md"
+            files = tuple(sorted(p for p in folder.rglob("*") if p.is_file()))
+            found[name] = VoiceInfo(self.name, name, language, licence, folder_size(folder), files)
+        self._scan = (time.monotonic(), found)
+        return found
+
+    def speak(self, voice: VoiceInfo, text: str, speed: float) -> Synthesis:
+        """Speak one text; words and sentences timed by the samples delivered when their callbacks came."""
+        state = _engine()
+        lib = state["lib"]
+        text = unicodedata.normalize("NFC", text)
+        data = text.encode("utf-8")
+        if not data.strip():
+            return Synthesis(sample_rate=24000, duration_ms=100.0, pcm=b"\0\0" * 2400)
+        params = _SynthParams(voice.name.encode(), 0.0, 0.0, 0.0, float(speed), 1.0, 1.0, 0, None, 0, 0)
+        with _LOCK:
+            sink: dict[str, Any] = {"pcm": [], "events": [], "samples": 0, "rate": 24000, "error": None}
+            state["sink"] = sink
+            try:
+                message = lib.RHVoice_new_message(state["engine"], data, len(data), MESSAGE_TEXT,
+                                                  ctypes.byref(params), None)
+                if not message:
+                    raise BackendError(f"RHVoice has no voice {voice.name!r} (or refused the text)")
+                try:
+                    ok = lib.RHVoice_speak(message)
+                finally:
+                    lib.RHVoice_delete_message(message)
+            finally:
+                state["sink"] = None
+        if sink["error"]:
+            raise BackendError(sink["error"])
+        if not ok:
+            raise BackendError(f"RHVoice_speak failed for voice {voice.name}")
+        rate = int(sink["rate"])
+        pcm = b"".join(sink["pcm"])
+        duration = len(pcm) / 2 * 1000 / rate
+        chars = _char_offsets(data)
+        return Synthesis(sample_rate=rate, duration_ms=duration, pcm=pcm,
+                         words=_spans(sink["events"], "ws", "we", chars, rate, duration),
+                         sentences=_spans(sink["events"], "ss", "se", chars, rate, duration))
+
+
+def _char_offsets(data: bytes) -> list[int]:
+    """For each byte offset of UTF-8 ``data`` (and its end), the character offset it lies in."""
+    out: list[int] = []
+    index = -1
+    for byte in data:
+        if byte & 0xC0 != 0x80:  # not a continuation byte: a new character begins
+            index += 1
+        out.append(index)
+    out.append(index + 1)
+    return out
+
+
+def _spans(events: list[tuple[str, int, int, int]], start: str, end: str, chars: list[int], rate: int,
+           duration: float) -> list[Event]:
+    """Events from start/end callbacks: character span, and times from the samples delivered around them."""
+    out: list[Event] = []
+    opened: dict[tuple[int, int], float] = {}
+    for kind, pos, length, samples in events:
+        at = min(samples * 1000 / rate, duration)
+        if kind == start:
+            opened[(pos, length)] = at
+        elif kind == end and (pos, length) in opened:
+            began = opened.pop((pos, length))
+            c0 = chars[min(pos, len(chars) - 1)]
+            c1 = chars[min(pos + length, len(chars) - 1)]
+            out.append(Event(start=began, end=max(began, at), text_start=c0, text_len=max(0, c1 - c0)))
+    for (pos, length), began in opened.items():  # started, never ended: runs to the end
+        c0 = chars[min(pos, len(chars) - 1)]
+        c1 = chars[min(pos + length, len(chars) - 1)]
+        out.append(Event(start=began, end=duration, text_start=c0, text_len=max(0, c1 - c0)))
+    out.sort(key=lambda e: (e.start, e.text_start))
+    return out
