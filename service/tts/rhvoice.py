@@ -20,6 +20,7 @@ from typing import Any
 
 from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis
 from .system import SystemVoiceBackend, VoiceInfo, folder_size
+from .text import SENTENCE_END_RE
 
 #: Debian's layout: voices in /usr/share/RHVoice/voices/<name>/, configuration in /etc/RHVoice.
 DATA_DIR = "/usr/share/RHVoice"
@@ -276,7 +277,21 @@ class RhvoiceBackend(SystemVoiceBackend):
         chars = _char_offsets(data)
         return Synthesis(sample_rate=rate, duration_ms=duration, pcm=pcm,
                          words=_spans(sink["events"], "ws", "we", chars, rate, duration),
-                         sentences=_spans(sink["events"], "ss", "se", chars, rate, duration))
+                         sentences=_sentences(_spans(sink["events"], "ss", "se", chars, rate, duration), text))
+
+
+def _sentences(found: list[Event], text: str) -> list[Event]:
+    """RHVoice's sentences joined where no sentence ends in the text (it also splits at colons and dashes)."""
+    out: list[Event] = []
+    for ev in found:
+        before = text[:ev.text_start].rstrip()
+        if out and not (SENTENCE_END_RE.search(before) and not text[ev.text_start:ev.text_start + 1].islower()):
+            last = out[-1]
+            out[-1] = Event(last.start, max(last.end, ev.end), last.text_start,
+                            ev.text_start + ev.text_len - last.text_start)
+            continue
+        out.append(ev)
+    return out
 
 
 def _char_offsets(data: bytes) -> list[int]:
