@@ -194,8 +194,11 @@ class EspeakLibrary:
         pcm = b"".join(sink["pcm"])
         rate = int(sink["rate"])
         duration = len(pcm) / 2 / rate * 1000
-        # Times from the samples actually produced: MBROLA voices run at 16 or 22.05 kHz.
-        raw = [(t, pos, length, sample * 1000 / rate) for t, pos, length, sample in sink["events"]]
+        # Times from the samples actually produced: MBROLA voices run at 16 or 22.05 kHz. With MBROLA, espeak-ng
+        # 1.51 counts samples from 1000 (its last event lies 1000 samples past the audio's end): the text's
+        # first event marks sample 0 (it is 0 without MBROLA).
+        base = min((sample for _, _, _, sample in sink["events"]), default=0)
+        raw = [(t, pos, length, (sample - base) * 1000 / rate) for t, pos, length, sample in sink["events"]]
         words = _phoneme_words(raw, text) if self.phoneme_words else [r for r in raw if r[0] == EVENT_WORD]
         return Synthesis(
             pcm=pcm,

@@ -1,7 +1,9 @@
 """16-bit mono PCM helpers shared by the backends: one output rate for every voice of a backend."""
 from __future__ import annotations
 
-from .base import Synthesis
+from dataclasses import replace
+
+from .base import Event, Synthesis
 
 #: The rate every segment of the MBROLA, RHVoice and Piper backends leaves at: espeak-ng's own, and that of
 #: Piper's medium voices. MBROLA voices (16 kHz) and RHVoice (24 kHz) are resampled to it, so the blocks of
@@ -28,4 +30,14 @@ def resampled(syn: Synthesis, rate: int = OUTPUT_RATE) -> Synthesis:
     syn.pcm = resample(syn.pcm, syn.sample_rate, rate)
     syn.sample_rate = rate
     syn.duration_ms = len(syn.pcm) / 2 * 1000 / rate
+    # Rounding to whole samples may shorten the audio by a fraction of a millisecond: no event may end after it.
+    syn.words = [_within(e, syn.duration_ms) for e in syn.words]
+    syn.sentences = [_within(e, syn.duration_ms) for e in syn.sentences]
     return syn
+
+
+def _within(event: Event, duration: float) -> Event:
+    """The event with its times no later than ``duration``."""
+    if event.end <= duration:
+        return event
+    return replace(event, start=min(event.start, duration), end=duration)
