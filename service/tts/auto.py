@@ -70,8 +70,8 @@ def _piper(voices_dir: str | Path) -> list[Installed]:
         licence = "see the voice's MODEL_CARD"
         if files.source != "instance":
             try:
-                meta = metadata.metadata(files.source)
-                licence = meta.get("License-Expression") or meta.get("License") or licence
+                meta = metadata.metadata(files.source).json
+                licence = str(meta.get("license_expression") or meta.get("license") or licence)
             except metadata.PackageNotFoundError:
                 pass
         try:

@@ -7,7 +7,8 @@ import os
 import re
 import threading
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .base import BackendError, BackendUnavailable, Event, Synthesis
 

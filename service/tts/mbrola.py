@@ -14,12 +14,10 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .base import Backend, Synthesis
-from .espeak import (
-    CHARS_UTF8, ENDPAUSE, INITIALIZE_DONT_EXIT, INITIALIZE_PHONEME_EVENTS, EspeakLibrary,
-)
+from .espeak import CHARS_UTF8, ENDPAUSE, INITIALIZE_DONT_EXIT, INITIALIZE_PHONEME_EVENTS, EspeakLibrary
 from .system import SystemVoiceBackend, VoiceInfo
 
 #: Where Debian's mbrola-* packages put the diphone databases: /usr/share/mbrola/<voice>/<voice>.
@@ -46,7 +44,7 @@ class MbrolaBackend(SystemVoiceBackend):
 
     name = "mbrola"
     #: One loaded copy of Debian's library per process (its engine state is global, behind its lock).
-    _libraries: dict[tuple[str, str | None], EspeakLibrary] = {}
+    _libraries: ClassVar[dict[tuple[str, str | None], EspeakLibrary]] = {}
 
     def __init__(self, voices: dict[str, str] | None = None, fallback: Backend | None = None,
                  library: str | None = None, data: str | None = None, mbrola_dir: str = MBROLA_DIR):
@@ -65,7 +63,7 @@ class MbrolaBackend(SystemVoiceBackend):
             path, data = key
             lib = EspeakLibrary(lambda: (path, data), options=INITIALIZE_DONT_EXIT | INITIALIZE_PHONEME_EVENTS,
                                 flags=CHARS_UTF8 | ENDPAUSE, private=True, phoneme_words=True)
-            lib = self._libraries.setdefault(key, lib)
+            lib = self._libraries.setdefault(key, lib)  # atomic: two threads end up with the same library
         return lib
 
     def engine_error(self) -> str | None:
