@@ -131,6 +131,17 @@ def test_other_languages_are_read_by_espeak_at_the_same_rate(backends, espeak, n
 
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
+def test_text_without_sounds_is_silence_not_a_failure(backends, name):
+    """Only signs ("… —", "—") give a short silence without words, and the voice stays in service."""
+    backend = backends[name]
+    locale, voice = next(iter(VOICES[name].items()))
+    for text in ("… —", "—"):
+        syn = backend.synthesize(text, backend.languages()[locale])
+        assert syn.words == [] and 0 < syn.duration_ms <= 400 and syn.sample_rate == OUTPUT_RATE
+    assert backend.status(voice)[0] == VoiceState.OK
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
 def test_a_missing_voice_is_reported_and_never_handed_out(espeak, name):
     """A voice that is not installed: not usable, state "missing", its locale read by espeak-ng, synthesis refused."""
     backend = CLASSES[name]({"de": "xx9"}, fallback=espeak)

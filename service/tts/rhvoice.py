@@ -27,6 +27,8 @@ DATA_DIR = "/usr/share/RHVoice"
 CONFIG_DIR = "/etc/RHVoice"
 #: RHVoice_message_text: plain text (not SSML).
 MESSAGE_TEXT = 0
+#: RHVoice_punctuation_none: signs are never read out ("…" is not a word; the pages' punctuation is shown).
+PUNCTUATION_NONE = 1
 #: How long the list of installed voices is reused before the folder is looked at again.
 SCAN_SECONDS = 10.0
 #: voice.info's language names -> locale codes.
@@ -252,7 +254,7 @@ class RhvoiceBackend(SystemVoiceBackend):
         data = text.encode("utf-8")
         if not data.strip():
             return Synthesis(sample_rate=24000, duration_ms=100.0, pcm=b"\0\0" * 2400)
-        params = _SynthParams(voice.name.encode(), 0.0, 0.0, 0.0, float(speed), 1.0, 1.0, 0, None, 0, 0)
+        params = _SynthParams(voice.name.encode(), 0.0, 0.0, 0.0, float(speed), 1.0, 1.0, PUNCTUATION_NONE, None, 0, 0)
         with _LOCK:
             sink: dict[str, Any] = {"pcm": [], "events": [], "samples": 0, "rate": 24000, "error": None}
             state["sink"] = sink

@@ -154,9 +154,8 @@ class SystemVoiceBackend:
         except Exception as exc:  # the engine failed on this text in a way it does not report itself
             self._fail(name, f"{type(exc).__name__}: {exc}")
             raise BackendError(f"{self.name} voice {name} failed: {exc}") from exc
-        if syn.pcm is None or not syn.pcm:
-            self._fail(name, "no audio")
-            raise BackendError(f"{self.name} voice {name} gave no audio")
+        if not syn.pcm:  # nothing sayable (only signs): a short silence, not a failure of the voice
+            syn = Synthesis(sample_rate=OUTPUT_RATE, duration_ms=100.0, pcm=b"\0\0" * (OUTPUT_RATE // 10))
         with self._lock:
             self._failed.pop(name, None)
         return resampled(syn, OUTPUT_RATE)
