@@ -191,8 +191,9 @@ def test_an_mbrola_voice_id_changes_with_its_database(espeak, tmp_path):
 
 
 def test_threads_get_their_own_results(backends, espeak):
-    """MBROLA (Debian's espeak-ng), RHVoice and the wheel's espeak-ng in several threads: nothing mixes."""
-    jobs = [(backends["mbrola"], "de"), (backends["mbrola"], "tr"), (backends["rhvoice"], "ru"), (espeak, "ar")]
+    """MBROLA (Debian's espeak-ng), RHVoice (two engines) and the wheel's espeak-ng in threads: nothing mixes."""
+    jobs = [(backends["mbrola"], "de"), (backends["mbrola"], "tr"), (backends["rhvoice"], "ru"),
+            (backends["rhvoice"], "uk"), (backends["rhvoice"], "pl"), (espeak, "ar")]
     expected = [b.synthesize(SAMPLES[loc], b.languages()[loc]) for b, loc in jobs]
     results: list[list] = [[] for _ in jobs]
     errors: list[BaseException] = []

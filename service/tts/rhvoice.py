@@ -3,14 +3,15 @@
 The structures below follow ``RHVoice.h`` and ``RHVoice_common.h`` of RHVoice 1.8 (Debian's librhvoice-dev)
 field by field: a wrong layout crashes the process. The library reports word and sentence starts and ends
 through callbacks, as byte offsets into the UTF-8 text, in between the samples it hands to ``play_speech``:
-the samples delivered so far time each event. One engine per process; one message speaks at a time (the
-callbacks write into one sink), under a lock.
+the samples delivered so far time each event. Up to two engines per process, each speaking one message at
+a time; each message's callbacks find its own sink by the number it carries as user data.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import glob
+import itertools
 import re
 import threading
 import time
@@ -92,19 +93,20 @@ class _SynthParams(ctypes.Structure):
     ]
 
 
-# One engine per process: its callbacks write into the running message's sink, one message at a time.
-_LOCK = threading.Lock()
-_ENGINE: dict[str, Any] = {}
+# The running messages' sinks, by the user_data number each message carries into the callbacks.
+_SINKS: dict[int, dict[str, Any]] = {}
+_SINKS_LOCK = threading.Lock()
+_NEXT_ID = itertools.count(1)
 
 
-def _sink() -> dict[str, Any] | None:
-    """The running message's sink (None: nobody listens)."""
-    return _ENGINE.get("sink")
+def _sink(user: Any) -> dict[str, Any] | None:
+    """The sink of the message a callback belongs to (None: nobody listens)."""
+    return _SINKS.get(int(user or 0))
 
 
-def _on_rate(rate: int, _user: Any) -> int:
+def _on_rate(rate: int, user: Any) -> int:
     """Remember the sample rate (called before the first samples, and again if it changes)."""
-    sink = _sink()
+    sink = _sink(user)
     if sink is None:
         return 0
     if sink["samples"] and rate != sink["rate"]:
@@ -114,9 +116,9 @@ def _on_rate(rate: int, _user: Any) -> int:
     return 1
 
 
-def _on_play(samples, count: int, _user: Any) -> int:
+def _on_play(samples, count: int, user: Any) -> int:
     """Collect samples."""
-    sink = _sink()
+    sink = _sink(user)
     if sink is None:
         return 0
     sink["pcm"].append(ctypes.string_at(samples, count * 2))
@@ -126,8 +128,8 @@ def _on_play(samples, count: int, _user: Any) -> int:
 
 def _position_callback(kind: str) -> Any:
     """A callback recording (kind, byte position, byte length, samples so far)."""
-    def record(position: int, length: int, _user: Any) -> int:
-        sink = _sink()
+    def record(position: int, length: int, user: Any) -> int:
+        sink = _sink(user)
         if sink is None:
             return 0
         sink["events"].append((kind, position, length, sink["samples"]))
@@ -135,21 +137,69 @@ def _position_callback(kind: str) -> Any:
     return _POSITION(record)
 
 
+class _Engines:
+    """Up to ``size`` RHVoice engines per process, each speaking one message at a time.
+
+    Two engines let a listener's chunk be spoken while the page is warmed in the background (on two
+    cores, side by side); each engine loads the voices it speaks (about 15 MB each).
+    """
+
+    def __init__(self) -> None:
+        """No engine yet: the library is loaded on first use."""
+        self.lock = threading.Lock()
+        self.library: dict[str, Any] = {}
+        self.idle: list[int] = []  # engine handles not speaking now
+        self.count = 0
+        self.size = 2
+        self.freed = threading.Condition(self.lock)
+
+    def load(self) -> dict[str, Any]:
+        """Load libRHVoice and create the first engine; raise BackendUnavailable on failure."""
+        if "lib" in self.library:
+            return self.library
+        with self.lock:
+            if "lib" not in self.library:
+                if "error" in self.library:
+                    raise BackendUnavailable(self.library["error"])
+                try:
+                    self.library.update(_open(DATA_DIR, CONFIG_DIR))
+                except Exception as exc:  # library or voices missing
+                    self.library["error"] = f"RHVoice could not be loaded: {exc}"
+                    raise BackendUnavailable(self.library["error"]) from exc
+                self.idle.append(self.library.pop("engine"))
+                self.count = 1
+        return self.library
+
+    def acquire(self) -> int:
+        """An idle engine, a new one while fewer than ``size`` exist, else wait for one."""
+        lib = self.load()
+        with self.freed:
+            while not self.idle and self.count >= self.size:
+                self.freed.wait()
+            if self.idle:
+                return self.idle.pop()
+            self.count += 1  # counted now: other threads do not create one too
+        engine = lib["lib"].RHVoice_new_tts_engine(ctypes.byref(lib["params"]))
+        if not engine:
+            with self.freed:
+                self.count -= 1
+                self.freed.notify()
+            raise BackendError("RHVoice_new_tts_engine failed")
+        return engine
+
+    def release(self, engine: int) -> None:
+        """Give an engine back."""
+        with self.freed:
+            self.idle.append(engine)
+            self.freed.notify()
+
+
+ENGINES = _Engines()
+
+
 def _engine() -> dict[str, Any]:
-    """Load libRHVoice and create the engine once per process; raise BackendUnavailable on failure."""
-    if "engine" in _ENGINE:
-        return _ENGINE
-    if "error" in _ENGINE:
-        raise BackendUnavailable(_ENGINE["error"])
-    with _LOCK:
-        if "engine" in _ENGINE:
-            return _ENGINE
-        try:
-            _ENGINE.update(_open(DATA_DIR, CONFIG_DIR))
-        except Exception as exc:  # library or voices missing
-            _ENGINE["error"] = f"RHVoice could not be loaded: {exc}"
-            raise BackendUnavailable(_ENGINE["error"]) from exc
-    return _ENGINE
+    """libRHVoice loaded (one engine created); raise BackendUnavailable on failure."""
+    return ENGINES.load()
 
 
 def _open(data: str, config: str) -> dict[str, Any]:
@@ -174,8 +224,8 @@ def _open(data: str, config: str) -> dict[str, Any]:
     engine = lib.RHVoice_new_tts_engine(ctypes.byref(params))
     if not engine:
         raise OSError(f"RHVoice_new_tts_engine failed (no voices in {data}?)")
-    # The engine copies the callbacks; the Python objects behind them must live as long as the process.
-    return {"lib": lib, "engine": engine, "callbacks": callbacks, "params": params, "sink": None,
+    # Each engine copies the callbacks; the Python objects behind them must live as long as the process.
+    return {"lib": lib, "engine": engine, "callbacks": callbacks, "params": params,
             "version": lib.RHVoice_get_version().decode()}
 
 
@@ -255,20 +305,24 @@ class RhvoiceBackend(SystemVoiceBackend):
         if not data.strip():
             return Synthesis(sample_rate=24000, duration_ms=100.0, pcm=b"\0\0" * 2400)
         params = _SynthParams(voice.name.encode(), 0.0, 0.0, 0.0, float(speed), 1.0, 1.0, PUNCTUATION_NONE, None, 0, 0)
-        with _LOCK:
-            sink: dict[str, Any] = {"pcm": [], "events": [], "samples": 0, "rate": 24000, "error": None}
-            state["sink"] = sink
+        ident = next(_NEXT_ID)
+        sink: dict[str, Any] = {"pcm": [], "events": [], "samples": 0, "rate": 24000, "error": None}
+        engine = ENGINES.acquire()
+        with _SINKS_LOCK:
+            _SINKS[ident] = sink
+        try:
+            message = lib.RHVoice_new_message(engine, data, len(data), MESSAGE_TEXT, ctypes.byref(params),
+                                              ctypes.c_void_p(ident))
+            if not message:
+                raise BackendError(f"RHVoice has no voice {voice.name!r} (or refused the text)")
             try:
-                message = lib.RHVoice_new_message(state["engine"], data, len(data), MESSAGE_TEXT,
-                                                  ctypes.byref(params), None)
-                if not message:
-                    raise BackendError(f"RHVoice has no voice {voice.name!r} (or refused the text)")
-                try:
-                    ok = lib.RHVoice_speak(message)
-                finally:
-                    lib.RHVoice_delete_message(message)
+                ok = lib.RHVoice_speak(message)
             finally:
-                state["sink"] = None
+                lib.RHVoice_delete_message(message)
+        finally:
+            with _SINKS_LOCK:
+                _SINKS.pop(ident, None)
+            ENGINES.release(engine)
         if sink["error"]:
             raise BackendError(sink["error"])
         if not ok:
