@@ -1,4 +1,10 @@
 """WSGI entry point: ``gunicorn wsgi:app`` and ``flask --app wsgi`` need nothing else."""
-from service import create_app
+import sys
 
-app = create_app()
+from service import create_app
+from service.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:  # one line per wrong setting, no traceback: the server or command does not start
+    sys.exit(str(exc))

@@ -102,7 +102,7 @@ def saves(root: Path, pg, redis_server, n: int, rounds: int) -> None:
     """Median time of one editor save, embedded against scaled, in interleaved rounds."""
     from service import create_app, db
     from service.workbench import auth
-    from tests.workbench_support import PASSWORD, login, save, entry_key
+    from tests.workbench_support import PASSWORD, entry_key, login, save
 
     def app_for(mode: str):
         """An app of one mode with a translator account and its own copy of the catalogs."""

@@ -1,4 +1,4 @@
-"""The front's figures in one run with wrk: nginx's page cache and audio against nginx's static files, and the app alone.
+"""The front's figures in one run with wrk: nginx's page cache and audio against its static files, and the app alone.
 
 Run: .venv/bin/python bench/bench_front.py [--seconds 2] [--rounds 11] [--pin]
 Starts Debian's nginx with deploy/'s configuration (tests/deploy/front.py) before one app server with

@@ -28,11 +28,11 @@ def main() -> None:
     for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         os.environ[var] = str(tmp / var.lower())
     sys.path.insert(0, str(ROOT))
-    from tests import tiny_argos
     from service.content import Content
     from service.mt.argos import ArgosEngine
     from service.mt.cache import TranslationCache
     from service.mt.worker import MTService
+    from tests import tiny_argos
 
     packages = tmp / "packages"
     engine = ArgosEngine(packages)
@@ -79,7 +79,7 @@ def main() -> None:
     bare(tokens[0])
     services[0].translate_now(["Warm-up der Stadt."], "en")
     bare_best, service_best = [], []
-    for text, block in zip(texts, tokens):
+    for text, block in zip(texts, tokens, strict=True):
         b, v = [], []
         for r in range(args.rounds):
             t0 = time.perf_counter()
@@ -109,12 +109,13 @@ def main() -> None:
     n = len(texts)
     words = sum(len(t.split()) for t in texts)
     print(f"tiny argos model: built in {build_s:.2f} s; argostranslate import {import_s:.2f} s")
-    print(f"blocks: {n} content messages, {words} words, {sum(len(x) for b in tokens for x in b)} pieces, {sum(map(len, tokens))} sentences")
+    pieces = sum(len(x) for b in tokens for x in b)
+    print(f"blocks: {n} content messages, {words} words, {pieces} pieces, {sum(map(len, tokens))} sentences")
     print(f"bare ctranslate2:  {bare_s / n * 1000:8.2f} ms per block")
     print(f"service (uncached): {service_s / n * 1000:8.2f} ms per block")
     print(f"service overhead:   {(service_s - bare_s) / n * 1000:8.2f} ms per block "
           f"({service_s / bare_s:.2f}x bare; median per block "
-          f"{statistics.median(v - b for v, b in zip(service_best, bare_best)) * 1000:.2f} ms)")
+          f"{statistics.median(v - b for v, b in zip(service_best, bare_best, strict=True)) * 1000:.2f} ms)")
     print(f"cached block:       {statistics.median(samples) * 1e6:8.1f} us median, "
           f"{sorted(samples)[int(len(samples) * 0.99)] * 1e6:.1f} us p99 (lookup of 1 block)")
     print(f"cached page of {len(page)} blocks: {page_s * 1000:.2f} ms per lookup")

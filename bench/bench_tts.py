@@ -132,7 +132,8 @@ else:
     folder = Path(tempfile.mkdtemp())
     for n in ("a", "b"):
         (folder / f"{n}.onnx").symlink_to(joe.model); (folder / f"{n}.onnx.json").symlink_to(joe.config)
-    b = PiperBackend({"en": "a", "tr": "b"}, folder, max_loaded=int(sys.argv[4]), fallback=EspeakBackend(), packages=False)
+    b = PiperBackend({"en": "a", "tr": "b"}, folder, max_loaded=int(sys.argv[4]), fallback=EspeakBackend(),
+                     packages=False)
     assert b.available()  # imports piper-tts, onnxruntime and numpy: not the voice's cost
     r0 = rss(); t0 = time.perf_counter(); assert b.usable("en"); out["load s"] = time.perf_counter() - t0
     r1 = rss(); b.synthesize("The city of Herne invests in its schools. " * 4, b.languages()["en"])

@@ -7,12 +7,14 @@ limit defaults to the app's own ``MAX_CONTENT_LENGTH`` so that the edge and the 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from service.config import SOURCE_LOCALE, defaults as app_defaults
+from service.config import SOURCE_LOCALE
+from service.config import defaults as app_defaults
 from service.web.security import security_headers
 
 HERE = Path(__file__).resolve().parent
@@ -32,6 +34,7 @@ TEMPLATES = {
     "systemd/herne-worker@.service": "systemd/system/herne-worker@.service",
     "systemd/herne-purge.service": "systemd/system/herne-purge.service",
     "systemd/herne-purge.timer": "systemd/system/herne-purge.timer",
+    "logrotate/herne-nginx": "logrotate.d/herne-nginx",
 }
 
 #: Settings of one Debian host that runs nginx and one app server (see the README).
@@ -44,6 +47,10 @@ DEFAULTS: dict[str, str] = {
     "FORWARDED_ALLOW_IPS": "127.0.0.1",
     # "tls": HTTPS with HTTP/2 and HSTS, plain HTTP redirects; "http": plain HTTP only (a TLS terminator in front).
     "PUBLIC_SERVER": "tls",
+    # The TLS terminator (load balancer) in front of nginx: its addresses or networks, comma-separated, whose
+    # REAL_IP_HEADER names the client (nginx's set_real_ip_from). Empty: nobody in front, the peer is the client.
+    "REAL_IP_FROM": "",
+    "REAL_IP_HEADER": "X-Forwarded-For",
     "LISTEN_HTTP": "80",
     "LISTEN_HTTPS": "443",
     "TLS_CERT": "/etc/ssl/herne/fullchain.pem",
@@ -99,10 +106,29 @@ def settings(overrides: dict[str, str] | None = None) -> dict[str, str]:
     if values["PUBLIC_SERVER"] not in ("tls", "http"):
         raise ValueError("PUBLIC_SERVER must be 'tls' or 'http'")
     values["PUBLIC_SERVER_FILE"] = f"{values['CONF_DIR']}/public-{values['PUBLIC_SERVER']}.conf"
+    values["REAL_IP"] = real_ip_lines(values["REAL_IP_FROM"], values["REAL_IP_HEADER"])
     prefix = values["AUDIO_X_ACCEL_PREFIX"]
     if not (prefix.startswith("/") and prefix.endswith("/")):
         raise ValueError("AUDIO_X_ACCEL_PREFIX must start and end with '/'")
     return values
+
+
+def real_ip_lines(sources: str, header: str) -> str:
+    """nginx's realip settings for a TLS terminator in front: the client is the last address in ``header`` that
+    is not one of ``sources`` (real_ip_recursive), so a client cannot name itself by sending the header."""
+    networks = [s.strip() for s in sources.split(",") if s.strip()]
+    if not networks:
+        return "# No TLS terminator in front (REAL_IP_FROM is empty): the connecting address is the client."
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"REAL_IP_FROM: {network!r} is no address or network") from None
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", header):
+        raise ValueError(f"REAL_IP_HEADER must be a header name, not {header!r}")
+    lines = [f"set_real_ip_from {network};" for network in networks]
+    return "\n".join(["# The client's address from the TLS terminator in front (REAL_IP_FROM): limits count clients.",
+                      *lines, f"real_ip_header {header};", "real_ip_recursive on;"])
 
 
 def security_header_lines() -> str:
@@ -123,7 +149,8 @@ def render_text(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], text)
 
 
-def render_all(out: Path, overrides: dict[str, str] | None = None, extra: dict[str, str] | None = None) -> dict[str, Path]:
+def render_all(out: Path, overrides: dict[str, str] | None = None,
+               extra: dict[str, str] | None = None) -> dict[str, Path]:
     """Write every rendered file below ``out``; return the output path of each template."""
     values = settings(overrides)
     values.update(extra or {})

@@ -22,6 +22,8 @@ if [ "$mode" = "--test" ]; then
   command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)
   command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
   command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
+  # tests/deploy/test_logrotate.py: the shipped logrotate file parses and deletes nginx's logs within 7 days.
+  command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] || apt_packages+=(logrotate)
   # tests/cluster start their own PostgreSQL (initdb in a temporary folder) and Redis on loopback ports.
   dpkg -s postgresql >/dev/null 2>&1 || apt_packages+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)

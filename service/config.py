@@ -1,10 +1,15 @@
 """Every default setting of the service in one place; each can be overridden by a FLASK_* variable."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from flask import Config
 
 #: The project's top-level folder (beside ``service/``).
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +53,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATABASE_AUTO_UPGRADE": None,
         # Lock files of work that must happen once (catalog saves, synthesis); one host shares them.
         "LOCK_DIR": str(instance / "locks"),
-        # -- several app servers (see README "Running on several machines"); None: the embedded default
+        # -- several app servers (docs: operate/scale-out.md); None: the embedded default
         # Redis, e.g. redis://10.0.0.5:6379/0: locks across hosts, the catalog revision signal, RQ jobs.
         "REDIS_URL": None,
         # A volume every server mounts: live catalogs (seeded from translations/ on first start), audio cache,
@@ -64,8 +69,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # RQ: seconds one job may run, how often a failed or abandoned job is tried again.
         "JOB_TIMEOUT": 600,
         "JOB_RETRIES": 3,
-        # Seconds a visitor's request waits for a worker to synthesize cold audio before answering 503.
-        "AUDIO_JOB_WAIT": 60.0,
+        # Seconds a visitor's request waits for a worker to synthesize cold audio before answering 503: below
+        # gunicorn's own timeout (30 s by default, the start commands' 60 s and 120 s), which would kill the
+        # worker and answer 500. With no worker alive, the app server synthesizes itself at once.
+        "AUDIO_JOB_WAIT": 20.0,
+        # Under gevent workers (scripts/serve.sh), CPU-heavy work (synthesis, MP3 joins, password hashes, catalog
+        # checks and compiles) runs in at most this many OS threads per process at low priority (core/offload.py).
+        "OFFLOAD_THREADS": 2,
         # -- the public address and what to trust of a request
         # Every absolute URL (sitemap, robots.txt, hreflang, language switcher) starts with this, never
         # with the request's Host: set it to the public address, e.g. https://bildung.herne.de.
@@ -74,13 +84,24 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "TRUSTED_HOSTS": None,
         # Proxies in front whose X-Forwarded-For/-Proto/-Host/-Prefix count (Werkzeug's ProxyFix); 0: none.
         "PROXY_FIX": 0,
+        # The proxies' own addresses or networks: only requests that come from one of them have their forwarded
+        # headers applied (anyone else who reaches the app port is taken as they connect). A list, or a
+        # comma-separated string in the environment: FLASK_PROXY_FIX_FROM=10.0.0.2.
+        "PROXY_FIX_FROM": ["127.0.0.1", "::1"],
         # Redirect http to https (Flask-Talisman); only behind TLS, never for the embedded http run.
         "FORCE_HTTPS": False,
         # -- forms and sessions
         "FEEDBACK_MAX_LENGTH": 5000,
-        # Stored messages of all visitors together per hour; beyond that, the forms ask to come back later.
+        # Soft caps: messages of all visitors together per hour; beyond, messages are stored as held (no e-mail of
+        # their own) and the operator is alerted once an hour (service/intake.py). Past the hard caps of held
+        # messages per hour, the forms ask to come back later (503): the storage bound of a flood.
         "FEEDBACK_HOURLY_QUOTA": 100,
         "SUGGEST_HOURLY_QUOTA": 200,
+        "FEEDBACK_HELD_HOURLY_MAX": 2000,
+        "SUGGEST_HELD_HOURLY_MAX": 2000,
+        # One client for the limits of forms and logins: an IPv6 network of this prefix length (a customer's
+        # /56 is one client, not 256), IPv4 addresses one by one.
+        "RATE_LIMIT_IPV6_PREFIX": 56,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Set True whenever the service is reached over https (the cookie is then never sent in clear).
@@ -95,6 +116,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # zxcvbn's score (0-4) a new password needs at least.
         "PASSWORD_MIN_SCORE": 3,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Every input is bounded before any processing (service/web/inputs.py): characters per form field or
+        # query value (the longest translation a check allows is 10,000), bytes per multipart text part, parts.
+        "INPUT_MAX_CHARS": 20_000,
+        "MAX_FORM_MEMORY_SIZE": 128 * 1024,
+        "MAX_FORM_PARTS": 200,
         # Largest .po a translator may upload (bytes).
         "WORKBENCH_UPLOAD_MAX": 1024 * 1024,
         # -- read-aloud
@@ -106,6 +132,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Piper voices (NAME.onnx + NAME.onnx.json) managed by `flask voices`; chosen per locale as
         # TTS_BACKENDS {"de": "piper:de_DE-thorsten-medium"}. Voices of installed *-piper-voice packages count too.
         "VOICES_DIR": str(instance / "voices"),
+        # `flask voices download NAME` fetches from this Piper voices repository (voices.json at its base, files
+        # in <family>/<code>/<dataset>/<quality>/); a mirror in the same layout works too. Each file is checked
+        # against voices.json's size and md5 (the real repository lists no sha256), at most MAX_BYTES a voice,
+        # and a transfer that gets no data for TIMEOUT seconds counts as broken off (the next run resumes it).
+        "VOICES_BASE_URL": "https://huggingface.co/rhasspy/piper-voices/resolve/main",
+        "VOICES_DOWNLOAD_MAX_BYTES": 300 * 1024 * 1024,
+        "VOICES_DOWNLOAD_TIMEOUT": 30.0,
         "PIPER_MAX_VOICES": 3,  # Piper voices kept loaded per process (a medium voice costs about 265 MB)
         "PIPER_THREADS": 1,  # onnxruntime threads per synthesis (0: one per core); processes share the cores
         # When a page's first audio is asked for, synthesize the rest of the page in one background thread.
@@ -158,7 +191,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
             "enforcement_name": "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen",
             "enforcement_email": "ombudsstelle-barrierefreie-it@mags.nrw.de",
             "enforcement_url": "https://www.lbbp.nrw.de/ombudsstelle",
-            "authority_name": "Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen (LDI NRW)",
+            # Its postal address (the statement names it, § 11 BITV NRW: applications by post): not verified
+            # here, so the operator sets it from https://www.lbbp.nrw.de/ombudsstelle.
+            "enforcement_address": None,
+            "authority_name": ("Landesbeauftragte für Datenschutz und Informationsfreiheit Nordrhein-Westfalen "
+                               "(LDI NRW)"),
             "authority_address": "Kavalleriestraße 2-4, 40213 Düsseldorf",
             "authority_email": "poststelle@ldi.nrw.de",
             "authority_url": "https://www.ldi.nrw.de",
@@ -190,6 +227,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_TIMEOUT": 20.0,
         "MAIL_CA_FILE": None,  # a CA bundle to verify the server with; None: the system's
         "MAIL_FEEDBACK_TO": [],  # addresses told about new accessibility feedback
+        "MAIL_ALERTS_TO": [],  # addresses told when a form is flooded (service/intake.py); []: MAIL_FEEDBACK_TO
         "MAIL_SUGGESTIONS_TO": {},  # locale -> addresses of its translators, told about readers' suggestions
         "MAIL_RETRY_MAX_DELAY": 3600.0,  # a failing send is retried with growing delays up to this
         # -- time: a callable returning an aware datetime (tests move it); None: the system clock
@@ -197,6 +235,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Locales whose numbers and dates Babel formats as another locale's (British English).
         "FORMAT_LOCALES": {"en": "en_GB"},
     }
+
+
+def from_environment() -> dict[str, Any]:
+    """The settings as create_app reads them (defaults, then FLASK_* variables), without making an app."""
+    settings = Config(str(ROOT))
+    settings.from_mapping(defaults(instance_path() or str(ROOT / "instance")))
+    settings.from_prefixed_env()
+    return dict(settings)
 
 
 def resolve(config: dict[str, Any]) -> None:
@@ -224,3 +270,86 @@ def resolve(config: dict[str, Any]) -> None:
         config["TRUSTED_HOSTS"] = list(dict.fromkeys(h for h in (host, "localhost", "127.0.0.1") if h))
     if isinstance(config.get("TTS_BACKENDS"), str):  # FLASK_TTS_BACKENDS="espeak": one backend for all
         config["TTS_BACKENDS"] = {"default": config["TTS_BACKENDS"]}
+
+
+#: Operator settings that hold an ISO date (shown as a date in each locale).
+OPERATOR_DATES = ("statement_prepared", "statement_reviewed")
+#: Settings that are a mapping of named fields: a field not among the defaults' is a typo.
+FIELD_SETTINGS = ("OPERATOR", "RETENTION")
+
+
+class ConfigError(ValueError):
+    """Settings that cannot work; ``problems`` holds one message per wrong setting."""
+
+    def __init__(self, problems: list[str]):
+        """Keep the messages; the exception's text lists them, one a line."""
+        self.problems = problems
+        super().__init__("the configuration is not valid:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _name(key: str, field: str | None = None) -> str:
+    """What the operator set: the FLASK_* variable when the environment has it, else the setting's key."""
+    variable = f"FLASK_{key}__{field}" if field else f"FLASK_{key}"
+    if variable in os.environ:
+        return variable
+    return f"{key}[{field!r}]" if field else key
+
+
+def _not_json(key: str, value: Any, default: dict[str, Any] | list[Any]) -> str:
+    """The message for a setting that must be a JSON object or list but is not."""
+    kind = "a JSON object" if isinstance(default, dict) else "a JSON list"
+    example = ' (e.g. {"default": "espeak", "de": "piper:de_DE-thorsten-medium"})' if key == "TTS_BACKENDS" else ""
+    if isinstance(value, str):  # Flask keeps a FLASK_* value that is not JSON as text
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            return f"{_name(key)}: not valid JSON ({exc}): it must be {kind}{example}"
+    return f"{_name(key)}: must be {kind}{example}, not {value!r}"
+
+
+def problems(config: Mapping[str, Any]) -> list[str]:
+    """One message per setting that cannot work, checked once at start before anything reads them.
+
+    Types are checked where a FLASK_* variable can go wrong: text where JSON, a number or true/false
+    was meant. Fields of OPERATOR and RETENTION must exist, and the operator's dates be ISO dates.
+    """
+    out: list[str] = []
+    base = defaults("")
+    for key, default in base.items():
+        value = config.get(key)
+        if value is None or default is None:
+            continue
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                out.append(f"{_name(key)}: must be true or false, not {value!r}")
+        elif isinstance(default, (int, float)):
+            if isinstance(value, (bool, str, dict, list)):
+                out.append(f"{_name(key)}: must be a number, not {value!r}")
+        elif isinstance(default, (dict, list)):
+            if key == "TTS_BACKENDS" and isinstance(value, str) and not value.lstrip().startswith(("{", "[")):
+                continue  # FLASK_TTS_BACKENDS=espeak: one backend for every locale
+            if key == "PROXY_FIX_FROM" and isinstance(value, str) and not value.lstrip().startswith("["):
+                continue  # FLASK_PROXY_FIX_FROM=10.0.0.2,10.0.0.3: addresses separated by commas
+            if not isinstance(value, type(default)):
+                out.append(_not_json(key, value, default))
+    for key in FIELD_SETTINGS:
+        fields = config.get(key)
+        if isinstance(fields, dict):
+            out.extend(f"{_name(key, field)}: no such setting (known: {', '.join(base[key])})"
+                       for field in sorted(set(fields) - set(base[key])))
+    operator = config.get("OPERATOR")
+    for field in OPERATOR_DATES:
+        value = operator.get(field) if isinstance(operator, dict) else None
+        if value is not None and str(value).strip():
+            try:
+                dt.date.fromisoformat(str(value).strip())
+            except ValueError:
+                out.append(f"{_name('OPERATOR', field)}: {value!r} is not a date like 2026-12-24 (year-month-day)")
+    return out
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Refuse settings that cannot work, naming every wrong one at once (ConfigError)."""
+    found = problems(config)
+    if found:
+        raise ConfigError(found)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from flask import Flask, current_app
 
-from .core.clock import local_moment, utc_now
+from .core.clock import local_moment
 from .core.syntax import LINK_RE
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -47,6 +48,9 @@ class Page:
         return (self.show_from is None or self.show_from <= now) and (self.show_until is None or now < self.show_until)
     #: One or two sentences for search results and shared links (``<meta name="description">``).
     description: str = ""
+    #: A page in Leichte Sprache: "pending" until readers of the target group checked it; then the operator
+    #: writes who checked it and when (``reader_check: 2027-01-15 Prüfgruppe ...``).
+    reader_check: str = ""
 
     @property
     def title(self) -> str:
@@ -146,7 +150,8 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         raise ValueError(f"{name}: show_from/show_until must look like 2026-12-24 00:00 ({exc})") from None
     if kind != "notice" and any(window):
         raise ValueError(f"{name}: only notices have show_from/show_until")
-    if all(window) and window[0] >= window[1]:
+    opens, closes = window
+    if opens and closes and opens >= closes:
         raise ValueError(f"{name}: show_until must come after show_from")
     return Page(
         slug=slug,
@@ -159,6 +164,7 @@ def parse_page(text: str, name: str = "<page>") -> Page:
         show_from=window[0],
         show_until=window[1],
         description=meta.get("description", ""),
+        reader_check=meta.get("reader_check", ""),
     )
 
 
@@ -225,15 +231,12 @@ def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iter
         yield block.lineno, None, block.msgid, [comment]
 
 
-def init_app(app: Flask) -> None:
-    """Load the content folder into ``app.extensions['content']``; the app's clock into ``['clock']``."""
-    app.extensions["content"] = Content(app.config["CONTENT_DIR"])
-    app.extensions["clock"] = app.config.get("CLOCK") or utc_now
+def init_app(app: Flask) -> Content:
+    """Load the content folder into ``app.extensions['content']``."""
+    content = Content(app.config["CONTENT_DIR"])
+    app.extensions["content"] = content
+    return content
 
-
-def now() -> dt.datetime:
-    """The current moment by the app's clock (tests move it)."""
-    return current_app.extensions["clock"]()
 
 
 def get_content() -> Content:

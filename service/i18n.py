@@ -6,21 +6,20 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
-from babel.numbers import format_compact_decimal, get_currency_name
-from babel.support import Translations
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, get_currency_name
+from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_domain
 from markupsafe import Markup, escape
 
-from . import catalogs, operator
+from . import catalogs, operator_settings
 from .core.revisions import RedisRevisions
 from .core.syntax import LANGUAGE_TAG_RE
 
@@ -67,7 +66,7 @@ class I18n:
         #: was made. A failing listener is logged; the catalog stays written.
         self.write_listeners: list[Callable[[str], None]] = []
         self._lock = threading.Lock()
-        self._mo: dict[tuple[str, str], tuple[tuple, Translations]] = {}
+        self._mo: dict[tuple[str, str], tuple[tuple, NullTranslations]] = {}
         self._po: dict[tuple[str, str], tuple[tuple, dict]] = {}
         self._seen: dict[str, tuple] = {}
         self._path_cache: dict[tuple[str, str], tuple[str, str]] = {}
@@ -136,7 +135,7 @@ class I18n:
                 listener(locale)
 
     # -- catalogs -------------------------------------------------------------
-    def translations(self, locale: str, domain: str = "messages") -> Translations:
+    def translations(self, locale: str, domain: str = "messages") -> NullTranslations:
         """The compiled catalog of a locale (empty if there is none)."""
         stamp = self.stamp(locale, domain)
         cached = self._mo.get((locale, domain))
@@ -187,20 +186,21 @@ class I18n:
 
     # -- lookup ---------------------------------------------------------------
     def localize(self, msgid: str, locale: str) -> Localized:
-        """A message in a locale: reviewed catalog entry, else outdated or machine entry, else fallbacks, else German."""
+        """A message in a locale: reviewed entry, else outdated or machine entry, else fallbacks, else German."""
         if locale == self.source or not msgid:
             return Localized(msgid, self.source, "human")
         text = self.translations(locale).ugettext(msgid)
         if text != msgid:
             return Localized(text, locale, "human")
         entry = self.entries(locale).get(msgid)
-        state = catalogs.status_of(entry)
-        if state == "machine" and isinstance(entry.string, str):
-            return Localized(entry.string, locale, state)
-        if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
-            return Localized(entry.string, locale, state)
-        if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
-            return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
+        if entry is not None:  # none: missing
+            state = catalogs.status_of(entry)
+            if state == "machine" and isinstance(entry.string, str):
+                return Localized(entry.string, locale, state)
+            if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
+                return Localized(entry.string, locale, state)
+            if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
+                return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
         for fallback in self.fallbacks:
             answer = fallback(msgid, locale)
             if answer is not None:
@@ -262,14 +262,14 @@ def formatting_locale(locale: str) -> str:
 def _operator_value(key: str, locale: str) -> str:
     """An operator setting as configured, or its placeholder in the locale."""
     config = current_app.config
-    if key in operator.DATES:
-        day = operator.date_setting(config, key)
+    if key in operator_settings.DATES:
+        day = operator_settings.date_setting(config, key)
         value = format_date(day, format="long", locale=formatting_locale(locale)) if day else None
     else:
-        value = operator.setting(config, key)
+        value = operator_settings.setting(config, key)
     if value is not None:
         return value
-    return current_app.extensions["i18n"].localize(operator.PLACEHOLDERS[key], locale).text
+    return current_app.extensions["i18n"].localize(operator_settings.PLACEHOLDERS[key], locale).text
 
 
 def format_value(spec: str, locale: str) -> str:
@@ -424,6 +424,23 @@ def ui_gettext(msgid: str, **variables) -> Markup:
     return Markup(text)
 
 
+def ui_pgettext(context: str, msgid: str, **variables) -> Markup:
+    """Template `pgettext()`: a UI string whose German has another meaning elsewhere (msgctxt), like `_()`."""
+    locale = current_locale()
+    i18n = get_i18n()
+    text, lang = msgid, i18n.source
+    if locale != i18n.source:
+        found = i18n.translations(locale).upgettext(context, msgid)
+        if found != msgid:
+            text, lang = found, locale
+    try:
+        html = escape(text) % variables if variables else escape(text)
+    except FORMAT_ERRORS as exc:
+        broken_translation(msgid, locale, exc)
+        return source_fallback(msgid, variables)
+    return Markup(f'<span lang="{lang}">{html}</span>') if lang != locale else Markup(html)
+
+
 def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
     """Template `ngettext()`: a counted UI string in the page's locale (``%(num)s`` is the count)."""
     locale = current_locale()
@@ -440,15 +457,16 @@ def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
     return Markup(text)
 
 
-def init_app(app: Flask) -> None:
-    """Set up Flask-Babel, the catalog store, template helpers and the `flask i18n` commands."""
-    i18n = I18n(app, app.extensions.get("revisions"))
+def init_app(app: Flask, revisions: RedisRevisions | None) -> I18n:
+    """Set up Flask-Babel, the catalogs (revisions from Redis when ``revisions`` is given) and template helpers."""
+    i18n = I18n(app, revisions)
     app.extensions["i18n"] = i18n
     SafeBabel(app, locale_selector=current_locale)
     app.jinja_env.globals.update(
         _=ui_gettext,
         gettext=ui_gettext,
         ngettext=ui_ngettext,
+        pgettext=ui_pgettext,
         format_number=format_number,
         display_name=display_name,
         text_direction=text_direction,
@@ -459,3 +477,5 @@ def init_app(app: Flask) -> None:
         # Only the locale this request shows: a change elsewhere is picked up by that locale's next request.
         if g.get("locale"):
             i18n.refresh(g.locale)
+
+    return i18n

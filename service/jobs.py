@@ -9,6 +9,10 @@ its worker lives); a job marked started whose lease is gone lost its worker (``k
 machine) and ``recover``, run by every worker's maintenance and by waiting commands, puts it
 back in its queue. The work itself is idempotent: the synthesis takes the item's lock and looks
 for a finished file again, so a recovered job never makes a second file.
+
+Jobs are stored as JSON, never pickled, and their arguments are plain data (strings, lists, dicts):
+whoever can write to Redis cannot make a worker unpickle code, and a worker runs only the functions
+of JOB_FUNCTIONS (ServiceJob), so a forged job names nothing else to call.
 """
 from __future__ import annotations
 
@@ -16,8 +20,9 @@ import contextlib
 import hashlib
 import logging
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from flask import Flask, current_app
@@ -25,13 +30,21 @@ from rq import Queue, Retry, Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
 
 from .audio.cache import AudioCache, CachedAudio
-from .audio.publish import AudioUnavailable, audio_key, build, ensure_entry, page_segments
+from .audio.publish import (
+    AudioUnavailable,
+    audio_key,
+    build,
+    ensure_entry,
+    page_segments,
+)
 from .audio.render import Segment
 from .audio.warm import warm_after
-from .core.locks import LockTimeout, LockUnavailable
+from .core.locks import Locks, LockTimeout, LockUnavailable
 from .core.redislocks import UNREACHABLE, RedisLocks
+from .mt import MTService
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +65,29 @@ class JobFailed(RuntimeError):
     """A job failed after its retries; the message says why."""
 
 
+class ServiceJob(Job):
+    """An RQ job that can only call the service's own job functions (JOB_FUNCTIONS)."""
+
+    @property
+    def func(self) -> Any:
+        """The job's function, if it is one of JOB_FUNCTIONS; a forged job fails instead of calling anything."""
+        if self.func_name not in JOB_FUNCTIONS or self.instance is not None:
+            raise JobFailed(f"refused job function {self.func_name!r}: not one of the service's jobs")
+        return super().func
+
+
+def plain_segments(segments: list[Segment]) -> list[dict[str, Any]]:
+    """Segments as plain data for a job's arguments (JSON: strings and lists only)."""
+    return [{"block": s.block, "lang": s.lang, "text": s.text, "speech": s.speech, "terms": [list(t) for t in s.terms]}
+            for s in segments]
+
+
+def segments_of(plain: list[dict[str, Any]]) -> list[Segment]:
+    """Segments back from plain_segments' data."""
+    return [Segment(str(s["block"]), str(s["lang"]), str(s["text"]), None if s["speech"] is None else str(s["speech"]),
+                    tuple((str(a), str(b)) for a, b in s["terms"])) for s in plain]
+
+
 def job_id(kind: str, locale: str, key: str) -> str:
     """The id of an item's job (RQ allows letters, digits, _ and - only)."""
     return f"{kind}-{locale}-{key}"
@@ -66,14 +102,15 @@ class Jobs:
         self.locks = locks
         self.timeout = int(timeout)
         self.retries = int(retries)
-        self.queues = {name: Queue(name, connection=client) for name in QUEUES}
+        self.queues = {name: Queue(name, connection=client, serializer=JSONSerializer, job_class=ServiceJob)
+                       for name in QUEUES}
 
     # -- submitting and watching --------------------------------------------------------
     def submit(self, jid: str, func: Callable[..., Any], args: tuple, queue: str = BULK) -> Job:
         """Enqueue ``func(*args)`` as job ``jid`` unless a job of that id is queued or running."""
         with self.locks.hold(f"enqueue:{jid}", timeout=10):
             try:
-                job = Job.fetch(jid, connection=self.client)
+                job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
                 if job.get_status() in ALIVE:
                     return job
             except NoSuchJobError:
@@ -88,17 +125,19 @@ class Jobs:
         out: dict[str, str | None] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            for jid, job in zip(chunk, Job.fetch_many(chunk, connection=self.client)):
+            for jid, job in zip(chunk, ServiceJob.fetch_many(chunk, connection=self.client, serializer=JSONSerializer),
+                                strict=True):
                 out[jid] = None if job is None else job.get_status(refresh=False)
         return out
 
     def error(self, jid: str) -> str:
         """The last line of a failed job's error."""
         try:
-            job = Job.fetch(jid, connection=self.client)
+            job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
         except NoSuchJobError:
             return "the job disappeared"
-        text = (job.latest_result().exc_string if job.latest_result() else None) or "failed"
+        result = job.latest_result()
+        text = (result.exc_string if result else None) or "failed"
         return text.strip().splitlines()[-1]
 
     def wait(self, ids: Iterable[str], progress: Callable[[int], None] | None = None, poll: float = 0.2,
@@ -153,7 +192,7 @@ class Jobs:
                 if self._abandoned(jid, grace):
                     with self.locks.hold(f"enqueue:{jid}", timeout=10):
                         if self._abandoned(jid, grace):  # a second look under the submission lock
-                            job = Job.fetch(jid, connection=self.client)
+                            job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
                             remove = getattr(registry, "remove_executions", None)
                             remove(job) if remove else registry.remove(job)
                             queue.enqueue_job(job, at_front=True)
@@ -164,13 +203,13 @@ class Jobs:
     def _abandoned(self, jid: str, grace: float) -> bool:
         """A job is abandoned when it is marked started, for longer than ``grace`` s, and nobody holds its lease."""
         try:
-            job = Job.fetch(jid, connection=self.client)
+            job = ServiceJob.fetch(jid, connection=self.client, serializer=JSONSerializer)
         except NoSuchJobError:
             return False
         if job.get_status(refresh=False) != JobStatus.STARTED or job.started_at is None:
             return False
-        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=timezone.utc)
-        if (datetime.now(timezone.utc) - started).total_seconds() < grace:
+        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
+        if (datetime.now(UTC) - started).total_seconds() < grace:
             return False
         return not self.locks.is_held(self.lease_name(jid))
 
@@ -178,6 +217,14 @@ class Jobs:
 def get_jobs() -> Jobs | None:
     """The app's job queues, or None in the embedded mode (no REDIS_URL)."""
     return current_app.extensions.get("jobs")
+
+
+def require_jobs() -> Jobs:
+    """The app's job queues, for the work that only the scaled mode does."""
+    jobs = get_jobs()
+    if jobs is None:
+        raise RuntimeError("no job queue: REDIS_URL is not set")
+    return jobs
 
 
 @contextlib.contextmanager
@@ -193,8 +240,9 @@ def _lease() -> Iterator[None]:
 
 
 # -- the jobs (run by `flask worker`, inside the app context) ----------------------------
-def synthesize_job(locale: str, segments: list[Segment], key: str) -> str:
+def synthesize_job(locale: str, plain: list[dict[str, Any]], key: str) -> str:
     """Synthesize one audio entry into the shared cache (once: under its lock, after a second look)."""
+    segments = segments_of(plain)
     with _lease():
         actual = audio_key(locale, segments)
         if actual != key:
@@ -214,7 +262,8 @@ def translate_job(locale: str, texts: list[str]) -> int:
 
 # -- what callers use ---------------------------------------------------------------------
 def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
-    """The audio of a published id: from the cache, else made by a worker (or in-process when embedded)."""
+    """The audio of a published id: from the cache, else made by a worker, or in-process when embedded or
+    when no worker is alive (the request would otherwise wait AUDIO_JOB_WAIT for nothing)."""
     jobs = get_jobs()
     if jobs is None:
         return ensure_entry(locale, slug, audio_id)
@@ -226,7 +275,10 @@ def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
         return entry
     jid = job_id("audio", locale, key)
     try:
-        jobs.submit(jid, synthesize_job, (locale, segments, key), INTERACTIVE)
+        if not jobs.workers():  # the item's lock keeps it once across servers, as in the embedded mode
+            log.warning("no worker alive: synthesizing %s in the app server", jid)
+            return ensure_entry(locale, slug, audio_id)
+        jobs.submit(jid, synthesize_job, (locale, plain_segments(segments), key), INTERACTIVE)
         failed = jobs.wait([jid], poll=0.05, timeout=float(current_app.config["AUDIO_JOB_WAIT"]))
     except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
         raise AudioUnavailable(f"job queue unreachable: {exc}") from exc
@@ -238,11 +290,11 @@ def ensure_audio(locale: str, slug: str, audio_id: str) -> CachedAudio:
 
 def submit_audio(locale: str, slug: str, audio_id: str) -> str:
     """Queue the synthesis of one published audio id for `flask audio build`; return its job id."""
-    jobs = get_jobs()
+    jobs = require_jobs()
     segments = page_segments(locale, slug, audio_id)
     key = audio_key(locale, segments)
     jid = job_id("audio", locale, key)
-    jobs.submit(jid, synthesize_job, (locale, segments, key), BULK)
+    jobs.submit(jid, synthesize_job, (locale, plain_segments(segments), key), BULK)
     return jid
 
 
@@ -257,7 +309,7 @@ def warm_rest(locale: str, slug: str, audio_id: str, ext: str = "mp3") -> None:
 def translate_batches(texts: list[str], locale: str, batch_size: int, queue: str = BULK,
                       progress: Callable[[int], None] | None = None) -> dict[str, str]:
     """Machine-translate texts on the workers in batches and wait; return failed job ids with their error."""
-    jobs = get_jobs()
+    jobs = require_jobs()
     ids = []
     for i in range(0, len(texts), batch_size):
         batch = texts[i:i + batch_size]
@@ -283,7 +335,7 @@ def _mt_runner(app: Flask) -> Callable[[list[str], str], None]:
 
 def make_worker(name: str | None = None) -> Worker:
     """An RQ worker on the app's queues (interactive first) whose maintenance also recovers abandoned jobs."""
-    jobs = get_jobs()
+    jobs = require_jobs()
 
     class ServiceWorker(Worker):
         """RQ's forking worker; maintenance every few seconds also runs Jobs.recover."""
@@ -296,16 +348,24 @@ def make_worker(name: str | None = None) -> Worker:
             except (LockUnavailable, LockTimeout, *UNREACHABLE) as exc:
                 log.warning("recovery skipped: %s", exc)
 
-    return ServiceWorker(list(jobs.queues.values()), name=name, connection=jobs.client,
-                         maintenance_interval=WORKER_POLL, worker_ttl=WORKER_POLL + 15)
+    return ServiceWorker(list(jobs.queues.values()), name=name, connection=jobs.client, job_class=ServiceJob,
+                         serializer=JSONSerializer, maintenance_interval=WORKER_POLL, worker_ttl=WORKER_POLL + 15)
 
 
-def init_app(app: Flask) -> None:
-    """With REDIS_URL, create the queues and send background MT through them; else keep in-process work."""
-    if not app.config.get("REDIS_URL"):
-        return
-    app.extensions["jobs"] = Jobs(app.extensions["redis"], app.extensions["locks"],
-                                  timeout=int(app.config["JOB_TIMEOUT"]), retries=int(app.config["JOB_RETRIES"]))
-    mt = app.extensions.get("mt")
+#: The only functions a worker runs (ServiceJob), by the dotted name RQ stores.
+JOB_FUNCTIONS = frozenset(f"{fn.__module__}.{fn.__qualname__}" for fn in (synthesize_job, translate_job))
+
+
+def init_app(app: Flask, client: redis.Redis | None, locks: RedisLocks | Locks,
+             mt: MTService | None) -> Jobs | None:
+    """With Redis (``client``), create the queues and send the background MT of ``mt`` through them; else None:
+    in-process work. The MT service is an argument, so this cannot run before it exists."""
+    if client is None:
+        return None
+    if not isinstance(locks, RedisLocks):
+        raise TypeError("the job queue needs Redis locks: locks shared by every host")
+    jobs = Jobs(client, locks, timeout=int(app.config["JOB_TIMEOUT"]), retries=int(app.config["JOB_RETRIES"]))
+    app.extensions["jobs"] = jobs
     if mt is not None:
         mt.runner = _mt_runner(app)
+    return jobs

@@ -1,7 +1,7 @@
 """Machine translation as a fallback of i18n: the MT service built from config and hooked into the I18n object.
 
 ``init_app`` builds the engine and MTService (``service.mt``) from MT_* settings, with the app's
-locks, and registers on ``app.extensions["i18n"]``: a fallback (a message missing from a
+locks; ``attach`` (called by create_app) registers on the i18n object: a fallback (a message missing from a
 catalog is answered from the MT cache, or queued and answered in German as "pending"), a
 locale provider (locales reachable by an installed model are served) and a revision provider
 (a finished background translation changes the page cache key). It also gives templates
@@ -15,7 +15,8 @@ import logging
 
 from flask import Flask, current_app
 
-from .i18n import Localized
+from .core.locks import Locks
+from .i18n import I18n, Localized
 from .mt import ArgosEngine, Engine, MTService, TranslationCache
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ def get_mt() -> MTService | None:
     return current_app.extensions.get("mt")
 
 
-def _hooks(app: Flask, service: MTService) -> None:
-    """Register fallback, locale and revision providers on the i18n object."""
+def attach(app: Flask, i18n: I18n, service: MTService) -> None:
+    """Make machine translation a fallback of ``i18n``: fallback, locale and revision providers."""
     allowed = app.config["MT_LOCALES"]
     source = app.config["SOURCE_LOCALE"]
 
@@ -69,14 +70,14 @@ def _hooks(app: Flask, service: MTService) -> None:
             log.error("MT revision failed: %s", exc)
             return "err"
 
-    i18n = app.extensions["i18n"]
     i18n.fallbacks.append(fallback)
     i18n.locale_providers.append(offered)
     i18n.revision_providers.append(revision)
 
 
-def init_app(app: Flask) -> None:
-    """Create the MT service from config (with the app's locks), register the i18n hooks and `mt_failure`."""
+def init_app(app: Flask, locks: Locks) -> MTService | None:
+    """Create the MT service from config (None when MT_ENABLED is off) and the template helper `mt_failure`;
+    create_app hands it to ``attach`` to make it a fallback of the i18n object."""
 
     @app.context_processor
     def _mt_helpers() -> dict:
@@ -90,7 +91,7 @@ def init_app(app: Flask) -> None:
         return {"mt_failure": mt_failure}
 
     if not app.config["MT_ENABLED"]:
-        return
+        return None
     service = MTService(
         make_engine(app),
         TranslationCache(app.config["MT_CACHE_PATH"]),
@@ -98,8 +99,8 @@ def init_app(app: Flask) -> None:
         glossary_dir=app.config["MT_GLOSSARY_DIR"],
         batch_size=app.config["MT_BATCH_SIZE"],
         retry_after=app.config["MT_RETRY_AFTER"],
-        locks=app.extensions["locks"],
+        locks=locks,
     )
     app.extensions["mt"] = service
     atexit.register(service.shutdown)
-    _hooks(app, service)
+    return service

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-import socket
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, or_, select, update
 
@@ -47,7 +47,7 @@ class Delivery:
 
 def stamp(moment: dt.datetime) -> str:
     """A moment as the timestamp columns store it."""
-    return moment.astimezone(dt.timezone.utc).strftime(TIMESTAMP_FORMAT)
+    return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def enabled(config: Mapping[str, Any]) -> bool:
@@ -65,7 +65,7 @@ def enqueue(conn: Connection, config: Mapping[str, Any], now: dt.datetime, topic
         created=stamp(now), topic=topic, ref_id=ref_id, recipients=",".join(recipients), subject=subject,
         body=body, reply_to=reply_to, next_attempt=stamp(now),
     ))
-    return int(result.inserted_primary_key[0])
+    return db.inserted_id(result)
 
 
 def build(config: Mapping[str, Any], row: Row, now: dt.datetime) -> EmailMessage:
@@ -74,7 +74,7 @@ def build(config: Mapping[str, Any], row: Row, now: dt.datetime) -> EmailMessage
     message["From"] = config["MAIL_SENDER"]
     message["To"] = ", ".join(row.recipients.split(","))
     message["Subject"] = row.subject
-    message["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
+    message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = make_msgid(f"outbox-{row.id}", domain=config["MAIL_SENDER"].rpartition("@")[2] or None)
     if row.reply_to:
         message["Reply-To"] = row.reply_to
@@ -97,7 +97,7 @@ def send(config: Mapping[str, Any], message: EmailMessage) -> None:
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             smtp.send_message(message)
-    except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         raise MailError(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -160,13 +160,6 @@ def retry_now(conn: Connection, now: dt.datetime) -> int:
         result = conn.execute(update(mail_outbox).where(mail_outbox.c.sent_at.is_(None))
                               .values(next_attempt=stamp(now)))
     return result.rowcount
-
-
-def purge_sent(conn: Connection, before: dt.datetime) -> int:
-    """Delete notifications sent before a moment (they hold copies of personal data)."""
-    with db.transaction(conn):
-        return conn.execute(delete(mail_outbox).where(mail_outbox.c.sent_at.is_not(None),
-                                                      mail_outbox.c.sent_at < stamp(before))).rowcount
 
 
 def forget(conn: Connection, topic: str, ref_ids: list[int]) -> int:

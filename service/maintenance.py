@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 
 from . import mail, retention
-from .content import now
+from .clock import now
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,15 @@ def enabled(app: Flask) -> bool:
     return not app.testing if setting is None else bool(setting)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> Worker | None:
     """Start the background thread with each process's first request, when enabled."""
     if not enabled(app):
-        return
+        return None
     worker = Worker(app)
     app.extensions["maintenance"] = worker
 
     @app.before_request
     def _start_background() -> None:
         worker.start()
+
+    return worker

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from .clock import now
 from .content import Page
 from .localized import LocalizedBlock, localize_page
 
@@ -36,7 +38,7 @@ def _dom_id(notice: Page) -> str:
 def live(app: Flask | None = None) -> list[Page]:
     """The notices live at this moment by the app's clock, in order (the current app unless given)."""
     app = app or current_app
-    return app.extensions["content"].live_notices(app.extensions["clock"]())
+    return app.extensions["content"].live_notices(now(app))
 
 
 def token(app: Flask | None = None) -> str:
@@ -56,7 +58,7 @@ def localized(locale: str) -> list[LocalizedNotice]:
     return result
 
 
-def init_app(app: Flask) -> None:
-    """Fold the live notices into every locale's revision (page cache key, audio memo, ETag)."""
+def revision_provider(app: Flask) -> Callable[[str], str]:
+    """What the live notices add to every locale's revision (page cache key, audio memo, ETag)."""
     # Bound to the app: a revision may be asked for outside a request or app context.
-    app.extensions["i18n"].revision_providers.append(lambda locale: token(app))
+    return lambda locale: token(app)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import Headers
@@ -209,21 +209,23 @@ def private_by_default(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask) -> None:
-    """Create the page cache (a catalog change drops that locale's pages) and the private-by-default rule."""
+def init_app(app: Flask) -> PageCache:
+    """Create the page cache and the private-by-default rule (create_app has a catalog change clear it)."""
     shared = (f"s-maxage={int(app.config['PAGE_SHARED_MAX_AGE'])}, "
               f"stale-while-revalidate={int(app.config['PAGE_STALE_WHILE_REVALIDATE'])}")
     pinned = bool(app.config.get("BASE_URL") or app.config.get("SERVER_NAME"))
     cache = PageCache(app.config["PAGE_CACHE_SIZE"], shared=shared, pinned_host=pinned)
     app.extensions["pagecache"] = cache
-    app.extensions["i18n"].change_listeners.append(cache.clear)
     app.after_request(private_by_default)
+    return cache
 
 
-def install_front(app: Flask) -> None:
-    """Put the page front before Flask (innermost WSGI middleware: proxies are trusted before it)."""
+def install_front(app: Flask, revision: Callable[[str], str]) -> None:
+    """Put the page front before Flask (innermost WSGI middleware: proxies are trusted before it); ``revision``
+    is the one function that names what a page depends on (I18n.revision), as for the page cache's key."""
     size = int(app.config["PAGE_FRONT_SIZE"])
     if size <= 0:
         return
     # No change listener: an answer whose locale changed is dropped at its next request (revision), the rest by LRU.
-    app.wsgi_app = PageFront(app.wsgi_app, app.extensions["i18n"].revision, size)
+    # Flask's documented way to add middleware; mypy sees a method where Flask means an attribute.
+    app.wsgi_app = PageFront(app.wsgi_app, revision, size)  # type: ignore[method-assign]

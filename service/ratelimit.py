@@ -13,7 +13,7 @@ import ipaddress
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 
 from . import db
@@ -46,7 +46,8 @@ def _key(bucket: str) -> str:
 
 
 def address(remote: str | None) -> str:
-    """The part of a client address that counts as one client: IPv4 as is, IPv6 by its /64 network."""
+    """The part of a client address that counts as one client: IPv4 as is, IPv6 by its network of
+    RATE_LIMIT_IPV6_PREFIX bits (default /56: a customer's delegation, which holds 256 /64 networks)."""
     try:
         ip = ipaddress.ip_address((remote or "").split("%")[0])
     except ValueError:
@@ -54,8 +55,14 @@ def address(remote: str | None) -> str:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+        return str(ipaddress.IPv6Network((ip, _ipv6_prefix()), strict=False))
     return str(ip)
+
+
+def _ipv6_prefix() -> int:
+    """The prefix length that groups IPv6 addresses into one client (48 to 128)."""
+    prefix = int(current_app.config.get("RATE_LIMIT_IPV6_PREFIX", 56)) if has_app_context() else 56
+    return min(128, max(48, prefix))
 
 
 def _sweep(conn: Connection, now: float) -> None:
@@ -69,7 +76,7 @@ def _sweep(conn: Connection, now: float) -> None:
 def _recent(conn: Connection, key: str, window: float, now: float) -> tuple[int, float | None]:
     """How many attempts a bucket has within the window, and when the newest was."""
     row = conn.execute(select(func.count(), func.max(rate_events.c.at)).where(
-        rate_events.c.bucket == key, rate_events.c.at >= now - window)).first()
+        rate_events.c.bucket == key, rate_events.c.at >= now - window)).one()  # an aggregate: always one row
     return int(row[0]), row[1]
 
 
@@ -89,6 +96,13 @@ def hit(bucket: str, limit: int, window: float, now: float | None = None) -> boo
     return True
 
 
+def over(bucket: str, limit: int, window: float, now: float | None = None) -> bool:
+    """Whether a bucket has reached its limit for the window (read only: nothing is counted)."""
+    now = time.time() if now is None else now
+    count, _ = _recent(db.get_db(), _key(bucket), window, now)
+    return count >= limit
+
+
 def reserve(buckets: list[tuple[str, Backoff]], now: float | None = None) -> tuple[float, float]:
     """Take one attempt in every bucket, or in none; return (seconds to wait, 0 when taken; the attempt's time).
 
@@ -100,7 +114,7 @@ def reserve(buckets: list[tuple[str, Backoff]], now: float | None = None) -> tup
     conn = db.get_db()
     with db.transaction(conn):
         wait = 0.0
-        for key, backoff in keyed:  # one lock per bucket, always in the same order
+        for key, _ in keyed:  # one lock per bucket, always in the same order
             with db.transaction(conn, lock=f"rate:{key}"):
                 pass
         at = time.time() if now is None else now

@@ -9,7 +9,8 @@ before now. :func:`purge_if_due` lets one worker of many purge per PURGE_EVERY, 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 

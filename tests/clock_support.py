@@ -26,4 +26,4 @@ class MovableClock:
 
 def utc(*args: int) -> dt.datetime:
     """An aware UTC moment."""
-    return dt.datetime(*args, tzinfo=dt.timezone.utc)
+    return dt.datetime(*args, tzinfo=dt.UTC)

@@ -1,7 +1,14 @@
-"""Shared fixtures: the real app on temporary copies of the catalogs, database and caches."""
+"""Shared fixtures: the real app on temporary copies of the catalogs, database and caches.
+
+The suite stands alone: the developer's FLASK_* variables are removed when the session starts (a
+FLASK_DATABASE_URL would otherwise be migrated and written to), and every app a test makes has a
+temporary instance folder (never the checkout's instance/).
+"""
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +16,29 @@ import pytest
 from service import create_app
 from service.catalogs import compile_po
 from service.config import ROOT, SHIPPED_LOCALES
+
+#: The instance folder of apps made outside a test's own (session fixtures); removed at the end.
+_SESSION_INSTANCE = Path(tempfile.mkdtemp(prefix="herne-test-instance-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test: forget the FLASK_* settings of the shell that runs the suite."""
+    for name in [n for n in os.environ if n.startswith("FLASK_")]:
+        del os.environ[name]
+    os.environ["FLASK_INSTANCE_PATH"] = str(_SESSION_INSTANCE)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's instance folder."""
+    shutil.rmtree(_SESSION_INSTANCE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def instance_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh instance folder for every app the test makes (secret key, locks, voices, default database)."""
+    folder = tmp_path_factory.mktemp("instance")
+    monkeypatch.setenv("FLASK_INSTANCE_PATH", str(folder))
+    return folder
 
 
 def compile_all(directory: Path) -> None:

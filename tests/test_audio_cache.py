@@ -9,8 +9,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -43,7 +43,8 @@ def test_entry_is_whole_and_world_readable(cache):
     assert entry.vtt.read_text().startswith("WEBVTT\n\n")
     for path in (entry.mp3, entry.timings, entry.vtt):
         assert oct(path.stat().st_mode & 0o777) == "0o644"
-    assert sorted(p.name for p in entry.folder.iterdir()) == sorted([entry.mp3.name, entry.timings.name, entry.vtt.name])
+    expected = sorted([entry.mp3.name, entry.timings.name, entry.vtt.name])
+    assert sorted(p.name for p in entry.folder.iterdir()) == expected
     assert cache.lookup("de", entry.key) == entry
 
 
@@ -120,10 +121,11 @@ def test_synthesis_holds_the_named_lock_of_the_locks_given(tmp_path):
 
 
 def test_default_locks_are_files_beside_the_cache(cache):
-    """Without a Locks object, the cache uses flock files in <root>/.locks."""
+    """Without a Locks object, the cache uses flock files in <root>/.locks, removed once the entry is made."""
     assert isinstance(cache.locks, FileLocks) and cache.locks.root == cache.root / ".locks"
     entry = cache.get_or_create("de", EspeakBackend(), VOICES, PAGE[:1])
-    assert cache.locks.path(f"audio:de:{entry.key}").exists()
+    assert cache.get_or_create("de", EspeakBackend(), VOICES, PAGE[:1]) == entry
+    assert not cache.locks.path(f"audio:de:{entry.key}").exists()
 
 
 def test_threads_synthesize_once(cache, tmp_path):

@@ -1,4 +1,4 @@
-"""What pages publish aloud, through the real app: set-up, segments, sections, voices, speech catalogs, domain errors."""
+"""What pages publish aloud, through the app: set-up, segments, sections, voices, speech catalogs, domain errors."""
 from __future__ import annotations
 
 import errno
@@ -7,7 +7,12 @@ import pytest
 
 from service import create_app
 from service.audio.publish import (
-    AudioNotPublished, AudioUnavailable, audio_urls, ensure_entry, page_segments, player_context,
+    AudioNotPublished,
+    AudioUnavailable,
+    audio_urls,
+    ensure_entry,
+    page_segments,
+    player_context,
 )
 from service.catalogs import compile_po
 from service.core import files

@@ -43,7 +43,7 @@ def test_mp3_decodes_and_timings_fit(rendered):
         assert all(0 <= i["start"] <= i["end"] <= timings["duration"] for i in items)
         assert [i["start"] for i in items] == sorted(i["start"] for i in items)
     blocks = timings["blocks"]
-    assert all(abs(b["start"] - a["end"] - GAP_MS) <= 1 for a, b in zip(blocks, blocks[1:]))
+    assert all(abs(b["start"] - a["end"] - GAP_MS) <= 1 for a, b in zip(blocks, blocks[1:], strict=False))
     # word indexes point into the shown words of their block
     shown = {s.block: s.text.split() for s in PAGE}
     assert all(0 <= w["w"] < len(shown[w["block"]]) for w in timings["words"])

@@ -118,7 +118,7 @@ def test_timed_sentences_start_and_end_on_shown_boundaries(timed_blocks):
         sentences = timed.sentences
         if [s["w0"] for s in sentences][:1] != [0] or sentences[-1]["w1"] != n - 1:
             bad.append(f"{where}: sentences do not cover the block: {sentences}")
-        for s, nxt in zip(sentences, sentences[1:] + [None]):
+        for s, nxt in zip(sentences, sentences[1:] + [None], strict=True):
             if s["w0"] not in starts or (nxt is not None and nxt["w0"] != s["w1"] + 1):
                 bad.append(f"{where}: sentence {s} does not start and end on a shown boundary")
             if nxt is not None and not (s["start"] <= s["end"] == nxt["start"]):

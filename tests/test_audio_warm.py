@@ -8,6 +8,7 @@ from service import create_app
 from service.audio import warm
 from service.audio.publish import audio_key, audio_urls, ensure_entry, page_segments
 from service.audio.warm import Warmer, playlist
+from service.core import offload
 
 SLUG = "datenschutz"  # five sections
 
@@ -78,5 +79,5 @@ def test_queue_is_bounded_and_one_low_priority_thread_works_it(app, monkeypatch)
     gate.set()
     assert warmer.join(60)
     assert [name for name, _ in seen] == ["audio-warm"] * 3
-    assert {nice for _, nice in seen} == {warm.NICENESS}
+    assert {nice for _, nice in seen} == {offload.NICENESS}
     assert warmer.done == 3 and built_ids(app) == set(ids[:3])

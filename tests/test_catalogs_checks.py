@@ -46,7 +46,8 @@ CASES = [
     ("python-format", "%(n).1f km", "%(n)d km", ("%(n).1f",), (), ("%(n).1f",), "%(n).1f km"),
     ("whitespace", "Text", " Text\n", (), (" ", "\n"), (), "Text"),
     ("control", "Text", "Te\x07xt\x1b", (), ("U+0007", "U+001B"), (), "Te\txt\nmore"),
-    ("bidi", "Preis: 5 Euro", "Price: \u202e5 Euro\u202c", (), ("U+202C", "U+202E"), (), "\u0627\u0644\u0633\u0639\u0631"),
+    ("bidi", "Preis: 5 Euro", "Price: \u202e5 Euro\u202c", (), ("U+202C", "U+202E"), (),
+     "\u0627\u0644\u0633\u0639\u0631"),
     ("length", "Text", "x" * 10_001, (), ("10001",), ("10000",), "x" * 10_000),
 ]
 
@@ -110,9 +111,11 @@ def test_check_message_runs_every_check_and_reports_each_finding_once():
 def test_the_registry_names_every_check_once():
     """The ids callers and messages refer to."""
     assert list(REGISTRY) == ["placeholders", "links", "markup", "python-format", "whitespace", "control", "bidi",
-                              "length", "plurals", "empty", "fuzzy", "missing"]
-    assert [c.id for c in checks.selection()] == list(REGISTRY)[:9]
-    assert [c.id for c in checks.selection(also=("empty",))] == list(REGISTRY)[:10]
+                              "length", "plurals", "empty", "fuzzy", "missing", "glossary", "german-runs",
+                              "speech-stale", "speech-identical"]
+    contextual = ["glossary", "german-runs", "speech-stale", "speech-identical"]
+    assert [c.id for c in checks.selection()] == list(REGISTRY)[:9] + contextual
+    assert [c.id for c in checks.selection(also=("empty",))] == list(REGISTRY)[:10] + contextual
 
 
 def test_describe_words_a_finding_in_english():

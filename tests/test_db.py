@@ -114,7 +114,8 @@ def make_legacy_database(path: Path, schema_sql: str = LEGACY_SCHEMA) -> None:
 
 
 #: Columns later revisions added to the tables of before Alembic (their old rows hold the default).
-ADDED = {"rate_events": {"expires"}, "feedback": {"state", "note", "handled_by", "handled_at"},
+ADDED = {"rate_events": {"expires"}, "feedback": {"state", "note", "handled_by", "handled_at", "held"},
+         "wb_suggestions": {"held"},
          "wb_users": {"removed_at"}}
 
 

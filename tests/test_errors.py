@@ -102,8 +102,8 @@ def test_error_pages_for_the_edge_in_every_language(app, runner, tmp_path):
         locales = app.extensions["i18n"].available_locales()
     assert sorted(p.name for p in out.iterdir()) == sorted(locales)
     for locale in locales:
-        assert sorted(p.name for p in (out / locale).iterdir()) == ["405.html", "413.html", "429.html", "502.html", "503.html",
-                                                                      "504.html"]
+        assert sorted(p.name for p in (out / locale).iterdir()) == ["400.html", "405.html", "413.html", "429.html",
+                                                                      "502.html", "503.html", "504.html"]
     turkish = (out / "tr" / "502.html").read_text(encoding="utf-8")
     assert find(turkish, "html")[0].attrs == {"lang": "tr", "dir": "ltr"}
     assert find(turkish, "h1")[0].text.strip() == "Bu hizmet şu anda kullanılamıyor."

@@ -79,7 +79,8 @@ def test_feedback_is_rate_limited_across_workers(app_config, app):
 
 def test_honeypot_stores_nothing(app, client):
     """A bot filling the hidden field is thanked and ignored."""
-    response = client.post("/de/barrierefreiheit", data={"message": "Kaufen Sie jetzt billige Uhren!", "website": "spam"})
+    response = client.post("/de/barrierefreiheit",
+                           data={"message": "Kaufen Sie jetzt billige Uhren!", "website": "spam"})
     assert response.status_code == 303
     assert stored(app) == []
 

@@ -111,7 +111,8 @@ def test_bad_handling_requests(filled):
     page = client.get("/translate/feedback/2").text
     assert client.post("/translate/feedback/2", data={"action": "handled"}).status_code == 400
     assert client.post("/translate/feedback/2", data={"csrf_token": token(page), "action": "x"}).status_code == 400
-    assert client.post("/translate/feedback/99", data={"csrf_token": token(page), "action": "handled"}).status_code == 404
+    handled = client.post("/translate/feedback/99", data={"csrf_token": token(page), "action": "handled"})
+    assert handled.status_code == 404
     long = "x" * (inbox.MAX_NOTE + 1)
     response = client.post("/translate/feedback/2", data={"csrf_token": token(page), "action": "handled", "note": long})
     assert response.status_code == 400 and "höchstens 5000 Zeichen" in unescape(response.text)

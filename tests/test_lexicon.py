@@ -1,4 +1,5 @@
-"""The pronunciation lexicon: a gettext domain per locale, from a committed term list, used for speech and edited in the workbench."""
+"""The pronunciation lexicon: a gettext domain per locale, from a committed term list, used for speech and edited in
+the workbench."""
 from __future__ import annotations
 
 import re

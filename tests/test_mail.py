@@ -99,7 +99,7 @@ def test_delays_grow_with_each_failure(app_config, clock, port):
         maintenance.run_once(app)
         [row] = outbox(app)
         waits.append(row.next_attempt)
-        clock.set(dt.datetime.strptime(row.next_attempt, TIMESTAMP_FORMAT).replace(tzinfo=dt.timezone.utc))
+        clock.set(dt.datetime.strptime(row.next_attempt, TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC))
     assert waits == ["2026-11-30T12:01:00Z", "2026-11-30T12:03:00Z", "2026-11-30T12:07:00Z",
                      "2026-11-30T12:12:00Z", "2026-11-30T12:17:00Z"]
 

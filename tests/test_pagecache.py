@@ -60,7 +60,7 @@ def test_a_configured_site_wins_over_host(app_config):
     app = create_app({**app_config, "BASE_URL": "http://bildung.example.org", "SERVER_NAME": "bildung.example.org"})
     client = app.test_client()
     forged = client.get("/tr/", headers={"Host": "evil.example"})
-    assert forged.status_code == 400 or "evil.example" not in forged.get_data(as_text=True)
+    assert forged.status_code == 400  # not a trusted host (TRUSTED_HOSTS follows BASE_URL)
     normal = client.get("/tr/", headers={"Host": "bildung.example.org"}).get_data(as_text=True)
     assert "http://bildung.example.org/tr/" in normal and "evil.example" not in normal
 
@@ -78,7 +78,8 @@ def test_audio_names_its_file_for_nginx(app_config, tmp_path):
     rules = reply.headers["Cache-Control"]
     assert "immutable" in rules and "max-age=31536000" in rules and "s-maxage=2" in rules
     cues = client.get(match.group(0).replace(".mp3", ".vtt"))
-    assert cues.headers["X-Accel-Redirect"].endswith(".vtt") and cues.headers["Content-Type"] == "text/vtt; charset=utf-8"
+    assert cues.headers["X-Accel-Redirect"].endswith(".vtt")
+    assert cues.headers["Content-Type"] == "text/vtt; charset=utf-8"
     assert client.get(match.group(0).replace(match.group(1), "0" * 32)).status_code == 404
 
 
@@ -123,8 +124,9 @@ def test_the_front_answers_if_none_match_with_304(app):
 
 def test_each_accept_encoding_gets_its_own_compressed_answer(app):
     """Brotli, gzip and plain answers are kept apart and each is compressed once, not on every request."""
-    import brotli
     import gzip
+
+    import brotli
 
     client = app.test_client()
     seen = counted(app)

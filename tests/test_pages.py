@@ -6,12 +6,10 @@ import re
 import pytest
 from babel import Locale
 
-from service.catalogs import load_po, save_po, compile_po
-from service.config import SHIPPED_LOCALES
-from service.content import Content
-from service.config import ROOT
-
 from service import create_app
+from service.catalogs import compile_po, load_po, save_po
+from service.config import ROOT, SHIPPED_LOCALES
+from service.content import Content
 
 from .clock_support import MovableClock, utc
 from .html import find, parse
@@ -39,7 +37,8 @@ def test_every_page_in_every_locale(client, locale, slug):
     assert find(html, "main", id="main")
     skip = find(html, "a", class_="skip-link")
     assert skip and skip[0].attrs["href"] == "#main"
-    switcher = [e for e in find(html, "a", hreflang=True) if any(p.tag == "nav" and "lang-switcher" in p.attrs.get("class", "") for p in e.parents)]
+    switcher = [e for e in find(html, "a", hreflang=True)
+                if any(p.tag == "nav" and "lang-switcher" in p.attrs.get("class", "") for p in e.parents)]
     assert sorted(e.attrs["lang"] for e in switcher) == sorted(SHIPPED_LOCALES)
     for entry in switcher:
         endonym = Locale.parse(entry.attrs["lang"]).get_display_name(entry.attrs["lang"])
@@ -55,8 +54,9 @@ def test_every_page_in_every_locale(client, locale, slug):
 def test_no_untranslated_message_in_shipped_locales(client, locale, slug):
     """No element of a translated page falls back to German."""
     html = get_ok(client, f"/{locale}/{slug}")
-    # The switcher's "Deutsch" entry is German on purpose (lang and hreflang "de").
-    german = [e for e in find(html, lang="de") if e.attrs.get("hreflang") != "de"]
+    # The switcher's "Deutsch" entry is German on purpose (lang and hreflang "de"), and so are the operator's
+    # names and addresses, which keep their official German form inside <bdi lang="de"> (issue 26).
+    german = [e for e in find(html, lang="de") if e.attrs.get("hreflang") != "de" and e.tag != "bdi"]
     assert not german, [(e.tag, e.text[:60]) for e in german]
     assert "status-source" not in html
     assert "status-pending" not in html
@@ -71,7 +71,8 @@ def test_overview_in_german_has_the_source_content(app_config):
     assert "Veröffentlicht am 24. Juli 2020" in html
     notice = find(html, "div", class_="service-notice")[0]
     assert "24. Dezember 2026 bis einschließlich 1. Januar 2027" in notice.text
-    for label in ("Herner Bildungsnetzwerk", "Herner Talentschulen", "TalentKolleg Ruhr", "Herner Schulmodernisierungsgesellschaft"):
+    for label in ("Herner Bildungsnetzwerk", "Herner Talentschulen", "TalentKolleg Ruhr",
+                  "Herner Schulmodernisierungsgesellschaft"):
         assert label in html
 
 

@@ -100,7 +100,8 @@ def remaining(app) -> dict[str, list]:
             "rate_limits": [r.bucket for r in conn.execute(select(rate_events))],
             "audit": [r.new for r in conn.execute(select(wb_audit).order_by(wb_audit.c.id))],
             "accounts": [r.username for r in conn.execute(select(wb_users).order_by(wb_users.c.id))],
-            "mail": [(r.ref_id, r.sent_at is not None) for r in conn.execute(select(mail_outbox).order_by(mail_outbox.c.id))],
+            "mail": [(r.ref_id, r.sent_at is not None)
+                     for r in conn.execute(select(mail_outbox).order_by(mail_outbox.c.id))],
         }
 
 
@@ -183,7 +184,7 @@ def test_removed_accounts_are_kept_without_password_then_purged(app_config, cloc
     with db.connect(app) as conn:
         row = conn.execute(select(wb_users).where(wb_users.c.username == "anna")).one()
         assert row.password == "" and row.removed_at is not None
-        removed = dt.datetime.strptime(row.removed_at, TIMESTAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
+        removed = dt.datetime.strptime(row.removed_at, TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
         assert retention.purge(conn, app.config, removed + dt.timedelta(days=89))["accounts"] == 0
         assert retention.purge(conn, app.config, removed + dt.timedelta(days=91))["accounts"] == 1
     make_user(app, "anna")  # the name is free again

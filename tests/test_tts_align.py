@@ -12,7 +12,7 @@ def tokens(text: str) -> list[str]:
 def words_of(labels: list[int], stream: list[str]) -> list[str]:
     """The stream cut into the pieces each word label got (silent tokens dropped)."""
     out: dict[int, str] = {}
-    for tok, w in zip(stream, labels):
+    for tok, w in zip(stream, labels, strict=True):
         if w >= 0:
             out[w] = out.get(w, "") + tok
     return [out.get(i, "") for i in range(max(out) + 1)] if out else []

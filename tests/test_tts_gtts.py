@@ -12,10 +12,10 @@ import pytest
 
 from service.audio.cache import AudioCache
 from service.audio.render import Segment
-from service.tts.mp3 import encode_mp3, mp3_info
 from service.tts.base import Backend, BackendError
 from service.tts.espeak import EspeakBackend
 from service.tts.gtts import GttsBackend
+from service.tts.mp3 import encode_mp3, mp3_info
 
 
 def _fake_mp3(text: str) -> bytes:
@@ -41,7 +41,8 @@ class FakeGoogle(BaseHTTPRequestHandler):
             self.end_headers()
             return
         audio = base64.b64encode(_fake_mp3(text)).decode()
-        payload = ")]}'\n\n123\n" + json.dumps([["wrb.fr", "jQ1olc", json.dumps([audio]), None, None, None, "generic"]], separators=(",", ":")) + "\n"
+        frame = [["wrb.fr", "jQ1olc", json.dumps([audio]), None, None, None, "generic"]]
+        payload = ")]}'\n\n123\n" + json.dumps(frame, separators=(",", ":")) + "\n"
         data = payload.encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -79,14 +80,15 @@ def test_synthesizes_through_the_endpoint(endpoint):
     info = mp3_info(syn.mp3)
     assert info["sample_rate"] == 22050 and abs(info["duration_ms"] - syn.duration_ms) < 1
     assert len(syn.words) == len(text.split())
-    assert all(a.end <= b.start + 1e-6 for a, b in zip(syn.words, syn.words[1:]))
+    assert all(a.end <= b.start + 1e-6 for a, b in zip(syn.words, syn.words[1:], strict=False))
     assert syn.words[-1].end == pytest.approx(syn.duration_ms)
 
 
 def test_cache_joins_gtts_segments(endpoint, tmp_path):
     """A page spoken by gTTS becomes one playable MP3 with timings for each block."""
     backend = GttsBackend(endpoint=endpoint, timeout=5)
-    segs = [Segment("b1", "de", "Stadt der Talente"), Segment("b2", "de", "Alle Menschen sollen ihre Talente entfalten.")]
+    segs = [Segment("b1", "de", "Stadt der Talente"),
+            Segment("b2", "de", "Alle Menschen sollen ihre Talente entfalten.")]
     entry = AudioCache(tmp_path).get_or_create("de", backend, backend.languages(), segs)
     timings = json.loads(entry.timings.read_text())
     sound = miniaudio.mp3_read_file_s16(str(entry.mp3))

@@ -76,7 +76,7 @@ def test_every_shown_word_gets_one_timing_in_order(spoken):
     """Words joined by the phonemizer ("in the") and numbers read as several words map back to the shown words."""
     said = [TEXT[w.text_start:w.text_start + w.text_len] for w in spoken.words]
     assert said == SHOWN
-    for a, b in zip(spoken.words, spoken.words[1:]):
+    for a, b in zip(spoken.words, spoken.words[1:], strict=False):
         assert 0 <= a.start < a.end <= b.start <= spoken.duration_ms
     assert [TEXT[s.text_start:s.text_start + s.text_len] for s in spoken.sentences] == [
         "The city of Herne invests in its schools, and in the 150 children of the town. ",
@@ -92,7 +92,7 @@ def test_abbreviations_dates_and_dashes_map_to_their_words(piper):
     said = [text[w.text_start:w.text_start + w.text_len] for w in syn.words]
     assert said == ["Dr", "Smith", "went", "to", "the", "U.S", "on", "3", "May", "2024", "at", "10:30", "a.m",
                     "it's", "an", "e-mail"]
-    assert all(a.end <= b.start for a, b in zip(syn.words, syn.words[1:]))
+    assert all(a.end <= b.start for a, b in zip(syn.words, syn.words[1:], strict=False))
     assert syn.sentences[0].text_start == 0 and syn.sentences[-1].text_start + syn.sentences[-1].text_len == len(text)
 
 
@@ -160,7 +160,7 @@ def test_espeak_and_piper_alternate_in_one_process(piper, espeak):
         # espeak-ng varies by some milliseconds from run to run; its German voice and words stay the same
         assert abs(de.duration_ms - de_before.duration_ms) < 0.02 * de_before.duration_ms
         assert [w.text_start for w in de.words] == [w.text_start for w in de_before.words]
-        assert all(abs(a.start - b.start) < 40 for a, b in zip(de.words, de_before.words))
+        assert all(abs(a.start - b.start) < 40 for a, b in zip(de.words, de_before.words, strict=True))
         assert [w.text_start for w in en.words] == [0, 9, 16, 24, 30]
         assert 1500 < en.duration_ms < 4500
         ru = espeak.synthesize("Город Херне.", "ru")
@@ -191,6 +191,6 @@ def test_missing_and_corrupt_voices_are_not_usable(espeak, tmp_path):
     (tmp_path / "bad.onnx").write_bytes(b"\x08\x07" + b"not a model" * 200)
     assert not backend.usable("en") and backend.status("gone")[0] == "missing"
     assert not backend.usable("tr") and backend.status("bad")[0] == "broken"
-    assert "en" not in backend.languages() or backend.languages()["en"].startswith("espeak:")
+    assert backend.languages()["en"].startswith("espeak:")
     with pytest.raises(BackendError, match="broken"):
         backend.synthesize("Hello.", "bad@0")

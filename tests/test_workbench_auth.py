@@ -8,7 +8,7 @@ import pytest
 from service import db
 from service.workbench import auth
 
-from .workbench_support import PASSWORD, login, make_user, open_editor, entry_key, save, token
+from .workbench_support import PASSWORD, entry_key, login, make_user, open_editor, save, token
 
 PROTECTED = ["/translate/", "/translate/en/", "/translate/en/download", "/translate/en/upload",
              "/translate/en/suggestions", "/translate/en/history", "/translate/users",

@@ -1,4 +1,4 @@
-"""Catalog safety with real processes: serialized writers, a writer killed mid-save, outdated status on source change."""
+"""Catalog safety, real processes: serialized writers, a writer killed mid-save, outdated status on source change."""
 from __future__ import annotations
 
 import multiprocessing
@@ -11,14 +11,15 @@ import time
 from babel.support import Translations
 
 from service import catalogs, db
-from service.config import ROOT
 from service.catalogs.extract import build_template
+from service.config import ROOT
 from service.core.locks import FileLocks
 from service.db.schema import wb_audit
 from service.workbench.entries import entry_key
 from service.workbench.store import Store
 
-from .workbench_support import count, entry_key as find_key, login, make_user
+from .workbench_support import count, login, make_user
+from .workbench_support import entry_key as find_key
 
 CTX = multiprocessing.get_context("fork")
 

@@ -260,7 +260,8 @@ def test_upload_keeps_changes_made_after_the_download(app, anna, translations_di
 
 def _bad_uploads(po_text: str) -> dict[str, tuple[bytes, int, str]]:
     """Each kind of bad upload, with the status and a piece of the message it must get."""
-    arabic_plurals = "nplurals=6; plural=(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : n % 100 >= 11 && n % 100 <= 99 ? 4 : 5);"
+    arabic_plurals = ("nplurals=6; plural=(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3"
+                      " : n % 100 >= 11 && n % 100 <= 99 ? 4 : 5);")
     return {
         "syntax": ((po_text + '\nmsgid "x"\nmsgstr "unterminated\n').encode(), 400, "keine gültige .po-Datei"),
         "garbage": (b"\x00\x01PK\x03\x04 binary garbage", 400, "keine gültige .po-Datei"),
@@ -278,7 +279,8 @@ def _bad_uploads(po_text: str) -> dict[str, tuple[bytes, int, str]]:
                           "im Original (%(date)s). Falsch oder überzählig: %"),
         "language": (po_text.replace("Language: en", "Language: tr").encode(), 400, "Sprache tr"),
         "empty": (b"\n\n", 400, "leer"),
-        "foreign": (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\nLanguage: en\\n"\n\nmsgid "Gibt es nicht"\n'
+        "foreign": (b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\nLanguage: en\\n"\n\n'
+                    b'msgid "Gibt es nicht"\n'
                     b'msgstr "Nope"\n', 400, "keinen Eintrag dieses Katalogs"),
         "huge": (po_text.encode() + b"#" * (1024 * 1024), 413, "zu groß"),
     }

@@ -9,9 +9,11 @@ from service.workbench.store import EDIT_CHECKS, UploadRejected
 
 
 def test_every_check_the_editor_or_an_upload_runs_has_its_own_message():
-    """Only the completeness checks of `flask i18n check` fall back to the generic message."""
-    assert {c.id for c in EDIT_CHECKS} | {c.id for c in selection()} == set(texts.FINDINGS)
-    assert set(REGISTRY) - set(texts.FINDINGS) == {"fuzzy", "missing"}
+    """Only the completeness checks of `flask i18n check` and the speech checks (the workbench edits the
+    messages and lexicon catalogs, not speech) fall back to the generic message."""
+    edited = [c for c in (*EDIT_CHECKS, *selection()) if c.applies_to("messages") or c.applies_to("lexicon")]
+    assert {c.id for c in edited} == set(texts.FINDINGS)
+    assert set(REGISTRY) - set(texts.FINDINGS) == {"fuzzy", "missing", "speech-stale", "speech-identical"}
 
 
 def test_findings_and_upload_reasons_in_the_ui_language(app):

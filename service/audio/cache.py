@@ -8,10 +8,11 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from ..core import offload
 from ..core.files import atomic_write, sweep_temp
 from ..core.locks import FileLocks, Locks
 from ..core.syntax import LOCALE_RE
@@ -121,8 +122,9 @@ class AudioCache:
         """Return the entry for these segments, synthesizing it once however many ask at a time."""
         key = key or canonical_key(self.spec(backend, voices, segments, speed))
         default_voice = next(iter(voices.values()), "")
-        return self.get_or_build(locale, key, lambda: render(
-            backend, segments, lambda lang: voices.get(lang, default_voice), speed, self.bitrate, self.quality,
+        # Synthesis and encoding off the event loop (core/offload.py): readers are served meanwhile.
+        return self.get_or_build(locale, key, lambda: offload.run(
+            render, backend, segments, lambda lang: voices.get(lang, default_voice), speed, self.bitrate, self.quality,
         ))
 
     def get_or_build(self, locale: str, key: str, build: Callable[[], tuple[bytes, dict, str]]) -> CachedAudio:
@@ -135,17 +137,20 @@ class AudioCache:
             entry = self.lookup(locale, key)  # another thread or worker may have finished meanwhile
             if entry:
                 return entry
-            mp3, timings, vtt = build()
             entry = CachedAudio(locale, key, folder)
-            # The MP3 is written last: its presence marks a complete entry.
-            atomic_write(entry.timings, json.dumps(timings, ensure_ascii=False, separators=(",", ":")).encode())
-            atomic_write(entry.vtt, vtt.encode("utf-8"))
-            atomic_write(entry.mp3, mp3)
+            offload.run(self._write, entry, *build())  # fsyncs wait for the disk: not on the event loop
         try:
-            self.evict()
+            offload.run(self.evict)  # a stat of every entry
         except OSError:  # a cache fault is logged, never fails the request
             log.exception("audio cache eviction failed")
         return entry
+
+    @staticmethod
+    def _write(entry: CachedAudio, mp3: bytes, timings: dict, vtt: str) -> None:
+        """Write an entry's files; the MP3 last, as its presence marks a complete entry."""
+        atomic_write(entry.timings, json.dumps(timings, ensure_ascii=False, separators=(",", ":")).encode())
+        atomic_write(entry.vtt, vtt.encode("utf-8"))
+        atomic_write(entry.mp3, mp3)
 
     def entries(self, locale: str | None = None) -> list[tuple[CachedAudio, int, float]]:
         """Every complete entry with its total size in bytes and last use time."""

@@ -7,10 +7,11 @@ import re
 
 from flask import current_app, url_for
 
-from ..content import get_content
 from .. import notices
-from ..i18n import format_value, get_i18n
-from ..localized import LocalizedBlock, LocalizedPage, localize_page, render_inline
+from ..content import get_content
+from ..core import offload
+from ..i18n import get_i18n
+from ..localized import LocalizedBlock, LocalizedPage, formatted_values, localize_page, render_inline
 from ..tts import get_tts
 from ..tts.base import Backend, BackendError
 from .cache import AudioCache, CachedAudio, canonical_key
@@ -77,10 +78,10 @@ def _page_segments(locale: str, slug: str, audio_id: str) -> list[Segment]:
         return [spoken[index]]
     blocks = list(localize_page(page, locale).blocks)
     if audio_id != "page":
-        index = next((i for i, b in enumerate(blocks) if b.id == "b" + audio_id[1:]), None)
-        if index is None or (audio_id[0] == "s" and blocks[index].tag not in ("h2", "h3")):
+        found = next((i for i, b in enumerate(blocks) if b.id == "b" + audio_id[1:]), None)
+        if found is None or (audio_id[0] == "s" and blocks[found].tag not in ("h2", "h3")):
             raise AudioNotPublished(f"{locale}/{slug}/{audio_id}")
-        blocks = section_blocks(blocks, index) if audio_id[0] == "s" else [blocks[index]]
+        blocks = section_blocks(blocks, found) if audio_id[0] == "s" else [blocks[found]]
     segments = [seg for seg in (_segment(b, page.values) for b in blocks) if seg is not None]
     if audio_id == "page":  # live notices are read with the page, right after its title (as shown)
         title = next((b.id for b in blocks if b.tag == "h1"), None)
@@ -96,7 +97,7 @@ def _segment(block: LocalizedBlock, values: dict[str, str]) -> Segment | None:
     i18n = get_i18n()
     speech = i18n.speech(block.msgid, block.lang) if block.msgid else None
     if speech:
-        speech = render_inline(speech, {k: format_value(v, block.lang) for k, v in values.items()})[0]
+        speech = render_inline(*formatted_values(speech, values, block.lang))[0]
     said = f"{block.text}\n{speech or ''}"
     terms = tuple(sorted((t, v) for t, v in i18n.lexicon(block.lang).items() if t in said))
     segment = Segment(block.id, block.lang, block.text, speech, terms)
@@ -141,12 +142,13 @@ def _chunk(locale: str, segment: Segment) -> CachedAudio:
 
 def _joined(locale: str, segments: list[Segment]) -> tuple[bytes, dict, str]:
     """The chunks of these blocks (synthesized where missing) joined into one file."""
-    parts = []
-    for segment in segments:
-        entry = _chunk(locale, segment)
-        parts.append((entry.mp3.read_bytes(), json.loads(entry.timings.read_bytes()),
-                      entry.vtt.read_text(encoding="utf-8")))
-    return join(parts)
+    return offload.run(_join_entries, [_chunk(locale, segment) for segment in segments])
+
+
+def _join_entries(entries: list[CachedAudio]) -> tuple[bytes, dict, str]:
+    """Read chunks and join them (parsing every MP3 frame: CPU work, run off the event loop)."""
+    return join([(entry.mp3.read_bytes(), json.loads(entry.timings.read_bytes()), entry.vtt.read_text(encoding="utf-8"))
+                 for entry in entries])
 
 
 def build(locale: str, segments: list[Segment]) -> CachedAudio:
@@ -204,7 +206,8 @@ def player_context(lp: LocalizedPage) -> dict:
         for i, b in enumerate(blocks):
             if b.tag == "h2" and b.id in spoken:
                 members = [m.id for m in section_blocks(blocks, i) if m.id in spoken]
-                sections[b.id] = {"first": members[0], "last": members[-1], "urls": audio_urls(locale, slug, "s" + b.id[1:])}
+                sections[b.id] = {"first": members[0], "last": members[-1],
+                                  "urls": audio_urls(locale, slug, "s" + b.id[1:])}
     except Exception:  # the page must render even when audio cannot be described
         log.exception("audio URLs for %s/%s failed", locale, slug)
         return {"available": False}

@@ -1,9 +1,9 @@
-"""Text to speech audio: one block synthesized into an MP3 chunk with word and sentence timings, chunks joined into pages."""
+"""Text to speech: one block synthesized into an MP3 chunk with word and sentence timings, chunks joined into pages."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..tts import text as speech_text
 from ..tts.base import Backend, BackendError, Synthesis

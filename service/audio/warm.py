@@ -1,7 +1,8 @@
 """Warming: once a page's first audio is asked for, the rest of its audio is synthesized in the background.
 
 One low-priority thread per process works through a bounded queue, so pages keep being served
-while it runs (speech engines use the cores; a second synthesis thread would only compete).
+while it runs (speech engines use the cores; a second synthesis thread would only compete). It is an
+OS thread even under gevent workers (core/offload.py): a greenlet would synthesize on the event loop.
 The thread starts when there is work and ends when the queue is empty. Each item goes through
 the audio cache's lock, so a listener who asks for an item being warmed simply gets it when done.
 """
@@ -11,16 +12,14 @@ import logging
 import os
 import threading
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, current_app
 
+from ..core import offload
 from .publish import AudioNotPublished, AudioUnavailable, chunk_ids, ensure_entry
 
 log = logging.getLogger(__name__)
-
-#: Nice value of the warming thread (Linux applies it per thread): request threads come first.
-NICENESS = 10
 
 
 class Warmer:
@@ -32,8 +31,8 @@ class Warmer:
         self.max_queue = max_queue
         self.enabled = enabled
         self._queue: deque[tuple[str, str, str]] = deque()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._lock = offload.real_lock()  # shared by requests (greenlets or threads) and the warming OS thread
+        self._thread: threading.Thread | offload.RealThread | None = None
         self._pid = os.getpid()
         self.done = 0
         self.failed = 0
@@ -54,8 +53,7 @@ class Warmer:
                 self._queue.append(item)
                 added += 1
             if self._queue and (self._thread is None or not self._thread.is_alive()):
-                self._thread = threading.Thread(target=self._run, name="audio-warm", daemon=True)
-                self._thread.start()
+                self._thread = offload.start_thread(self._run, "audio-warm")
         return added
 
     def pending(self) -> int:
@@ -72,10 +70,7 @@ class Warmer:
 
     def _run(self) -> None:
         """Synthesize queued items one after another at low priority; end when the queue is empty."""
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
-        except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
-            pass
+        offload.lower_priority()  # request threads (or the event loop) come first
         while True:
             with self._lock:
                 if not self._queue:

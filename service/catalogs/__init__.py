@@ -7,16 +7,41 @@ outdated, missing), ``checks`` (the registry every caller runs), ``build`` (comp
 from __future__ import annotations
 
 from .build import CheckFailed, compile_po
-from .checks import REGISTRY, Check, Finding, check_catalog, check_message, describe, selection
+from .checks import (
+                     REGISTRY,
+                     Check,
+                     CheckContext,
+                     Finding,
+                     Severity,
+                     check_catalog,
+                     check_message,
+                     describe,
+                     errors,
+                     selection,
+                     warnings,
+)
+from .context import confirm_speech, context_for
 from .fill import CatalogChanged, fill_catalog, fill_po, machine_comment
-from .po import (CatalogError, dump_po, duplicates, header_language, lint_po, load_po, lock_name, new_catalog,
-                 parse_po, po_path, save_po, update_po)
-from .status import (MACHINE_COMMENT_PREFIX, close_to_previous, counts, filled, is_machine, machine_comments,
-                     status_of)
+from .po import (
+                     CatalogError,
+                     dump_po,
+                     duplicates,
+                     header_language,
+                     lint_po,
+                     load_po,
+                     lock_name,
+                     new_catalog,
+                     parse_po,
+                     po_path,
+                     save_po,
+                     update_po,
+)
+from .status import MACHINE_COMMENT_PREFIX, close_to_previous, counts, filled, is_machine, machine_comments, status_of
 
 __all__ = [
-    "MACHINE_COMMENT_PREFIX", "REGISTRY", "CatalogChanged", "CatalogError", "Check", "CheckFailed", "Finding",
-    "check_catalog", "check_message", "close_to_previous", "compile_po", "counts", "describe", "dump_po",
+    "MACHINE_COMMENT_PREFIX", "REGISTRY", "CatalogChanged", "CatalogError", "Check", "CheckContext", "CheckFailed",
+    "Finding", "Severity", "check_catalog", "confirm_speech", "context_for", "errors", "warnings", "check_message",
+    "close_to_previous", "compile_po", "counts", "describe", "dump_po",
     "duplicates", "header_language",
     "fill_catalog", "fill_po", "filled", "is_machine", "lint_po", "load_po", "lock_name", "machine_comment",
     "machine_comments", "new_catalog", "parse_po", "po_path", "save_po", "selection", "status_of", "update_po",

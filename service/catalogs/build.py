@@ -7,7 +7,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 
 from ..core.files import atomic_write
-from .checks import Finding, check_catalog, describe
+from .checks import Finding, check_catalog, describe, errors
+from .context import context_for
 from .po import CatalogError, load_po
 
 
@@ -22,11 +23,16 @@ class CheckFailed(CatalogError):
         self.findings = tuple(findings)
 
 
-def compile_po(po: Path, mo: Path | None = None) -> Path:
-    """Check a .po and write its .mo atomically; raise CheckFailed (the old .mo stays) on any finding."""
+def compile_po(po: Path, mo: Path | None = None, source_locale: str = "de") -> Path:
+    """Check a .po and write its .mo atomically; raise CheckFailed (the old .mo stays) on any error (not warnings).
+
+    The .po is taken to live at ``<translations>/<locale>/LC_MESSAGES/<domain>.po``.
+    """
     po = Path(po)
     catalog = load_po(po)
-    findings = check_catalog(catalog)
+    locale = str(catalog.locale) if catalog.locale else po.parent.parent.name
+    findings = errors(check_catalog(catalog, context=context_for(po.parent.parent.parent, locale, po.stem,
+                                                                 source_locale)))
     if findings:
         raise CheckFailed(po, findings)
     buf = io.BytesIO()

@@ -8,70 +8,23 @@ translator's language, the command line and Babel in English, through :func:`des
 """
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections.abc import Iterable
 
 from babel.messages.catalog import Catalog, Message, TranslationError
 
 from ..core import syntax
 from ..core.text import has_control
+from . import terms
+from .findings import Check, CheckContext, CheckFunction, Finding, Severity, msgid_of
+from .findings import compare as _compare
+from .findings import difference as _difference
 from .status import filled
+
+__all__ = ["Check", "CheckContext", "CheckFunction", "Finding", "REGISTRY", "Severity", "babel_checker",
+           "check_catalog", "check_message", "describe", "errors", "msgid_of", "selection", "warnings"]
 
 #: Longest translation of one entry (characters).
 MAX_LENGTH = 10_000
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong with one entry, as data: which check, which message, what is missing and extra."""
-
-    check: str
-    msgid: str
-    #: What the source has (or the language needs) that the translation lacks.
-    missing: tuple[str, ...] = ()
-    #: What the translation has that the source does not (or that is malformed).
-    extra: tuple[str, ...] = ()
-    #: What the source has of this kind in all (placeholders, links, forms...), for messages that list it.
-    expected: tuple[str, ...] = ()
-
-
-#: ``check(source, target, message, catalog)``: the findings of one translation of a message.
-CheckFunction = Callable[[str, str, Message, "Catalog | None"], list[Finding]]
-
-
-@dataclass(frozen=True)
-class Check:
-    """A check as data: its id, its function, its English wording, and when it runs."""
-
-    id: str
-    function: CheckFunction
-    #: English, for the command line, logs and Babel; {missing}, {extra} and {expected} are filled in.
-    text: str
-    #: "form": each non-empty (source, translation) pair; "message": once per entry;
-    #: "template": once per message of the template (``message`` is the template's, ``catalog`` the locale's).
-    scope: str = "form"
-    #: Runs only when every message must be translated and reviewed (``flask i18n check``).
-    complete: bool = False
-
-
-def msgid_of(message: Message) -> str:
-    """The (singular) msgid of a message."""
-    return message.id if isinstance(message.id, str) else message.id[0]
-
-
-def _difference(source: list[str], target: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What ``source`` has that ``target`` lacks, and the reverse, counting repeats, sorted."""
-    have, want = Counter(target), Counter(source)
-    return tuple(sorted((want - have).elements())), tuple(sorted((have - want).elements()))
-
-
-def _compare(check_id: str, source_items: list[str], target_items: list[str], message: Message) -> list[Finding]:
-    """One finding when two lists of items differ, else none."""
-    missing, extra = _difference(source_items, target_items)
-    if not missing and not extra:
-        return []
-    return [Finding(check_id, msgid_of(message), missing, extra, tuple(sorted(source_items)))]
 
 
 def check_placeholders(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
@@ -80,8 +33,12 @@ def check_placeholders(source: str, target: str, message: Message, catalog: Cata
 
 
 def check_links(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
-    """The translation's [text](url) links point to the source's addresses."""
-    return _compare("links", syntax.links(source), syntax.links(target), message)
+    """The translation's [text](url) links point to the source's addresses, compared once placeholders are filled.
+
+    A target that is a placeholder in the source must be exactly that placeholder in the translation:
+    ``[%(authority_url)s](%(authority_url)s.evil.example/x)`` would show the official address and link elsewhere.
+    """
+    return _compare("links", syntax.rendered_links(source), syntax.rendered_links(target), message)
 
 
 def _tags(text: str) -> list[str]:
@@ -198,6 +155,18 @@ REGISTRY: dict[str, Check] = {check.id: check for check in (
     Check("empty", check_empty, "no translation", scope="message", complete=True),
     Check("fuzzy", check_fuzzy, "marked fuzzy (not reviewed)", scope="message", complete=True),
     Check("missing", check_missing, "missing from the catalog", scope="template", complete=True),
+    Check("glossary", terms.check_glossary, "glossary terms left out: {missing}", domains=("messages",),
+          contextual=True, severity=Severity.WARNING),
+    Check("german-runs", terms.check_german_runs,
+          "German (Latin-script) words in a translation of another script: {extra}", domains=("messages",),
+          contextual=True, severity=Severity.WARNING),
+    Check("speech-stale", terms.check_speech_stale,
+          "the shown text changed after this spoken text was written (shown {missing}, written for {extra}): "
+          "check it, then run flask i18n speech-confirm", domains=("speech",), contextual=True,
+          severity=Severity.WARNING),
+    Check("speech-identical", terms.check_speech_identical,
+          "the spoken text is the shown text: remove the entry (it would keep speaking an old version)",
+          scope="message", domains=("speech",), contextual=True, severity=Severity.WARNING),
 )}
 
 
@@ -215,34 +184,64 @@ def _source_for(message: Message) -> str:
     return plural if "%(" in plural else singular
 
 
-def check_message(message: Message, catalog: Catalog | None, checks: Iterable[Check] | None = None) -> list[Finding]:
-    """The findings of one entry (the header has none), each once, in registry order."""
+def _call(check: Check, source: str, target: str, message: Message, catalog: Catalog | None,
+          context: CheckContext | None) -> list[Finding]:
+    """Run one check; a contextual one only where a context was given."""
+    if not check.contextual:
+        return check.function(source, target, message, catalog)  # type: ignore[call-arg]
+    if context is None:
+        return []
+    return check.function(source, target, message, catalog, context)  # type: ignore[call-arg]
+
+
+def check_message(message: Message, catalog: Catalog | None, checks: Iterable[Check] | None = None,
+                  context: CheckContext | None = None) -> list[Finding]:
+    """The findings of one entry (the header has none), each once, in registry order.
+
+    Without a context, the catalog is taken as a messages catalog and contextual checks do not run.
+    """
     if not message.id:
         return []
     forms = filled(message.string)
+    if any(len(form) > MAX_LENGTH for form in forms):  # bounded before any other check reads it
+        return [Finding("length", msgid_of(message), extra=(str(max(map(len, forms))),), expected=(str(MAX_LENGTH),))]
     source = _source_for(message)
+    domain = context.domain if context is not None else "messages"
     found: list[Finding] = []
     for check in selection() if checks is None else checks:
+        if not check.applies_to(domain):
+            continue
         if check.scope == "message":
-            found += check.function(msgid_of(message), forms[0] if forms else "", message, catalog)
+            found += _call(check, msgid_of(message), forms[0] if forms else "", message, catalog, context)
         elif check.scope == "form":
             for form in forms:
-                found += check.function(source, form, message, catalog)
+                found += _call(check, source, form, message, catalog, context)
     return list(dict.fromkeys(found))
 
 
-def check_catalog(catalog: Catalog, template: Catalog | None = None, complete: bool = False) -> list[Finding]:
+def check_catalog(catalog: Catalog, template: Catalog | None = None, complete: bool = False,
+                  context: CheckContext | None = None) -> list[Finding]:
     """Every finding of a catalog; with a template and ``complete``, also the template's messages it lacks."""
     checks = selection(complete)
     found: list[Finding] = []
     for message in catalog:
-        found += check_message(message, catalog, checks)
+        found += check_message(message, catalog, checks, context)
     if template is not None:
         for check in (c for c in checks if c.scope == "template"):
             for message in template:
                 if message.id:
-                    found += check.function(msgid_of(message), "", message, catalog)
+                    found += check.function(msgid_of(message), "", message, catalog)  # type: ignore[call-arg]
     return found
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that refuse a save, an upload or a compile (warnings are only shown)."""
+    return [f for f in findings if f.check not in REGISTRY or REGISTRY[f.check].severity == Severity.ERROR]
+
+
+def warnings(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that are shown but refuse nothing."""
+    return [f for f in findings if f.check in REGISTRY and REGISTRY[f.check].severity == Severity.WARNING]
 
 
 def describe(finding: Finding) -> str:
@@ -256,6 +255,6 @@ def describe(finding: Finding) -> str:
 
 def babel_checker(catalog: Catalog | None, message: Message) -> None:
     """Babel's ``babel.checkers`` entry point: raise TranslationError when a translated message has findings."""
-    findings = check_message(message, catalog)
+    findings = errors(check_message(message, catalog))
     if findings:
         raise TranslationError("; ".join(describe(f) for f in findings))

@@ -34,14 +34,15 @@ def read_terms(path: Path) -> list[tuple[str, str, int]]:
 
 
 def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
-    """Extract a fresh template: every message for 'messages', content blocks for 'speech', listed terms for 'lexicon'."""
+    """A fresh template: every message for 'messages', content blocks for 'speech', listed terms for 'lexicon'."""
     catalog = Catalog(project="herne-talente", version="1.0", msgid_bugs_address="translators@herne.invalid",
                       copyright_holder="Stadt Herne", charset="utf-8")
     if domain == "lexicon":
         for term, note, _ in read_terms(root / LEXICON_TERMS):
             comments = ["TRANSLATORS: how to say this term, spelled so that the voice gets it right; empty if it "
                         "already does", *([note] if note else [])]
-            catalog.add(term, None, [(LEXICON_TERMS, None)], auto_comments=comments)
+            # No line number (babel's own reader stores None so too, though its hint says int).
+            catalog.add(term, None, [(LEXICON_TERMS, None)], auto_comments=comments)  # type: ignore[list-item]
         return catalog
     sources = SOURCES if domain == "messages" else SOURCES[:1]
     for pattern, method in sources:

@@ -1,10 +1,11 @@
 """Machine suggestions written into a catalog as fuzzy entries, never over a human translation."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 
 from ..core.locks import Locks
 from .checks import check_message
@@ -32,19 +33,19 @@ def machine_comment(engine: str, model: str) -> str:
 def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Suggestion]], engine: str,
                  model: str) -> tuple[int, int]:
     """Put suggestions into empty or machine entries as fuzzy ones; return (filled, skipped)."""
-    candidates = []
+    candidates: list[tuple[str, Message]] = []
     for message in catalog:
-        if not message.id or message.pluralizable or message.context:
+        if not isinstance(message.id, str) or not message.id or message.context:  # a tuple id: a plural
             continue
         state = status_of(message)
         if state == "missing" or (state == "machine" and is_machine(message)):
-            candidates.append(message)
+            candidates.append((message.id, message))
     if not candidates:
         return 0, 0
-    results = translate([m.id for m in candidates])
+    results = translate([msgid for msgid, _ in candidates])
     filled = skipped = 0
-    for message in candidates:
-        result = results.get(message.id)
+    for msgid, message in candidates:
+        result = results.get(msgid)
         if result is None or result.status != "machine":
             skipped += 1  # a protected span was lost: leave the entry for a person
             continue

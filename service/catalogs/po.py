@@ -5,7 +5,7 @@ import codecs
 import io
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel import Locale
@@ -208,7 +208,7 @@ def project_header(catalog: Catalog, locale: str) -> None:
     """Give a catalog the project's header: comment, team and translator (never Babel's FULL NAME placeholders)."""
     name = Locale.parse(locale).get_display_name("en") or locale
     catalog.header_comment = (f"# {name} catalog of herne-talente: the education pages of the city of Herne.\n"
-                              f"# Copyright (C) {datetime.now(timezone.utc).year} Stadt Herne\n"
+                              f"# Copyright (C) {datetime.now(UTC).year} Stadt Herne\n"
                               "# Distributed under the same licence as herne-talente (EUPL-1.2).\n#")
     catalog.language_team = f"{name} <{TEAM_ADDRESS}>"
     catalog.last_translator = f"Übersetzungsteam Stadt Herne <{TEAM_ADDRESS}>"
@@ -219,7 +219,7 @@ def new_catalog(template: Catalog, locale: str, domain: str = "messages") -> Cat
     """A locale's empty catalog with every message of a template, and the project's header."""
     catalog = Catalog(locale=locale, domain=domain, project=template.project, version=template.version,
                       msgid_bugs_address=template.msgid_bugs_address, copyright_holder=template.copyright_holder,
-                      revision_date=datetime.now(timezone.utc))
+                      revision_date=datetime.now(UTC))
     project_header(catalog, locale)
     for message in template:
         if message.id:

@@ -12,7 +12,7 @@ OUTDATED_SIMILARITY = 0.8
 STATUSES = ("human", "machine", "outdated", "missing")
 
 
-def filled(value: str | tuple | list | None) -> list[str]:
+def filled(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
     """The non-empty translations of an entry (one, or one per plural form)."""
     if not value:
         return []

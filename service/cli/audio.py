@@ -5,8 +5,9 @@ import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
@@ -16,7 +17,10 @@ from ..audio.cache import AudioCache
 from ..audio.publish import AudioNotPublished, AudioUnavailable, audio_key, chunk_ids, ensure_entry, page_segments
 from ..content import get_content
 from ..i18n import get_i18n
-from ..jobs import get_jobs, submit_audio
+from ..jobs import get_jobs, require_jobs, submit_audio
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 audio_cli = AppGroup("audio", help="Pre-generate, trim and report the read-aloud audio cache.")
 
@@ -80,6 +84,11 @@ def _build_in_worker(item: Item) -> tuple[Item, str | None, float]:
         return _build(item)
 
 
+def _shown(item: Item | None) -> str | None:
+    """The progress bar's label of an item."""
+    return "/".join(item) if item else None
+
+
 def _weight(item: Item) -> int:
     """How much text an item speaks (the progress bar's unit, so that its estimate follows the work)."""
     try:
@@ -118,7 +127,7 @@ def build_command(locales: tuple[str, ...], pages: tuple[str, ...], jobs: int | 
     built = 0
     weights = {item: _weight(item) for item in todo}
     with click.progressbar(length=sum(weights.values()) or 1, label="Synthesizing", show_eta=True,
-                           show_percent=True, item_show_func=lambda i: "/".join(i) if i else None) as bar:
+                           show_percent=True, item_show_func=_shown) as bar:
         def done(item: Item, error: str | None, seconds: float) -> None:
             """Count one finished item, report it and move the bar."""
             nonlocal built
@@ -179,23 +188,30 @@ def _build_in_pool(todo: list[Item], workers: int, done: Any) -> None:
     pool.shutdown()
 
 
-def _build_on_workers(items: list[tuple[str, str, str]]) -> int:
-    """Queue each item as an RQ job (one per audio file) and show a progress bar until all are done."""
-    jobs = get_jobs()
-    names = {}
+def _build_on_workers(items: list[Item]) -> int:
+    """Queue one RQ job per audio file and show a progress bar until all are done; return how many failed.
+
+    Items that speak the same text (a live notice's blocks on every page) are one file, so one job.
+    """
+    jobs = require_jobs()
+    names: dict[str, list[str]] = {}  # job id -> the items it makes
+    unpublished = 0
     for item in items:
         try:
-            names[submit_audio(*item)] = "/".join(item)
+            names.setdefault(submit_audio(*item), []).append("/".join(item))
         except AudioNotPublished as exc:
+            unpublished += 1
             click.echo(f"FAILED {'/'.join(item)}: {exc}", err=True)
     if not jobs.workers():
         click.echo("no worker is running yet: start `flask worker` (here or on another machine)", err=True)
+    bar: ProgressBar[int]
     with click.progressbar(length=len(names), label=f"{len(names)} audio jobs", show_pos=True) as bar:
         errors = jobs.wait(list(names), progress=bar.update)
     for jid, error in errors.items():
-        click.echo(f"FAILED {names[jid]}: {error}", err=True)
+        for name in names[jid]:
+            click.echo(f"FAILED {name}: {error}", err=True)
     click.echo(f"{len(names) - len(errors)} of {len(names)} audio files ready")
-    return len(errors) + len(items) - len(names)
+    return len(errors) + unpublished
 
 
 @audio_cli.command("prune")

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import db, inbox, mail, retention
-from ..content import now
+from ..clock import now
 from ..core.files import atomic_write
 
 feedback_cli = AppGroup("feedback", help="Accessibility feedback: the inbox, its export and its e-mail.")

@@ -159,7 +159,10 @@ def stats_command(domain: str) -> None:
 @click.option("--locale", default=None)
 @click.option("--complete/--no-complete", default=True, help="Also require every message translated and reviewed.")
 def check_command(locale: str | None, complete: bool) -> None:
-    """Fail with a report of every check's findings (syntax, placeholders, markup, plurals, empty, fuzzy...)."""
+    """Fail with a report of every check's findings (syntax, placeholders, markup, plurals, empty, fuzzy...).
+
+    Warnings (glossary, German left in, speech out of step with the screen) fail it too: it is the release gate.
+    """
     failed = 0
     for dom in _domains(None):
         try:
@@ -180,11 +183,31 @@ def check_command(locale: str | None, complete: bool) -> None:
                 failed += 1
                 continue
             # Speech and lexicon are sparse by design: only entries that differ from the shown text.
-            findings = catalogs.check_catalog(catalog, template, complete=complete and dom == "messages")
+            context = catalogs.context_for(_translations_dir(), loc, dom, current_app.config["SOURCE_LOCALE"])
+            findings = catalogs.check_catalog(catalog, template, complete=complete and dom == "messages",
+                                              context=context)
+            warned = set(catalogs.warnings(findings))
             for finding in findings:
-                click.echo(f"{path}: {finding.msgid[:60]!r}: {catalogs.describe(finding)}", err=True)
+                kind = "warning: " if finding in warned else ""
+                click.echo(f"{path}: {finding.msgid[:60]!r}: {kind}{catalogs.describe(finding)}", err=True)
             failed += len(findings)
             if not findings:
                 click.echo(f"{loc}/{dom}: ok")
     if failed:
         raise click.ClickException(f"{failed} problem(s)")
+
+
+@i18n_cli.command("speech-confirm")
+@click.argument("locale")
+@click.argument("msgids", nargs=-1)
+def speech_confirm_command(locale: str, msgids: tuple[str, ...]) -> None:
+    """Record that LOCALE's spoken texts were checked against the texts shown now (all, or those whose
+    msgid starts with one of MSGIDS); run it after comparing them, never to silence the check blindly."""
+    path = catalogs.po_path(_translations_dir(), locale, "speech")
+    if not path.exists():
+        raise click.UsageError(f"{path} does not exist")
+    with _locks().hold(catalogs.lock_name(locale, "speech")):
+        done = catalogs.confirm_speech(_translations_dir(), locale, list(msgids) or None,
+                                       current_app.config["SOURCE_LOCALE"])
+    get_i18n().announce(locale)
+    click.echo(f"{path}: {len(done)} spoken text(s) confirmed against the shown text")

@@ -1,6 +1,8 @@
 """`flask mt`: fill a catalog with fuzzy machine suggestions, warm the cache, show the status."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -10,6 +12,9 @@ from ..content import get_content
 from ..i18n import get_i18n
 from ..jobs import get_jobs, translate_batches
 from ..mt import EngineError, MTService
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 mt_cli = AppGroup("mt", help="Offline machine translation (argostranslate).")
 
@@ -36,6 +41,7 @@ def _translate(service: MTService, texts: list[str], locale: str) -> dict:
     if texts and get_jobs() is not None:
         batch = int(current_app.config["MT_BATCH_SIZE"])
         batches = -(-len(texts) // batch)
+        bar: ProgressBar[int]
         with click.progressbar(length=batches, label=f"{len(texts)} messages into {locale}, jobs",
                                show_pos=True) as bar:
             failed = translate_batches(texts, locale, batch, progress=bar.update)

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import db, retention
-from ..content import now
+from ..clock import now
 
 privacy_cli = AppGroup("privacy", help="Retention of personal data (RETENTION in the configuration).")
 

@@ -1,4 +1,4 @@
-"""`flask voices`: which voice speaks each locale and which are installed; add and remove Piper voices."""
+"""`flask voices`: which voice speaks each locale and which are installed; add, download, remove Piper voices."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,10 +8,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..tts import VoicedBackend, get_tts
+from ..tts.download import VoiceRepository, download_voice
 from ..tts.piper import PiperBackend
 from ..tts.voices import VoiceError, VoiceFiles, VoiceStore, language_of, read_config
 
-voices_cli = AppGroup("voices", help="List the voices of every locale; add and remove Piper voices (NAME.onnx + .json).")
+voices_cli = AppGroup("voices", help="List the voices of every locale; add, download and remove Piper voices.")
 
 
 def _store() -> VoiceStore:
@@ -100,3 +101,22 @@ def remove_command(name: str) -> None:
     users = sorted(loc for loc, v in _backend().voices.items() if v == voice.name)
     note = f"; espeak-ng now reads {', '.join(users)} (unless a package ships {voice.name})" if users else ""
     click.echo(f"removed {voice.name}{note}")
+
+
+@voices_cli.command("download")
+@click.argument("name")
+@click.option("--replace", is_flag=True, help="Replace an installed voice of the same name.")
+def download_command(name: str, replace: bool) -> None:
+    """Fetch the voice NAME (e.g. de_DE-thorsten-medium) from VOICES_BASE_URL: checked, resumable, atomic."""
+    cfg = current_app.config
+    repo = VoiceRepository(cfg["VOICES_BASE_URL"], timeout=float(cfg["VOICES_DOWNLOAD_TIMEOUT"]))
+    try:
+        voice, remote = download_voice(_store(), repo, name, int(cfg["VOICES_DOWNLOAD_MAX_BYTES"]), replace,
+                                       progress=click.echo)
+    except (VoiceError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    algo = remote.model.expected()[0]
+    click.echo(f"downloaded {voice.name} ({_describe(voice)}, size and {algo} as voices.json says); use it with "
+               f"FLASK_TTS_BACKENDS='{{\"<locale>\": \"piper:{voice.name}\"}}'")
+    if remote.card:
+        click.echo(f"its licence and training data: {repo.url(remote.card)}")

@@ -10,7 +10,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def utc_now() -> dt.datetime:
     """The current moment, aware, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def local_moment(text: str) -> dt.datetime:

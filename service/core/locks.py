@@ -12,8 +12,10 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import ContextManager, Iterator, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 _SAFE_RE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -34,7 +36,7 @@ class LockLost(Exception):
 class Locks(Protocol):
     """Named exclusive locks shared by every process (and, for some backends, every host)."""
 
-    def hold(self, name: str, timeout: float | None = None) -> ContextManager[None]:
+    def hold(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         """Hold the lock ``name`` for the ``with`` block; raise LockTimeout after ``timeout`` seconds."""
 
 
@@ -46,7 +48,12 @@ def lock_file_name(name: str) -> str:
 
 
 class FileLocks:
-    """``fcntl.flock`` on ``<root>/<name>.lock``: across threads and processes of one host."""
+    """``fcntl.flock`` on ``<root>/<name>.lock``: across threads and processes of one host.
+
+    A lock file lives only while its lock is held or asked for: the holder unlinks it before it lets go, so
+    the folder does not grow by one file per audio key. Whoever waited on the unlinked file finds, once it
+    has the lock, that the path names another file (or none) and starts over on the current one.
+    """
 
     def __init__(self, root: str | Path):
         """Keep the lock files in ``root`` (created on first use)."""
@@ -60,24 +67,51 @@ class FileLocks:
     def hold(self, name: str, timeout: float | None = None) -> Iterator[None]:
         """Hold the lock ``name``; wait forever, or raise LockTimeout after ``timeout`` seconds."""
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path(name), os.O_RDWR | os.O_CREAT, 0o600)
+        path = self.path(name)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self._acquire(path, name, deadline)
         try:
-            # Never a blocking flock: under gevent workers it would stop the whole process, and with it the
-            # greenlet of the same process that holds the lock. Polling sleeps, which yields to the others.
-            deadline = None if timeout is None else time.monotonic() + timeout
-            pause = 0.002
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if deadline is not None and time.monotonic() >= deadline:
-                        raise LockTimeout(name) from None
-                    time.sleep(pause)
-                    pause = min(pause * 2, 0.02)
+            yield
+        finally:
             try:
-                yield
+                os.unlink(path)  # while held: nobody else holds this file, and later comers make a new one
+            except FileNotFoundError:
+                pass
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+                os.close(fd)
+
+    @staticmethod
+    def _acquire(path: Path, name: str, deadline: float | None) -> int:
+        """Open and flock the lock file at ``path``; return its descriptor, held."""
+        pause = 0.002
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                # Never a blocking flock: under gevent workers it would stop the whole process, and with it the
+                # greenlet of the same process that holds the lock. Polling sleeps, which yields to the others.
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if deadline is not None and time.monotonic() >= deadline:
+                            raise LockTimeout(name) from None
+                        time.sleep(pause)
+                        pause = min(pause * 2, 0.02)
+                if _same_file(fd, path):
+                    return fd
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)  # the holder before us unlinked this file: its lock guards nothing any more
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the open file ``fd`` (a holder unlinks its lock file before releasing it)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)

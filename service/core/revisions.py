@@ -20,6 +20,11 @@ from .redislocks import UNREACHABLE
 log = logging.getLogger(__name__)
 
 
+def _text(value: bytes | str) -> str:
+    """A Redis answer as text (a client made without decode_responses answers bytes)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class RedisRevisions:
     """Per-locale catalog tokens under ``<prefix>:catalog-revisions``, memoized per process for ``ttl`` s."""
 
@@ -57,7 +62,7 @@ class RedisRevisions:
                 self.reachable = False
                 return
             self.reachable = True
-            self._tokens = {k.decode(): v.decode() for k, v in raw.items()}
+            self._tokens = {_text(k): _text(v) for k, v in raw.items()}
 
     def _send(self, locale: str) -> None:
         """Set a fresh token for a locale (lock held by the caller or not needed)."""

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import re
 
-#: ``[text](https://…)``: the only inline markup the content knows.
-LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
+#: ``[text](https://…)``, or ``[text](page:slug)`` for another page of this site in the reader's language:
+#: the only inline markup the content knows.
+LINK_RE = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+|page:[a-z0-9][a-z0-9-]*)\)")
+#: The prefix of a link target that names a page of this site (rendered as its address in the page's locale).
+PAGE_LINK_PREFIX = "page:"
 #: Any placeholder a message may carry: ``%(name)s``, ``%(n)d``, ``%s``, ``%d`` and ``{name}``.
 PLACEHOLDER_RE = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 #: An HTML tag, opening or closing; group 1 is its name.
-TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+TAG_RE = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")  # [^<>]: each scan stops at the next tag (linear)
 #: One python-format directive: ``%%``, or ``%`` with optional name, flags, width, precision and a type.
-PERCENT_RE = re.compile(r"%(?:%|(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[a-zA-Z%]?))")
+PERCENT_RE = re.compile(
+    r"%(?:%|(?:\((?P<name>[^)]{0,100})\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[a-zA-Z%]?))"
+)
 #: The conversion types Python's ``%`` operator accepts.
 PERCENT_TYPES = set("diouxXeEfFgGcrsa")
 
@@ -29,14 +34,30 @@ def placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER_RE.findall(text))
 
 
-def tags(text: str) -> list[str]:
-    """The HTML tag names of a message, sorted."""
-    return sorted(TAG_RE.findall(text))
+#: What stands for a placeholder while a message is rendered for the link check: an address no value can be.
+_SAMPLE = "https://placeholder.invalid/"
 
 
-def strip_links(text: str) -> str:
-    """The message with each ``[text](url)`` reduced to its text."""
-    return LINK_RE.sub(lambda m: m.group(1), text)
+def _sample_value(match: re.Match[str]) -> str:
+    """A stand-in address for one placeholder, naming it (``%(authority_url)s``: .../authority_url~s)."""
+    return _SAMPLE + re.sub(r"\W", "~", match.group(0)) + "~"
+
+
+def rendered_links(text: str) -> list[str]:
+    """The link targets a message has once its placeholders are filled, sorted, each placeholder shown as itself.
+
+    A target that is a placeholder is an address only after rendering (``[x](%(url)s)``), and text a
+    translator puts around it changes where the link goes (``%(url)s.evil.example``): so messages are
+    compared after filling every placeholder with a stand-in address.
+    """
+    names = {_sample_value(m): m.group(0) for m in PLACEHOLDER_RE.finditer(text)}
+    filled = PLACEHOLDER_RE.sub(_sample_value, text)
+    found = []
+    for _, url in LINK_RE.findall(filled):
+        for sample, placeholder in names.items():
+            url = url.replace(sample, placeholder)
+        found.append(url)
+    return sorted(found)
 
 
 def percent_directives(text: str) -> tuple[list[str], list[str]]:

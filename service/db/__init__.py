@@ -9,10 +9,11 @@ from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from ..core.locks import Locks
 from . import migrate
-from .engine import database_url, make_engine, transaction
+from .engine import database_url, inserted_id, make_engine, transaction
 
-__all__ = ["connect", "get_db", "get_engine", "init_app", "transaction"]
+__all__ = ["connect", "get_db", "get_engine", "init_app", "inserted_id", "transaction"]
 
 
 def get_engine() -> Engine:
@@ -48,13 +49,14 @@ def auto_upgrade(app: Flask, engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" if setting is None else bool(setting)
 
 
-def init_app(app: Flask) -> None:
-    """Create the app's engine and the request teardown; bring the embedded database to head."""
+def init_app(app: Flask, locks: Locks) -> Engine:
+    """Create the app's engine and the request teardown; bring the embedded database to head (under ``locks``)."""
     engine = make_engine(database_url(app.config))
     app.extensions["db"] = engine
     app.teardown_appcontext(close_db)
     if auto_upgrade(app, engine):
         # Workers starting together: the first migrates, the others find the database at head.
-        with app.extensions["locks"].hold("db:migrate"):
+        with locks.hold("db:migrate"):
             migrate.upgrade(engine)
         engine.dispose()  # no pooled connection for a forked worker to inherit
+    return engine

@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, func, select
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, exc, func, select
 from sqlalchemy.engine import URL, make_url
 
 from ..core.files import private_file
@@ -123,3 +124,11 @@ def transaction(conn: Connection, lock: str | None = None) -> Iterator[Connectio
     finally:
         conn.info.pop(_IMMEDIATE, None)
         conn.info.pop(_OPEN, None)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row a single-row INSERT added."""
+    key = result.inserted_primary_key
+    if key is None:  # only for an INSERT of several rows, or none
+        raise ValueError("not a single-row INSERT")
+    return int(key[0])

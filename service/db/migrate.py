@@ -32,7 +32,10 @@ def alembic_config(conn: Connection | None = None) -> Config:
 @lru_cache(maxsize=1)
 def head() -> str:
     """The newest revision of the shipped scripts."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    newest = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if newest is None:
+        raise RuntimeError(f"no migration scripts in {MIGRATIONS}")
+    return newest
 
 
 def current(conn: Connection) -> str | None:
@@ -59,5 +62,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
                 command.stamp(cfg, legacy.REVISION)
             command.upgrade(cfg, "head")
             after = current(conn)
+            if after is None:  # Alembic wrote no revision: never leave the database half-way
+                raise RuntimeError("the upgrade recorded no revision")
     log.info("database upgraded from %s to %s", before or "nothing", after)
     return before, after

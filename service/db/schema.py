@@ -1,7 +1,7 @@
 """Every table of the service's database in one SQLAlchemy MetaData (the head revision of the migrations)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import REAL, CheckConstraint, Column, Index, Integer, MetaData, Table, Text, text
@@ -17,7 +17,7 @@ EMPTY = text("''")
 
 def utc_now() -> str:
     """The current moment as the timestamp columns store it (the value the app writes)."""
-    return datetime.now(timezone.utc).strftime(TIMESTAMP_FORMAT)
+    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 
 class utc_now_text(FunctionElement):
@@ -65,11 +65,13 @@ feedback = Table(
     Column("note", Text, nullable=False, server_default=EMPTY),
     Column("handled_by", Text),
     Column("handled_at", Text),
+    # 1: arrived past the hourly soft cap of all visitors' messages (service/intake.py; revision 0004).
+    Column("held", Integer, nullable=False, server_default=text("0")),
     Index("feedback_state", "state", "created"),
 )
 
 #: Seconds since the epoch. REAL is 8 bytes in SQLite but 4 in PostgreSQL, too coarse for that.
-EPOCH = REAL().with_variant(DOUBLE_PRECISION(), "postgresql")
+EPOCH: REAL[float] = REAL().with_variant(DOUBLE_PRECISION(), "postgresql")
 
 #: One row per counted attempt; ``bucket`` is an HMAC, ``at`` and ``expires`` seconds since the epoch.
 rate_events = Table(
@@ -147,6 +149,7 @@ wb_suggestions = Table(
            server_default="open"),
     Column("handled_by", Text),
     Column("handled_at", Text),
+    Column("held", Integer, nullable=False, server_default=text("0")),  # as feedback.held
     Index("wb_suggestions_queue", "locale", "state", "msgid"),
 )
 

@@ -167,7 +167,7 @@ class ArgosEngine:
         """The package codes and versions along the route, e.g. 'translate-de_en@1.0+translate-en_fr@1.9'."""
         packages = self.discover()
         return "+".join(
-            f"{packages[p].get('code') or 'translate-%s_%s' % p}@{packages[p].get('package_version', '?')}"
+            f"{packages[p].get('code') or 'translate-{}_{}'.format(*p)}@{packages[p].get('package_version', '?')}"
             for p in self.route(source, target)
         )
 

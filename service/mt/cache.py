@@ -150,13 +150,15 @@ class TranslationCache:
 
         return self._run(query) or {}
 
-    def put(self, key: str, *, locale: str, engine: str, model: str, source: str, text: str, status: str = "ok") -> None:
+    def put(self, key: str, *, locale: str, engine: str, model: str, source: str, text: str,
+            status: str = "ok") -> None:
         """Store one translation (replacing an older row of the same key)."""
 
         def write(conn: sqlite3.Connection) -> None:
             with conn:
                 conn.execute(
-                    "INSERT OR REPLACE INTO mt_cache (key, locale, engine, model, source_hash, source, text, status, created)"
+                    "INSERT OR REPLACE INTO mt_cache"
+                    " (key, locale, engine, model, source_hash, source, text, status, created)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (key, locale, engine, model, hashlib.sha256(source.encode()).hexdigest(), source, text, status,
                      time.time()),
@@ -166,12 +168,14 @@ class TranslationCache:
 
     def revision(self, locale: str) -> str:
         """Changes whenever a translation of the locale is added (for page cache keys)."""
-        row = self._run(lambda c: c.execute("SELECT COUNT(*), MAX(rowid) FROM mt_cache WHERE locale = ?", (locale,)).fetchone())
+        row = self._run(lambda c: c.execute("SELECT COUNT(*), MAX(rowid) FROM mt_cache WHERE locale = ?",
+                                            (locale,)).fetchone())
         return f"{row[0]}.{row[1]}" if row else "err"
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Entries per locale and status."""
-        rows = self._run(lambda c: c.execute("SELECT locale, status, COUNT(*) FROM mt_cache GROUP BY locale, status").fetchall())
+        rows = self._run(lambda c: c.execute("SELECT locale, status, COUNT(*) FROM mt_cache"
+                                             " GROUP BY locale, status").fetchall())
         result: dict[str, dict[str, int]] = {}
         for locale, status, count in rows or []:
             result.setdefault(locale, {})[status] = count

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core import glossary
 from ..core.syntax import LINK_RE, PLACEHOLDER_RE
 
 URL_RE = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?\"'»”]")
@@ -31,7 +32,7 @@ class Glossary:
     terms: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, directory: str | Path, locale: str) -> "Glossary":
+    def load(cls, directory: str | Path, locale: str) -> Glossary:
         """Read ``<dir>/glossary.txt`` (all locales) and ``<dir>/<locale>/glossary.txt`` (wins)."""
         terms: dict[str, str] = {}
         for path in (Path(directory) / "glossary.txt", Path(directory) / locale / "glossary.txt"):
@@ -45,17 +46,8 @@ class Glossary:
 
 
 def parse_glossary(text: str) -> dict[str, str]:
-    """Parse glossary lines: ``term`` (keep as is) or ``term = fixed translation``; ``#`` comments."""
-    terms: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
-        if not line:
-            continue
-        term, sep, target = line.partition("=")
-        term = term.strip()
-        if term:
-            terms[term] = target.strip() if sep and target.strip() else term
-    return terms
+    """Parse glossary lines (see core.glossary): each term with the one rendering machine translation writes."""
+    return {term: forms[0] for term, forms in glossary.parse(text).items()}
 
 
 @dataclass

@@ -12,10 +12,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..core.locks import FileLocks, Locks
 from .base import Engine, EngineError, EngineUnavailable
@@ -222,7 +222,7 @@ class MTService:
         if len(outputs) != len(todo):
             raise EngineError(f"engine returned {len(outputs)} results for {len(todo)} texts")
         rows = []
-        for text, m, out in zip(todo, masked, outputs):
+        for text, m, out in zip(todo, masked, outputs, strict=True):
             try:
                 final, status = unmask_spacing(text, m.restore(out)), "ok"
             except MaskError as exc:

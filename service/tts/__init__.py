@@ -12,7 +12,8 @@ from . import auto
 from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis, VoicedBackend
 
 __all__ = [
-    "Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "VoicedBackend", "get_tts", "init_app",
+    "Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "VoicedBackend", "get_tts",
+    "init_app",
 ]
 
 log = logging.getLogger(__name__)
@@ -156,9 +157,9 @@ def get_tts() -> TTS:
     return current_app.extensions["tts"]
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> TTS:
     """Read the TTS_* settings and build the backends (each probes its engine lazily)."""
-    app.extensions["tts"] = TTS(
+    tts = app.extensions["tts"] = TTS(
         app.config["TTS_BACKENDS"],
         app.config["TTS_BACKEND_OPTIONS"],
         float(app.config["TTS_SPEED"]),
@@ -166,3 +167,4 @@ def init_app(app: Flask) -> None:
         max_voices=int(app.config["PIPER_MAX_VOICES"]),
         threads=int(app.config["PIPER_THREADS"]),
     )
+    return tts

@@ -83,7 +83,8 @@ def label_stream(words: list[list[str]], stream: list[str]) -> list[int]:
     _fill_gaps(got, b_pos, stream)
     last = 0
     for k, j in enumerate(b_pos):
-        last = max(last, got[k] if got[k] is not None else last)  # never step back
+        step = got[k]
+        last = max(last, step if step is not None else last)  # never step back
         labels[j] = last
     for j in range(len(stream) - 2, -1, -1):  # a stress mark goes with the sound after it
         if stream[j] in STRESS and labels[j + 1] >= 0:

@@ -113,11 +113,11 @@ def _estimate_words(text: str, duration: float) -> list[Event]:
     if not starts:
         return []
     ends = [text.find(" ", s) if text.find(" ", s) >= 0 else len(text) for s in starts]
-    weights = [e - s + 1 for s, e in zip(starts, ends)]
+    weights = [e - s + 1 for s, e in zip(starts, ends, strict=True)]
     total = sum(weights)
     out: list[Event] = []
     t = 0.0
-    for s, e, w in zip(starts, ends, weights):
+    for s, e, w in zip(starts, ends, weights, strict=True):
         span = duration * w / total
         out.append(Event(t, t + span, s, e - s))
         t += span

@@ -19,7 +19,6 @@ from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis
 from .pcm import OUTPUT_RATE, resampled
 from .voices import VoiceError, VoiceFiles, VoiceStore, read_config
 
-
 log = logging.getLogger(__name__)
 
 #: Piper scales each sentence to full range; a little headroom keeps the MP3 encoder from clipping.
@@ -68,7 +67,7 @@ class _Loaded:
     """A voice in memory, with the file version it was loaded from."""
 
     files: VoiceFiles
-    identity: tuple[int, int, int, int]
+    identity: tuple[int, int, int, int] | None  # None: a file vanished after it was read (VoiceFiles.identity)
     voice: Any  # piper.PiperVoice
 
 
@@ -89,7 +88,7 @@ class PiperBackend:
         self.threads = max(0, int(threads))
         self.fallback = fallback
         self._loaded: OrderedDict[str, _Loaded] = OrderedDict()
-        self._probed: dict[str, tuple[int, int, int, int]] = {}  # voices that loaded and spoke, by file version
+        self._probed: dict[str, tuple[int, int, int, int] | None] = {}  # voices that loaded and spoke, by file version
         self._broken: dict[str, tuple[tuple[int, int, int, int] | None, str]] = {}
         self._failed: dict[str, tuple[float, str]] = {}
         self._words: dict[tuple[str, str], list[str]] = {}
@@ -278,7 +277,7 @@ class PiperBackend:
             samples = _samples_per_phoneme(voice, chunk)
             first_token = len(stream)
             pos = at + samples[0]  # the sentence-start mark's share
-            for phoneme, n in zip(chunk.phonemes, samples[1:-1]):
+            for phoneme, n in zip(chunk.phonemes, samples[1:-1], strict=False):  # as many as both have
                 stream.append(phoneme)
                 bounds.append((pos, pos + n))
                 pos += n

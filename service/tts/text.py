@@ -1,4 +1,4 @@
-"""What is spoken: text cleaned for speech, terms written out, overrides aligned, each character mapped to the shown text."""
+"""Speech text: cleaned for speech, terms written out, overrides aligned, each character mapped to the shown text."""
 from __future__ import annotations
 
 import bisect

@@ -9,8 +9,8 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, 
 
 from ..audio.publish import MIMETYPES, AudioNotPublished, AudioUnavailable, audio_key, page_segments
 from ..i18n import get_i18n
-from ..pagecache import shared_cache_control
 from ..jobs import ensure_audio, warm_rest
+from ..pagecache import shared_cache_control
 from ..tts import get_tts
 from .errors import N_, NotFound, Unavailable
 
@@ -21,6 +21,8 @@ RANGE_RE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: What a visitor reads when the audio cannot be made now (translated when shown).
 UNAVAILABLE = N_("Die Vorlesefunktion ist zurzeit nicht verfügbar.")
+#: Seconds a player (or nginx) should wait before asking again for audio that could not be made now.
+RETRY_AFTER = 10
 
 
 def _bad_range(size: int) -> Response:
@@ -65,7 +67,7 @@ def _published(locale: str, slug: str, name: str) -> tuple[Path, str, str, str]:
     except AudioNotPublished:
         raise NotFound() from None
     except AudioUnavailable as exc:
-        raise Unavailable(UNAVAILABLE) from exc
+        raise Unavailable(UNAVAILABLE, retry_after=RETRY_AFTER) from exc
     return {"mp3": entry.mp3, "json": entry.timings, "vtt": entry.vtt}[ext], audio_id, key, ext
 
 

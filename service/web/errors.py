@@ -6,23 +6,24 @@ marked with ``N_``; the handler translates it into the visitor's language and an
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.cli import with_appcontext
 from flask.globals import request_ctx
-from markupsafe import Markup
 from flask_babel import gettext
+from markupsafe import Markup
 from werkzeug import exceptions
 
 from ..core.files import atomic_write
 from ..core.messages import N_
-from ..i18n import current_locale, get_i18n, text_direction
+from ..i18n import I18n, current_locale, get_i18n, text_direction
 
 __all__ = ["BadRequest", "Conflict", "Forbidden", "InternalServerError", "MethodNotAllowed", "N_", "NotFound",
            "PayloadTooLarge", "RangeNotSatisfiable", "TooManyRequests", "Unavailable", "init_app",
-           "keep_edge_pages_current", "respond", "write_edge_pages"]
+           "edge_page_writer", "respond", "write_edge_pages"]
 
 
 class BadRequest(exceptions.BadRequest):
@@ -96,7 +97,7 @@ def source_message(error: exceptions.HTTPException) -> str:
     """The German source message of an error: its own for ours, the one of its status code otherwise."""
     if isinstance(error, OURS):
         return error.description
-    return BY_CODE.get(error.code, InternalServerError.description)
+    return BY_CODE.get(error.code or 500, InternalServerError.description)
 
 
 def wants_json() -> bool:
@@ -132,7 +133,7 @@ def respond(error: exceptions.HTTPException) -> Response:
 
 #: The errors nginx answers itself (deploy/nginx/herne-locations.conf) and the message of each: a method the app
 #: has not, a body over the size limit, too many form posts, and no app server answering (in time).
-EDGE_ERRORS = {405: MethodNotAllowed, 413: PayloadTooLarge, 429: TooManyRequests,
+EDGE_ERRORS = {400: BadRequest, 405: MethodNotAllowed, 413: PayloadTooLarge, 429: TooManyRequests,
                502: Unavailable, 503: Unavailable, 504: Unavailable}
 
 
@@ -159,18 +160,18 @@ def write_edge_pages(app: Flask, out: Path, locales: list[str] | None = None) ->
     return written
 
 
-def keep_edge_pages_current(app: Flask) -> None:
-    """After a catalog change made here (a translator's save, an upload, `flask i18n`), write that locale's edge
-    pages again, so that nginx sends the fix at once and not from the next start on. Only where the pages are
-    (ERROR_PAGES_DIR exists: `flask error-pages` wrote them there); the data volume is shared by every server."""
-    i18n = app.extensions["i18n"]
+def edge_page_writer(app: Flask, i18n: I18n) -> Callable[[str], None]:
+    """What create_app calls after a catalog change made here (a translator's save, an upload, `flask i18n`): write
+    that locale's edge pages again, so that nginx sends the fix at once and not from the next start on. Only where
+    the pages are (ERROR_PAGES_DIR exists: `flask error-pages` wrote them there); the data volume is shared."""
 
     def write_changed(locale: str) -> None:
+        """Write one locale's edge pages, if they are kept here."""
         out = app.config.get("ERROR_PAGES_DIR")
         if out and Path(out).is_dir() and i18n.serves(locale):
             write_edge_pages(app, Path(out), [locale])
 
-    i18n.write_listeners.append(write_changed)
+    return write_changed
 
 
 @click.command("error-pages")
@@ -183,7 +184,8 @@ def error_pages_command(out: Path | None) -> None:
     if not out:
         raise click.ClickException("no folder: give one (flask error-pages DIR), or set FLASK_DATA_DIR or "
                                    "FLASK_ERROR_PAGES_DIR")
-    written = write_edge_pages(current_app._get_current_object(), Path(out))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+    written = write_edge_pages(app, Path(out))
     click.echo(f"{len(written)} error pages in {out}")
 
 

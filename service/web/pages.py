@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import notices
 from ..content import Page, get_content
 from ..i18n import best_locale, display_name, format_value, get_i18n, text_direction
-from ..pagecache import cached_response
 from ..localized import localize_page
+from ..pagecache import cached_response
 from .errors import NotFound
 
 bp = Blueprint("pages", __name__)
@@ -74,7 +75,7 @@ def render_page(locale: str, slug: str, **extra) -> str:
 
 
 @bp.route("/")
-def root() -> Response:
+def root() -> BaseResponse:
     """Send the visitor to the best locale's overview."""
     response = redirect(url_for("pages.page", locale=best_locale(), slug=""), code=302)
     response.headers["Vary"] = "Accept-Language"

@@ -1,9 +1,16 @@
 """What every response is protected by: trusted hosts and proxies, and the security headers (Flask-Talisman)."""
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from flask import Flask, Response
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 #: Scripts, styles, audio and requests only from the service's own origin; no inline script or style,
 #: no plug-ins, never framed.
@@ -65,10 +72,40 @@ def security_headers() -> dict[str, str]:
     return {name: value for name, value in response.headers.items() if name.lower() not in _NOT_SECURITY}
 
 
+class TrustedProxyFix:
+    """Werkzeug's ProxyFix for requests whose peer is one of the proxies; anyone else who reaches the app port
+    directly is taken as they connect: their X-Forwarded-* headers cannot name another client or scheme."""
+
+    def __init__(self, app: WSGIApplication, proxies: int, trusted: list[str]):
+        """Apply ProxyFix for ``proxies`` hops to requests from the ``trusted`` addresses or networks."""
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies, x_prefix=proxies)
+        self.trusted = [ipaddress.ip_network(t.strip(), strict=False) for t in trusted if t.strip()]
+
+    def from_proxy(self, peer: str | None) -> bool:
+        """Whether the connecting address is one of the trusted proxies."""
+        try:
+            address = ipaddress.ip_address((peer or "").split("%")[0])
+        except ValueError:  # a Unix socket (no address): only a local proxy can connect there
+            return not peer
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in network for network in self.trusted)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Pass the request through ProxyFix only when a trusted proxy sent it."""
+        if self.from_proxy(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+
 def trust_proxies(app: Flask) -> None:
-    """Trust X-Forwarded-* only from PROXY_FIX proxies: the outermost WSGI middleware, so everything inside
-    (the page front, Flask) sees the client's address, scheme and host as the proxy names them."""
+    """Trust X-Forwarded-* only from PROXY_FIX proxies, and only when the request comes from one of PROXY_FIX_FROM:
+    the outermost WSGI middleware, so everything inside (the page front, Flask) sees the client's address, scheme
+    and host as the proxy names them."""
     proxies = int(app.config["PROXY_FIX"] or 0)
     if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
-                                x_prefix=proxies)
+        trusted = app.config["PROXY_FIX_FROM"]
+        if isinstance(trusted, str):  # FLASK_PROXY_FIX_FROM=10.0.0.2,10.0.0.3 (or a JSON list)
+            trusted = trusted.split(",")
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, list(trusted))  # type: ignore[method-assign]

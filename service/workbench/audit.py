@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Connection, Row, func, insert as sql_insert, select
+from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import insert as sql_insert
 
 from .. import db
 from ..db.schema import wb_audit
@@ -46,7 +47,7 @@ def history(conn: Connection, locale: str, msgid: str | None = None, limit: int 
 def last_id(conn: Connection, locale: str) -> int:
     """The newest change of a locale so far (0 if none): a mark to compare a later upload with."""
     value = conn.scalar(select(func.coalesce(func.max(wb_audit.c.id), 0)).where(wb_audit.c.locale == locale))
-    return int(value)
+    return int(value or 0)
 
 
 def changed_since(conn: Connection, locale: str, mark: int) -> dict[str, Row]:

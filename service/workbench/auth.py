@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import Callable
 
 from flask import current_app, g, has_app_context, redirect, request, session, url_for
 from flask_babel import gettext, ngettext
@@ -14,9 +14,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from .. import config, db, ratelimit
+from ..core import offload
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
-from ..web.errors import Forbidden, N_
+from ..web.errors import N_, Forbidden
 from . import sessions
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
@@ -41,6 +42,7 @@ class AccountError(ValueError):
 
     def __init__(self, message: str | tuple[str, str], **params):
         """Keep the source message (or a singular and plural pair counted by ``num``) for translation later."""
+        self.plural: str | None
         self.message, self.plural = message if isinstance(message, tuple) else (message, None)
         self.params = params
         super().__init__(self.message % params if params else self.message)
@@ -104,7 +106,7 @@ def _setting(name: str):
 
 def hash_password(password: str) -> str:
     """A hash of a password with the configured method (scrypt at OWASP's parameters by default)."""
-    return generate_password_hash(password, method=_setting("PASSWORD_HASH_METHOD"))
+    return offload.run(generate_password_hash, password, _setting("PASSWORD_HASH_METHOD"))  # scrypt: off the loop
 
 
 def needs_rehash(password_hash: str) -> bool:
@@ -135,7 +137,7 @@ def check_password_rules(password: str, username: str = "") -> None:
 def _admins(conn: Connection) -> int:
     """How many admin accounts there are."""
     return int(conn.scalar(select(func.count()).select_from(wb_users)
-                           .where(wb_users.c.role == "admin", wb_users.c.removed_at.is_(None))))
+                           .where(wb_users.c.role == "admin", wb_users.c.removed_at.is_(None))) or 0)
 
 
 def _refuse_last_admin(conn: Connection, user: User) -> None:
@@ -157,7 +159,7 @@ def get_user_by_id(conn: Connection, user_id: int) -> User | None:
 def list_users(conn: Connection) -> list[User]:
     """Every user, by name."""
     rows = conn.execute(select(wb_users).where(wb_users.c.removed_at.is_(None)).order_by(wb_users.c.username))
-    return [_row_to_user(r) for r in rows]
+    return [user for r in rows if (user := _row_to_user(r)) is not None]
 
 
 def add_user(conn: Connection, username: str, password: str, role: str, locales: tuple[str, ...]) -> User:
@@ -167,17 +169,18 @@ def add_user(conn: Connection, username: str, password: str, role: str, locales:
     if role not in ROLES:
         raise AccountError(N_("Die Rolle muss admin, translator oder accessibility sein."))
     check_password_rules(password, username)
+    hashed = hash_password(password)
     try:
         with db.transaction(conn):
             # A removed account of the same name, kept for the retention period, makes way for the new one.
             conn.execute(delete(wb_users).where(wb_users.c.username == username, wb_users.c.removed_at.is_not(None)))
-            conn.execute(insert(wb_users).values(
-                username=username, password=hash_password(password), role=role,
+            result = conn.execute(insert(wb_users).values(
+                username=username, password=hashed, role=role,
                 locales=",".join(locales),
             ))
     except IntegrityError:
         raise AccountError(N_("Das Konto %(name)s gibt es schon."), name=username) from None
-    return get_user_by_name(conn, username)
+    return User(db.inserted_id(result), username, role, tuple(x for x in locales if x), hashed)
 
 
 def remove_user(conn: Connection, username: str) -> bool:
@@ -230,7 +233,8 @@ def verify(conn: Connection, username: str, password: str) -> User | None:
     """
     method = _setting("PASSWORD_HASH_METHOD")
     user = get_user_by_name(conn, username) if USERNAME_RE.match(username or "") else None
-    ok = check_password_hash(user.password_hash if user else _dummy_hash(method), (password or "")[:MAX_PASSWORD])
+    ok = offload.run(check_password_hash, user.password_hash if user else offload.run(_dummy_hash, method),
+                     (password or "")[:MAX_PASSWORD])  # scrypt: off the event loop
     if not (user and ok):
         return None
     if needs_rehash(user.password_hash):

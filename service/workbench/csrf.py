@@ -15,7 +15,8 @@ FIELD = "csrf_token"
 class CSRFError(BadRequest):
     """A form came without the token of this session."""
 
-    description = N_("Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
+    description = N_("Das Formular ist abgelaufen oder ungültig. "
+                     "Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
 
 
 def token() -> str:

@@ -51,7 +51,7 @@ def _strings_of(message: Message, catalog: Catalog) -> tuple[str, ...]:
         values = list(message.string or ())
         values += [""] * (catalog.num_plurals - len(values))
         return tuple(v or "" for v in values)
-    return (message.string or "",)
+    return (message.string if isinstance(message.string, str) else "",)
 
 
 def revision(message: Message, catalog: Catalog) -> str:

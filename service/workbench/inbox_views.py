@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from .. import db, inbox
-from ..content import now
+from ..clock import now
 from ..core.messages import N_
 from ..web.errors import BadRequest, Forbidden
 from . import auth

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import catalogs, db
 from ..core.files import sweep_temp
-from ..core.locks import LockTimeout, Locks
+from ..core.locks import Locks, LockTimeout
 from ..db.schema import wb_intents
 from . import audit
 
@@ -44,7 +44,7 @@ def begin(conn: Connection, locale: str, domain: str, data: bytes, changes: list
             locale=locale, domain=domain, po_sha256=sha256(data),
             changes=json.dumps([asdict(c) for c in changes], ensure_ascii=False),
         ))
-    return int(result.inserted_primary_key[0])
+    return db.inserted_id(result)
 
 
 def complete(conn: Connection, intent_id: int, changes: list[audit.Change]) -> None:
@@ -62,7 +62,7 @@ def abandon(conn: Connection, intent_id: int) -> None:
 
 def settle(conn: Connection, po: Path, locale: str, domain: str) -> list[str]:
     """Finish or undo the open intents of one catalog (its lock held); return what was done, for the log."""
-    done = []
+    done: list[str] = []
     rows = list(conn.execute(select(wb_intents).where(wb_intents.c.locale == locale, wb_intents.c.domain == domain)
                              .order_by(wb_intents.c.id)))
     if not rows:
@@ -122,10 +122,10 @@ def reconcile(directory: Path, locales: list[str], domains: list[str], locks: Lo
     return done
 
 
-def init_app(app: Flask) -> None:
-    """At start-up: finish or undo what killed saves left, recompile stale .mo files, sweep temporary files."""
+def init_app(app: Flask, locks: Locks) -> None:
+    """At start-up: finish or undo what killed saves left (under ``locks``), recompile stale .mo files, sweep
+    temporary files."""
     directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    locks = app.extensions["locks"]
     locales = list(app.config["SHIPPED_LOCALES"])
     domains = ["messages", "speech"]
     conn = None

@@ -57,7 +57,7 @@ def lexicon(locale: str):
             flash(gettext(SAVED if result.changed else UNCHANGED), "ok")
             return redirect(url_for("workbench.lexicon", locale=loc, _anchor=f"term-{key}"), 303)
     return render_template("workbench/lexicon.html", loc=loc, items=store.entries(loc), errors=errors, typed=typed,
-                           can_write=auth.current_user().can_write(loc)), status
+                           can_write=(viewer := auth.current_user()) is not None and viewer.can_write(loc)), status
 
 
 @bp.route("/<locale>/lexicon/<key>.mp3")

@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from sqlalchemy import Connection
 
 from .. import catalogs
 from ..catalogs import Finding
+from ..core import offload
 from ..core.files import atomic_write
 from ..core.locks import FileLocks, Locks
+from ..core.text import UnsafeText, normalize_text
 from . import audit, journal
 from .entries import CatalogEntry, entry_key, to_entry
 
@@ -51,7 +53,7 @@ class InvalidEdit(ValueError):
     """An edit form came with a malformed revision or the wrong number of plural forms."""
 
     def __init__(self, field: str):
-        """Keep which part was wrong: "revision" or "forms"."""
+        """Keep which part was wrong: "revision", "forms" or "text" (a run of marks no language has)."""
         super().__init__(field)
         self.field = field
 
@@ -94,11 +96,12 @@ class UploadRejected(ValueError):
         self.detail = detail
 
 
-def validate(message: Message, catalog: Catalog, strings: tuple[str, ...]) -> list[Finding]:
-    """The findings of a proposed translation of a message: the catalog checks, and not empty."""
+def validate(message: Message, catalog: Catalog, strings: tuple[str, ...],
+             context: catalogs.CheckContext | None = None) -> list[Finding]:
+    """The findings of a proposed translation of a message: the catalog checks, and not empty (warnings too)."""
     candidate = Message(message.id, list(strings) if message.pluralizable else strings[0], context=message.context,
-                        flags=message.flags)
-    return catalogs.check_message(candidate, catalog, EDIT_CHECKS)
+                        flags=message.flags, auto_comments=message.auto_comments)
+    return catalogs.check_message(candidate, catalog, EDIT_CHECKS, context)
 
 
 def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
@@ -110,11 +113,6 @@ def _drop_machine_marks(message: Message, user_comments: bool = True) -> None:
             message.user_comments.remove(comment)
 
 
-def normalize_text(value: str) -> str:
-    """NFC, and Windows line breaks of browsers turned into plain ones."""
-    return unicodedata.normalize("NFC", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
-
-
 @dataclass
 class SaveResult:
     """What a save did."""
@@ -123,6 +121,8 @@ class SaveResult:
     changed: bool
     compiled: bool
     compile_error: str | None = None
+    #: What the checks warn about in the saved text (glossary terms left out...); it was saved all the same.
+    warnings: tuple[Finding, ...] = ()
 
 
 class Store:
@@ -143,6 +143,10 @@ class Store:
         """The .po of a locale."""
         return catalogs.po_path(self.directory, locale, self.domain)
 
+    def context(self, locale: str) -> catalogs.CheckContext:
+        """What the contextual checks of a locale's catalog read (its glossary; for speech, the shown texts)."""
+        return catalogs.context_for(self.directory, locale, self.domain)
+
     def lock(self, locale: str):
         """Hold the lock of a locale's catalog (every writer of the file takes it)."""
         return self.locks.hold(catalogs.lock_name(locale, self.domain))
@@ -150,7 +154,7 @@ class Store:
     def load(self, locale: str) -> Catalog:
         """Read a locale's catalog; CatalogNotFound if there is none."""
         try:
-            return catalogs.load_po(self.path(locale), locale)
+            return offload.run(catalogs.load_po, self.path(locale), locale)  # parsing a catalog: off the loop
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
@@ -177,7 +181,7 @@ class Store:
     def _compile(self, locale: str) -> tuple[bool, str | None]:
         """Compile a locale's catalog (lock held); return whether the .mo was rebuilt and why not."""
         try:
-            catalogs.compile_po(self.path(locale))
+            offload.run(catalogs.compile_po, self.path(locale))
         except catalogs.CatalogError as exc:
             return False, str(exc)
         return True, None
@@ -187,7 +191,10 @@ class Store:
         """Save one translation if nobody changed the entry since ``base_revision``; approve clears fuzzy."""
         if not REVISION_RE.match(base_revision or ""):
             raise InvalidEdit("revision")
-        strings = tuple(normalize_text(s) for s in strings)
+        try:
+            strings = tuple(normalize_text(s) for s in strings)
+        except UnsafeText:
+            raise InvalidEdit("text") from None
         with self.lock(locale):
             journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)  # what a killed save left
             catalog = self.load(locale)
@@ -197,7 +204,9 @@ class Store:
                 raise EntryConflict(current, strings)
             if len(strings) != len(current.strings):
                 raise InvalidEdit("forms")
-            findings = validate(message, catalog, strings)
+            # checks: CPU work, off the event loop
+            found = offload.run(validate, message, catalog, strings, self.context(locale))
+            findings, warned = catalogs.errors(found), tuple(catalogs.warnings(found))
             if findings:
                 raise InvalidTranslation(findings)
             new_value = list(strings) if message.pluralizable else strings[0]
@@ -210,14 +219,14 @@ class Store:
                 _drop_machine_marks(message, user_comments=False)
             updated = to_entry(message, catalog)
             if updated.revision == current.revision and updated.machine_note == current.machine_note:
-                return SaveResult(updated, changed=False, compiled=True)
+                return SaveResult(updated, changed=False, compiled=True, warnings=warned)
             change = audit.Change(
                 username=username, locale=locale, action="approve" if approve else "save", msgid=current.msgid,
                 old="\n".join(current.strings), new="\n".join(updated.strings),
                 old_flags=",".join(current.flags), new_flags=",".join(updated.flags),
             )
             compiled, error = self._commit(conn, locale, catalog, username, [change])
-            return SaveResult(updated, changed=True, compiled=compiled, compile_error=error)
+            return SaveResult(updated, changed=True, compiled=compiled, compile_error=error, warnings=warned)
 
     def _commit(self, conn: Connection, locale: str, catalog: Catalog, username: str,
                 changes: list[audit.Change]) -> tuple[bool, str | None]:
@@ -227,9 +236,9 @@ class Store:
         renamed into place, then the rows are written with the intent's deletion, then the .mo is
         compiled; journal.reconcile finishes or undoes whatever a killed process left between two.
         """
-        catalog.revision_date = datetime.now(timezone.utc)
+        catalog.revision_date = datetime.now(UTC)
         catalog.last_translator = username
-        data = catalogs.dump_po(catalog)
+        data = offload.run(catalogs.dump_po, catalog)
         intent = journal.begin(conn, locale, self.domain, data, changes)
         try:
             atomic_write(self.path(locale), data)
@@ -254,7 +263,7 @@ class Store:
         return data.replace(b'msgstr ""\n', f'msgstr ""\n"{MARK_HEADER}: {int(mark)}\\n"\n'.encode(), 1)
 
     def check_upload(self, locale: str, data: bytes, max_bytes: int) -> Catalog:
-        """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason."""
+        """Parse and check an uploaded .po as a whole; raise UploadRejected with the reason (errors only)."""
         if len(data) > max_bytes:
             raise UploadRejected("too-large", n=max_bytes // 1024)
         data = data.removeprefix(codecs.BOM_UTF8)  # editors on Windows write one: it is no content
@@ -264,10 +273,10 @@ class Store:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UploadRejected("not-utf8", line=data[:exc.start].count(b"\n") + 1) from None
-        bad = catalogs.lint_po(text)
+        bad = offload.run(catalogs.lint_po, text)
         if bad:
             raise UploadRejected("syntax", lines=tuple((n, t[:80]) for n, t in bad[:10]))
-        twice = catalogs.duplicates(text)
+        twice = offload.run(catalogs.duplicates, text)
         if twice:
             raise UploadRejected("duplicate", lines=tuple((0, m[:80]) for m in twice[:10]))  # line 0: an entry
         language = (catalogs.header_language(text) or "").replace("-", "_")
@@ -276,7 +285,7 @@ class Store:
         if language.split("_")[0] != locale:
             raise UploadRejected("language", found=language, locale=locale)
         try:
-            uploaded = catalogs.parse_po(data, locale)
+            uploaded = offload.run(catalogs.parse_po, data, locale)
         except catalogs.CatalogError as exc:
             raise UploadRejected("invalid", detail=exc.reason) from None
         charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
@@ -289,7 +298,7 @@ class Store:
             plural_ok = False
         if not plural_ok:
             raise UploadRejected("plurals", expected=current.plural_forms)
-        findings = catalogs.check_catalog(uploaded)
+        findings = catalogs.errors(offload.run(lambda: catalogs.check_catalog(uploaded, context=self.context(locale))))
         if findings:
             raise UploadRejected("findings", findings=tuple(findings[:20]))
         if not any(m.id and m.id in current for m in uploaded):
@@ -300,6 +309,7 @@ class Store:
                      max_bytes: int) -> dict:
         """Merge a checked .po into a locale's catalog; every change is audited. Unknown entries are ignored."""
         uploaded = self.check_upload(locale, data, max_bytes)
+        warned = tuple(catalogs.warnings(catalogs.check_catalog(uploaded, context=self.context(locale))))
         mark = MARK_RE.search(data[:4096].decode("utf-8", "replace"))
         with self.lock(locale):
             journal.reconcile_catalog(conn, self.path(locale), locale, self.domain)
@@ -334,9 +344,10 @@ class Store:
                 after = to_entry(message, catalog)
                 if after.revision != before.revision:
                     changes.append(audit.Change(username, locale, "upload", before.msgid, "\n".join(before.strings),
-                                                "\n".join(after.strings), ",".join(before.flags), ",".join(after.flags)))
+                                                "\n".join(after.strings), ",".join(before.flags),
+                                                ",".join(after.flags)))
             compiled, error = (True, None)
             if changes:
                 compiled, error = self._commit(conn, locale, catalog, username, changes)
         return {"changed": len(changes), "unknown": unknown, "conflicts": conflicts, "compiled": compiled,
-                "compile_error": error}
+                "compile_error": error, "warnings": warned}

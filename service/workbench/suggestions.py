@@ -5,11 +5,12 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import Connection, Row, func, insert, select, update
 
-from ..core.text import clean_text, has_control
-from .. import db, mail, maintenance, ratelimit
-from ..content import get_content, now
-from ..i18n import get_i18n, text_direction
+from .. import db, intake, mail, maintenance, ratelimit
+from ..clock import now
+from ..content import get_content
+from ..core.text import UnsafeText, clean_text, has_control
 from ..db.schema import utc_now, wb_suggestions
+from ..i18n import get_i18n, text_direction
 from ..localized import localize_block
 
 MIN_LENGTH = 2
@@ -17,6 +18,8 @@ MAX_LENGTH = 2000
 #: Suggestions per address within the window.
 RATE_LIMIT = 10
 RATE_WINDOW = 600.0
+#: Posts per address within the window, stored or refused: refused posts count too.
+TRIES_LIMIT = 30
 
 public = Blueprint("suggest", __name__)
 
@@ -35,14 +38,20 @@ def validate(text: str) -> str | None:
     return None
 
 
-def store(conn: Connection, locale: str, slug: str, block_id: str, msgid: str, shown: str, text: str) -> int:
-    """Save one suggestion in the queue of its locale (and, in the same transaction, the e-mail to its translators)."""
+def store(conn: Connection, locale: str, slug: str, block_id: str, msgid: str, shown: str, text: str,
+          taken: intake.Intake = intake.Intake.STORED, alert: bool = False) -> int:
+    """Save one suggestion in the queue of its locale (and, in the same transaction, the e-mail to its translators;
+    a held one has none of its own, the operator's ``alert`` tells about all of them)."""
+    held = taken == intake.Intake.HELD
     with db.transaction(conn):
         result = conn.execute(insert(wb_suggestions).values(
-            locale=locale, slug=slug, block_id=block_id, msgid=msgid, shown=shown, text=text,
+            locale=locale, slug=slug, block_id=block_id, msgid=msgid, shown=shown, text=text, held=int(held),
         ))
-        sid = int(result.inserted_primary_key[0])
-        _notify(conn, sid, locale, slug, msgid, shown, text)
+        sid = db.inserted_id(result)
+        if not held:
+            _notify(conn, sid, locale, slug, msgid, shown, text)
+        if alert:
+            intake.alert(conn, intake.Form.SUGGEST, now())
     return sid
 
 
@@ -112,21 +121,30 @@ def suggest(locale: str, slug: str, block_id: str):
     localized = localize_block(block, locale, page.values)
     text, error, status = "", None, 200
     if request.method == "POST":
-        text = clean_text(request.form.get("suggestion", ""))
         if request.form.get("website"):  # honeypot: people never see this field
             return redirect(url_for("suggest.suggest", locale=locale, slug=slug, block_id=block_id, sent=1), 303)
-        error = validate(text)
+        client = ratelimit.address(request.remote_addr)
+        if not ratelimit.hit(f"suggest-try:{client}", TRIES_LIMIT, RATE_WINDOW):
+            abort(429)
+        try:
+            text = clean_text(request.form.get("suggestion", ""))
+            error = validate(text)
+        except UnsafeText:  # web/inputs.py refuses such a post first; this keeps the view safe on its own
+            text, error = "", str(lazy_gettext("Der Text enthält unzulässige Steuerzeichen."))
         status = 400
-        if error is None and not ratelimit.hit(f"suggest:{ratelimit.address(request.remote_addr)}", RATE_LIMIT,
+        if error is None and not ratelimit.hit(f"suggest:{client}", RATE_LIMIT,
                                                RATE_WINDOW):
-            error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. Bitte versuchen Sie es später noch einmal."))
+            error = str(lazy_gettext("Sie haben in kurzer Zeit viele Vorschläge gesendet. "
+                                     "Bitte versuchen Sie es später noch einmal."))
             status = 429
-        if error is None and not ratelimit.hit("suggest:all", int(current_app.config["SUGGEST_HOURLY_QUOTA"]), 3600):
+        taken = intake.admit(intake.Form.SUGGEST) if error is None else None
+        if taken == intake.Intake.FULL:  # past even the hard cap of held messages: the storage bound of a flood
             error = str(lazy_gettext("Gerade erreichen uns sehr viele Vorschläge. Bitte versuchen Sie es in einer "
                                      "Stunde noch einmal."))
-            status = 429
-        if error is None:
-            store(db.get_db(), locale, page.slug, block.id, block.msgid, localized.text, text)
+            status = 503
+        if error is None and taken is not None:
+            alert = taken == intake.Intake.HELD and intake.alert_due(intake.Form.SUGGEST)
+            store(db.get_db(), locale, page.slug, block.id, block.msgid, localized.text, text, taken, alert)
             maintenance.wake()
             return redirect(url_for("suggest.suggest", locale=locale, slug=slug, block_id=block_id, sent=1), 303)
     html = render_template(

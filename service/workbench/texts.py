@@ -23,6 +23,11 @@ FINDINGS = {
                   "Die Übersetzung ist zu lang (höchstens %(num)s Zeichen)."),
     "plurals": N_("Bitte füllen Sie jede Pluralform aus."),
     "empty": N_("Bitte geben Sie eine Übersetzung ein."),
+    # TRANSLATORS: a warning after a save; %(missing)s lists the locale's fixed terms, e.g. "Лёгкий язык"
+    "glossary": N_("Hinweis: Die Übersetzung verwendet nicht den festgelegten Begriff (Glossar): %(missing)s"),
+    # TRANSLATORS: a warning after a save; %(extra)s lists words in Latin letters left in the translation
+    "german-runs": N_("Hinweis: Die Übersetzung enthält noch deutsche Wörter: %(extra)s. Bitte übersetzen oder "
+                      "umschreiben Sie sie, oder nehmen Sie sie ins Glossar auf."),
 }
 #: For a check without its own message: the English description goes into this one.
 OTHER_FINDING = N_("Die Übersetzung hat einen Fehler: %(problem)s")
@@ -63,6 +68,11 @@ def finding_text(finding: Finding) -> str:
 def findings_texts(findings: tuple[Finding, ...]) -> list[str]:
     """Findings in the translator's language, each text once."""
     return list(dict.fromkeys(finding_text(f) for f in findings))
+
+
+def warnings_texts(findings: tuple[Finding, ...]) -> list[str]:
+    """Warnings about an uploaded file, each with its entry, in the translator's language."""
+    return [f"{f.msgid[:60]}: {finding_text(f)}" for f in findings[:20]]
 
 
 def upload_reason(error: UploadRejected) -> str:

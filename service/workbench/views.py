@@ -4,8 +4,19 @@ from __future__ import annotations
 import math
 import re
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from .. import db
@@ -256,7 +267,7 @@ def _render_editor(loc: str, entry, *, typed: tuple[str, ...] | None = None, err
         typed=typed if typed is not None else entry.strings,
         errors=errors or [],
         conflict=conflict,
-        can_write=user.can_write(loc),
+        can_write=user is not None and user.can_write(loc),
         pages=_pages_of(entry.msgid, loc),
         history=audit.history(conn, loc, entry.msgid, limit=20),
         queue=suggestions.queue(conn, loc, entry.msgid),
@@ -296,6 +307,8 @@ def editor(locale: str, key: str):
         flash(gettext("Gespeichert und freigegeben."), "ok")
     else:
         flash(gettext("Gespeichert."), "ok")
+    for warning in texts.findings_texts(result.warnings):
+        flash(warning, "error")
     if result.compile_error:
         flash(gettext("Gespeichert, aber noch nicht veröffentlicht: Der Katalog enthält an anderer Stelle Fehler. "
                       "Bitte prüfen Sie ihn mit „flask i18n check“."), "error")
@@ -349,6 +362,8 @@ def upload(locale: str):
         flash(gettext("Nicht übernommen, weil sie nach Ihrem Download hier geändert wurden: %(entries)s. "
                       "Bitte prüfen Sie diese Einträge im Editor.",
                       entries="; ".join(f"„{m[:60]}“" for m in result["conflicts"][:20])), "error")
+    for warning in texts.warnings_texts(result["warnings"]):
+        flash(warning, "error")
     if result["compile_error"]:
         flash(gettext("Gespeichert, aber noch nicht veröffentlicht: Der Katalog enthält an anderer Stelle Fehler. "
                       "Bitte prüfen Sie ihn mit „flask i18n check“."), "error")
@@ -396,7 +411,7 @@ def history(locale: str):
 @auth.login_required
 def users():
     """Admins add and remove accounts and set their locales."""
-    auth.require_admin()
+    admin = auth.require_admin()
     conn = db.get_db()
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -414,7 +429,7 @@ def users():
                     abort(404)
                 flash(gettext("Rechte von %(name)s geändert.", name=name), "ok")
             elif action == "remove":
-                if name == auth.current_user().username:
+                if name == admin.username:
                     raise auth.AccountError(N_("Sie können Ihr eigenes Konto nicht löschen."))
                 if not auth.remove_user(conn, name):
                     abort(404)

@@ -11,9 +11,9 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 
 import pytest
 
@@ -98,6 +98,7 @@ def service_env(tmp: Path, translations: Path) -> dict:
         {
             "FLASK_SECRET_KEY": "browser-test-secret",
             "FLASK_DATABASE": str(tmp / "service.sqlite"),
+            "FLASK_INSTANCE_PATH": str(tmp / "instance"),
             "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations),
             "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio_cache"),
             "FLASK_CONTENT_DIR": str(ROOT / "content"),

@@ -284,7 +284,7 @@ def _player_states(page, where: str) -> list[str]:
 @pytest.mark.parametrize("locale", ["de", "ar"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_player_in_every_state(live_service, browser, locale, scheme):
-    """The player idle, playing with highlights, paused, docked, with the selection button, highlighting off, stopped."""
+    """The player idle, playing with highlights, paused, docked, with the selection button, highlights off, stopped."""
     # bypass_csp: the steps wait with wait_for_function, which the service's CSP (no eval) would block;
     # test_csp.py checks the player under the CSP itself.
     ctx = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900}, bypass_csp=True)

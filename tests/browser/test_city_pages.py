@@ -5,7 +5,7 @@ import datetime as dt
 import shutil
 import socket
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -31,7 +31,7 @@ OPERATOR = {
 
 def _clock() -> dt.datetime:
     """A moment inside the year-end notice's window."""
-    return dt.datetime(2026, 12, 27, 9, tzinfo=dt.timezone.utc)
+    return dt.datetime(2026, 12, 27, 9, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")

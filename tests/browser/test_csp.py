@@ -1,4 +1,4 @@
-"""The Content-Security-Policy in a real Chromium: pages, the player and the workbench run with it and break none of it."""
+"""The Content-Security-Policy in a real Chromium: pages, the player and the workbench run with it, breaking none."""
 from __future__ import annotations
 
 import time
@@ -45,7 +45,8 @@ def test_pages_and_player_run_without_violations(strict, live_service):
     _poll(page, "!document.querySelector('.player-controls').hidden")  # player.js ran
     page.focus(".player-play")
     page.keyboard.press("Enter")
-    _poll(page, "(() => { const a = document.querySelector('.player-audio'); return !a.paused && a.currentTime > 0.2; })()")
+    _poll(page, "(() => { const a = document.querySelector('.player-audio');"
+                " return !a.paused && a.currentTime > 0.2; })()")
     page.keyboard.press("Enter")
     assert page.evaluate("window.__csp") == []
 

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from test_keyboard import focused, tab_until  # tests/browser is on sys.path (rootdir conftest)
 
 pytestmark = pytest.mark.browser
@@ -111,13 +110,16 @@ def test_read_aloud_by_keyboard(live_service, page, locale):
     before = player(page)["now"]
     forward, back = ("ArrowLeft", "ArrowRight") if locale == "ar" else ("ArrowRight", "ArrowLeft")
     page.keyboard.press(forward)
-    page.wait_for_function(f"Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) >= {before + 4}")
+    page.wait_for_function("Number(document.querySelector('.player-slider').getAttribute('aria-valuenow'))"
+                           f" >= {before + 4}")
     assert abs(player(page)["now"] - (before + 5)) <= 1
     page.keyboard.press("PageUp")
-    page.wait_for_function(f"Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) >= {before + 34}")
+    page.wait_for_function("Number(document.querySelector('.player-slider').getAttribute('aria-valuenow'))"
+                           f" >= {before + 34}")
     assert abs(player(page)["now"] - (before + 35)) <= 1
     page.keyboard.press(back)
-    page.wait_for_function(f"Number(document.querySelector('.player-slider').getAttribute('aria-valuenow')) <= {before + 31}")
+    page.wait_for_function("Number(document.querySelector('.player-slider').getAttribute('aria-valuenow'))"
+                           f" <= {before + 31}")
     page.keyboard.press("Home")
     page.wait_for_function("document.querySelector('.player-slider').getAttribute('aria-valuenow') === '0'")
     state = player(page)
@@ -125,7 +127,8 @@ def test_read_aloud_by_keyboard(live_service, page, locale):
     assert re.fullmatch(r"0:00 \S+ \d+:\d\d", state["valuetext"]), state["valuetext"]
     page.keyboard.press("End")
     page.wait_for_function("(() => { const s = document.querySelector('.player-slider');"
-                           " return Number(s.getAttribute('aria-valuenow')) >= Number(s.getAttribute('aria-valuemax')) - 1; })()")
+                           " return Number(s.getAttribute('aria-valuenow'))"
+                           " >= Number(s.getAttribute('aria-valuemax')) - 1; })()")
     assert player(page)["chunk"] == player(page)["chunks"] - 1
     page.keyboard.press("Home")
     page.wait_for_function("document.querySelector('.player-slider').getAttribute('aria-valuenow') === '0'")
@@ -180,7 +183,8 @@ def test_cold_page_plays_after_its_first_chunk(live_service, page):
     page.evaluate("""() => { window.__audioAtStart = null;
       document.querySelector('.player-audio').addEventListener('playing', () => {
         if (window.__audioAtStart === null) {
-          window.__audioAtStart = performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/audio/'));
+          window.__audioAtStart = performance.getEntriesByType('resource').map(e => e.name)
+            .filter(n => n.includes('/audio/'));
         }
       }); }""")
     page.click(".player-play")
@@ -225,7 +229,8 @@ def test_download_follows_what_is_playing(live_service, page):
     wait_playing(page)
     section = next(iter(data["sections"].values()))
     state = player(page)
-    assert state["download"] == s["download_section"] and state["downloadHref"] == section["urls"]["mp3"] + "?download=1"
+    assert state["download"] == s["download_section"]
+    assert state["downloadHref"] == section["urls"]["mp3"] + "?download=1"
     assert focused(page)["cls"].startswith("player-play")
     assert state["max"] < sum(c["chars"] for c in data["chunks"]) * 0.068  # the timeline spans the section only
     tab_until(page, ".read-here")
@@ -251,7 +256,8 @@ def test_read_from_here_on_every_block(live_service, page, locale):
     wait_playing(page)
     state = player(page)
     assert state["chunk"] == 3 and state["chunkBlock"] == data["chunks"][3]["block"]
-    assert state["status"] == strings(page)["paragraph"].replace("{n}", "4").replace("{total}", str(len(data["chunks"])))
+    total = str(len(data["chunks"]))
+    assert state["status"] == strings(page)["paragraph"].replace("{n}", "4").replace("{total}", total)
 
 
 def test_listen_to_selection(live_service, page):
@@ -268,7 +274,8 @@ def test_listen_to_selection(live_service, page):
     button.wait_for(state="visible")
     assert button.text_content() == strings(page)["selection"]
     where = in_view_and_uncovered(page, ".player-selection")
-    assert where["top"], (where, page.evaluate("document.querySelector('.player-selection').getBoundingClientRect().toJSON()"))
+    box = "document.querySelector('.player-selection').getBoundingClientRect().toJSON()"
+    assert where["top"], (where, page.evaluate(box))
     button.click()
     wait_playing(page)
     state = player(page)
@@ -291,7 +298,8 @@ def test_settings_are_kept_only_after_a_change(live_service, context):
     assert abs(player(page)["volume"] - 0.9) < 0.001
     tab_until(page, "input[data-action=highlight]")
     page.keyboard.press("Space")
-    page.wait_for_function(f"document.querySelector('.player-status').textContent === {json.dumps(strings(page)['highlight_off'])}")
+    off = json.dumps(strings(page)["highlight_off"])
+    page.wait_for_function(f"document.querySelector('.player-status').textContent === {off}")
     page.select_option("select[data-action=speed]", "1.5")
     saved = json.loads(page.evaluate("localStorage.getItem('herne-read-aloud')"))
     assert saved == {"speed": "1.5", "volume": 90, "highlight": False}
@@ -323,7 +331,8 @@ def test_docked_player_stays_in_view_without_covering_focus(live_service, page):
     seen = []
     for _ in range(40):
         page.keyboard.press("Tab")
-        info = page.evaluate("document.activeElement === document.body ? null : document.activeElement.outerHTML.slice(0, 60)")
+        info = page.evaluate("document.activeElement === document.body ? null"
+                             " : document.activeElement.outerHTML.slice(0, 60)")
         if info is None:
             break
         if not page.evaluate("!!document.activeElement.closest('.player-controls')"):
@@ -340,7 +349,8 @@ def test_icons_mirror_in_right_to_left(live_service, page, locale, mirrored):
     """Play, previous and next point the reading direction: mirrored in Arabic, not in German; stop never."""
     page.goto(f"{live_service.origin}/{locale}/")
     transforms = page.evaluate(
-        "['.icon-play', '.icon-prev', '.icon-next', '.icon-stop'].map(s => getComputedStyle(document.querySelector(s)).transform)")
+        "['.icon-play', '.icon-prev', '.icon-next', '.icon-stop']"
+        ".map(s => getComputedStyle(document.querySelector(s)).transform)")
     flipped = "matrix(-1, 0, 0, 1, 0, 0)"
     assert transforms[:3] == ([flipped] * 3 if mirrored else ["none"] * 3)
     assert transforms[3] == "none"
@@ -407,7 +417,9 @@ def test_page_polish(live_service, page):
     data = page.evaluate("JSON.parse(document.querySelector('.player-data').textContent)")
     longest = max(data["chunks"], key=lambda c: c["chars"])  # below 500 bytes nothing is compressed
     encodings = page.evaluate("""async urls => { const out = {};
-      for (const u of urls) { const r = await fetch(u); await r.arrayBuffer(); out[u] = r.headers.get('content-encoding'); }
+      for (const u of urls) {
+        const r = await fetch(u); await r.arrayBuffer(); out[u] = r.headers.get('content-encoding');
+      }
       return out; }""", ["/static/player.js", "/static/site.css", longest["json"], data["page"]["vtt"],
                          longest["mp3"]])
     for url, encoding in encodings.items():

@@ -23,6 +23,7 @@ from service.content import get_content
 from service.db.schema import feedback
 from service.workbench import auth
 
+from ..polling import wait_until
 from .conftest import ADMIN, PASSWORD, Cluster
 from .servers import flask as flask_args
 
@@ -153,6 +154,14 @@ def test_feedback_limits_add_up_and_feedback_is_listed_with_another_servers_conf
         assert sorted(messages) == sorted(f"Der Kontrast ist zu schwach ({marker}-{i})." for i in range(5))
 
 
+def _lines(path: Path) -> int:
+    """How many lines a file has (0 while it does not exist)."""
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
 def _started_job(client: redis.Redis, timeout: float = 60.0) -> Job:
     """The first bulk job a worker has started."""
     deadline = time.monotonic() + timeout
@@ -167,12 +176,14 @@ def _started_job(client: redis.Redis, timeout: float = 60.0) -> Job:
 
 def test_kill_9_of_a_worker_in_the_middle_of_a_job_loses_nothing(cluster: Cluster):
     client = redis.Redis.from_url(cluster.redis.url)
+    syntheses = _lines(cluster.record)
     build = subprocess.Popen(flask_args("audio", "build", "--locale", "uk", "--page", "talentschulen"),
                              env=cluster.env("cli"), cwd=Path(__file__).parents[2], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     try:
         job = _started_job(client)
-        time.sleep(0.5)  # in the middle of the synthesis (each text takes at least the recorder's delay)
+        # A synthesis has begun: it takes at least the recorder's delay, so the kill lands in its middle.
+        wait_until(lambda: _lines(cluster.record) > syntheses, 60, "a worker starts synthesizing")
         victim = next(w for w in cluster.workers if w.name == job.worker_name)
         victim.kill()
         assert Job.fetch(job.id, connection=client).get_status() == "started"  # it died working
@@ -212,10 +223,11 @@ def test_kill_9_of_an_app_server_under_read_load(cluster: Cluster):
     threads = [threading.Thread(target=load, args=(name,)) for name in "abc"]
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    wait_until(lambda: all(len(results[name]) >= 20 for name in "abc"), 60, "every server is under load")
     cluster.servers["b"].kill()
     killed_at = {name: len(results[name]) for name in "abc"}
-    time.sleep(2.0)
+    wait_until(lambda: all(len(results[name]) >= killed_at[name] + 20 for name in "ac")
+               and len(results["b"]) >= killed_at["b"] + 3, 60, "A and C answer on, B's readers see it gone")
     stop.set()
     for t in threads:
         t.join(timeout=30)

@@ -1,4 +1,4 @@
-"""Start the shipped front on loopback: Debian's nginx with deploy/'s rendered configuration before gunicorn app servers.
+"""Start the shipped front on loopback: nginx with deploy/'s rendered configuration before gunicorn app servers.
 
 Used by tests/deploy/ and bench/bench_front.py. Every process started here is stopped by
 ``Front.stop()``; every port is a free one on 127.0.0.1; every path is below one temporary folder.
@@ -194,6 +194,7 @@ def app_env(tmp: Path, translations: Path, audio_dir: Path, public_url: str) -> 
     env.update({
         "FLASK_SECRET_KEY": "deploy-test-secret",
         "FLASK_DATABASE": str(tmp / "service.sqlite"),
+        "FLASK_INSTANCE_PATH": str(tmp / "instance"),
         "FLASK_LOCK_DIR": str(tmp / "locks"),
         "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations),
         "FLASK_AUDIO_CACHE_DIR": str(audio_dir),
@@ -212,8 +213,9 @@ def app_env(tmp: Path, translations: Path, audio_dir: Path, public_url: str) -> 
 
 
 def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers: int | None = 2, threads: int = 2,
-                static_dir: Path | None = None) -> Front:
-    """Render deploy/ for loopback, start ``servers`` app servers and nginx before them; stop all on failure."""
+                static_dir: Path | None = None, render: dict[str, str] | None = None) -> Front:
+    """Render deploy/ for loopback (with the ``render`` settings on top), start ``servers`` app servers and nginx
+    before them; stop all on failure."""
     port = free_port()
     public_url = f"http://herne.test:{port}"
     translations = tmp / "translations"
@@ -245,6 +247,7 @@ def start_front(tmp: Path, translations_master: Path, servers: int = 2, workers:
         "APP_DIR": str(ROOT),
         "DATA_DIR": str(tmp),
         "INSTANCE_DIR": str(tmp / "instance"),
+        **(render or {}),
     }
     written = render_all(nginx_dir / "etc", settings)
     env = app_env(tmp, translations, audio_dir, public_url)

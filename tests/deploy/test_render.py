@@ -1,4 +1,4 @@
-"""deploy/render.py and what it renders: settings, the TLS site with HTTP/2 and HSTS, systemd units that systemd accepts."""
+"""deploy/render.py and what it renders: settings, the TLS site with HTTP/2 and HSTS, systemd units systemd accepts."""
 from __future__ import annotations
 
 import http.client

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import tiny_argos
-
 from service.mt.argos import ArgosEngine
+from tests import tiny_argos
 
 
 def _refuse(*args, **kwargs):

@@ -16,13 +16,14 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
     """Empty entries get fuzzy suggestions with an engine/model comment; human ones stay byte for byte."""
     path = _po(mt_config, "en")
     catalog = catalogs.load_po(path, "en")
-    human = {m.id: m.string for m in catalog if m.id and catalogs.status_of(m) == "human"}
+    # Keyed with the context: one German word may be two entries ("Ihre Rechte": GDPR rights, permissions).
+    human = {(m.id, m.context): m.string for m in catalog if m.id and catalogs.status_of(m) == "human"}
     # Entries whose only word the tiny model knows is "Stadt" (it also knows "Schule").
     stadt = [m for m in catalog if m.id and "Stadt" in m.id and "Schul" not in m.id and not m.pluralizable]
     for m in stadt[:2]:  # make two entries untranslated, as after `flask i18n update`
         m.string = ""
-        human.pop(m.id, None)
-    outdated = next(m for m in catalog if m.id and m.id in human and m.id not in [s.id for s in stadt[:2]])
+        human.pop((m.id, m.context), None)
+    outdated = next(m for m in catalog if m.id and (m.id, m.context) in human and m.id not in [s.id for s in stadt[:2]])
     outdated.flags.add("fuzzy")  # an outdated human translation: never overwritten
     catalogs.save_po(path, catalog)
 
@@ -35,15 +36,17 @@ def test_fill_writes_fuzzy_machine_entries_and_keeps_human_ones(mt_app, mt_confi
         assert entry.fuzzy and catalogs.is_machine(entry)
         assert entry.string == m.id.replace("Stadt", "City")
         assert any("argos" in c and "translate-de_en@0.1" in c for c in entry.user_comments)
-    for msgid, string in human.items():
+    for (msgid, context), string in human.items():
         if msgid != outdated.id:
-            assert filled[msgid].string == string and not catalogs.is_machine(filled[msgid])
+            entry = filled.get(msgid, context)
+            assert entry.string == string and not catalogs.is_machine(entry)
     assert filled[outdated.id].string == outdated.string and catalogs.status_of(filled[outdated.id]) == "outdated"
     # A compiled catalog leaves fuzzy entries out: the page keeps showing them as machine-made.
     assert catalogs.status_of(filled[stadt[0].id]) == "machine"
 
     again = mt_app.test_cli_runner().invoke(args=["mt", "fill", "en"])
-    assert again.exit_code == 0 and catalogs.load_po(path, "en")[stadt[0].id].string == stadt[0].id.replace("Stadt", "City")
+    assert again.exit_code == 0
+    assert catalogs.load_po(path, "en")[stadt[0].id].string == stadt[0].id.replace("Stadt", "City")
 
 
 def test_fill_refuses_locale_without_model(mt_app):
@@ -76,7 +79,8 @@ def test_warm_translates_all_content(mt_config, tmp_path):
     assert result.exit_code == 0, result.output
     assert "fr: 3 of 3 messages cached" in result.output
     service = app.extensions["mt"]
-    assert service.lookup(["Die Schule der Stadt."], "fr", schedule=False)["Die Schule der Stadt."].text == "Die School der Ville."
+    found = service.lookup(["Die Schule der Stadt."], "fr", schedule=False)
+    assert found["Die Schule der Stadt."].text == "Die School der Ville."
 
 
 class RecordingLocks:

@@ -55,7 +55,8 @@ def test_rule_sentencizer():
     """Abbreviations, ordinals and lower-case continuations do not end a sentence."""
     split = RuleSentencizer().split_sentences
     assert split("Hallo Welt. Wie geht es? Gut!") == ["Hallo Welt.", "Wie geht es?", "Gut!"]
-    assert split("Am 3. Mai ist z. B. Nr. 5 dran. Danach nicht.") == ["Am 3. Mai ist z. B. Nr. 5 dran.", "Danach nicht."]
+    assert split("Am 3. Mai ist z. B. Nr. 5 dran. Danach nicht.") == ["Am 3. Mai ist z. B. Nr. 5 dran.",
+                                                                      "Danach nicht."]
     assert split("ein Satz") == ["ein Satz"]
 
 

@@ -47,7 +47,7 @@ def test_glossary_file_format(tmp_path):
 
 
 def test_real_model_keeps_protected_text(mt_app):
-    """Through argostranslate: placeholders (with '_'), link URLs and glossary terms survive; link text is translated."""
+    """argostranslate: placeholders (with '_'), link URLs and glossary terms survive; link text is translated."""
     service = mt_app.extensions["mt"]
     texts = [
         "Die Stadt investiert %(school_amount)s in die Realschule Crange.",

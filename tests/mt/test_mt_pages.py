@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 
-
 def blocks(html: str) -> dict[str, str]:
     """Block id -> its opening tag and text."""
     return {m.group(2): m.group(0) for m in re.finditer(r'<(h1|h2|h3|p|li) id="(b\d+)"[^>]*>.*?</\1>', html, re.S)}

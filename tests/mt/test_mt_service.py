@@ -60,7 +60,8 @@ def test_cache_persists_across_apps(mt_config, sent):
     first.translate_now(["Die Stadt."], "fr")
     second = create_app(mt_config).extensions["mt"]
     result = second.lookup(["Die Stadt."], "fr", schedule=False)["Die Stadt."]
-    assert (result.text, result.status, result.model) == ("Die Ville.", "machine", "translate-de_en@0.1+translate-en_fr@0.1")
+    assert (result.text, result.status, result.model) == ("Die Ville.", "machine",
+                                                          "translate-de_en@0.1+translate-en_fr@0.1")
 
 
 def test_new_model_version_retranslates(mt_config, argos_models, tmp_path):

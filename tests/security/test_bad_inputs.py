@@ -14,7 +14,7 @@ def test_range_headers_with_thousands_of_digits(client):
         response = client.get(urls["mp3"], headers={"Range": header})
         assert response.status_code == 416, header[:20]
         for other in (urls["json"], urls["vtt"]):
-            assert client.get(other, headers={"Range": header}).status_code in (200, 206, 416)
+            assert client.get(other, headers={"Range": header}).status_code == 416, (other, header[:20])
 
 
 def test_a_suffix_range_longer_than_the_file_serves_all_of_it(client):

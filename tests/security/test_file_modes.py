@@ -1,4 +1,4 @@
-"""Finding 11: the instance folder is 0700, the secret key, databases, MT cache and lock files 0600, from creation on."""
+"""Finding 11: the instance folder is 0700, the secret key, databases, MT cache and lock files 0600, from the start."""
 from __future__ import annotations
 
 import os
@@ -41,7 +41,9 @@ def test_everything_is_private_from_the_start(instance, app_config, translations
         assert _mode(path) == expected, (path.relative_to(instance), oct(_mode(path)))
     names = {p.name for p in instance.rglob("*")}
     assert {"secret_key", "service.sqlite", "locks"} <= names
-    assert any(n.endswith(".lock") for n in names)
+    locks = app.extensions["locks"]
+    with locks.hold("audio:de:0123"):  # a lock file exists only while its lock is held
+        assert _mode(locks.path("audio:de:0123")) == 0o600
 
 
 def test_a_loose_instance_folder_and_database_are_tightened(instance, app_config):

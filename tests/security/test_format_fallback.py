@@ -1,4 +1,5 @@
-"""Finding 2: a translation that cannot be formatted shows its German source (lang="de"), is logged, and is refused on every write path."""
+"""Finding 2: a translation that cannot be formatted shows its German source (lang="de"), is logged, and is
+refused on every write path."""
 from __future__ import annotations
 
 import io
@@ -12,7 +13,7 @@ from babel.messages.mofile import write_mo
 from service import catalogs
 from service.catalogs.extract import build_template, pot_bytes
 
-from ..workbench_support import login, make_user, save, token, unescape, entry_key
+from ..workbench_support import entry_key, login, make_user, save, token, unescape
 
 #: German source -> a Turkish translation that breaks ``%``: a lone %, an unknown type, an unknown name.
 BROKEN = {
@@ -22,8 +23,9 @@ BROKEN = {
     "Konto %(name)s angelegt.": "%(name)s hesabı %(when)s oluşturuldu.",
 }
 DECLARATION = ("Diese Erklärung wurde am %(prepared)s erstellt und zuletzt am %(reviewed)s überprüft. Methode: "
-               "Selbstbewertung mit automatischen Prüfungen (axe-core) jeder Seite in jeder Sprache und mit Tests "
-               "der Bedienung allein über die Tastatur.")
+               "Selbstbewertung. Bei jeder Änderung der Software prüfen automatische Tests jede Seite in jeder Sprache "
+               "mit axe-core und die Bedienung allein über die Tastatur in einem echten Browser; zuletzt am "
+               "%(reviewed)s. Ein Test mit Screenreadern durch Menschen, die sie täglich benutzen, steht noch aus.")
 
 
 def _break_turkish_mo(translations_dir) -> None:
@@ -94,7 +96,7 @@ def test_the_editor_and_upload_refuse_broken_placeholders(app, client, translati
 
 
 def test_a_merge_never_leaves_a_translation_that_breaks(app, runner, translations_dir):
-    """`flask i18n update` fuzzy-matches a changed source; a translation whose placeholders no longer fit is taken out."""
+    """`flask i18n update` fuzzy-matches a changed source; a translation whose placeholders no longer fit goes."""
     template = build_template("messages")
     old = "Veröffentlicht am %(date)s"
     message = template[old]

@@ -1,4 +1,4 @@
-"""Finding 1: absolute URLs come from BASE_URL, never from Host or X-Forwarded-* headers; the page cache is not poisoned."""
+"""Finding 1: absolute URLs come from BASE_URL, never from Host or X-Forwarded-*; the page cache is not poisoned."""
 from __future__ import annotations
 
 import re
@@ -51,7 +51,8 @@ def test_a_script_root_has_its_own_cache_entry(app_config):
 
 def _feedback(client, forwarded_for: str):
     """One valid feedback message, claiming to come through a proxy for some address."""
-    return client.post("/de/barrierefreiheit", data={"message": "Der Kontrast ist zu schwach.", "page": "barrierefreiheit"},
+    return client.post("/de/barrierefreiheit",
+                       data={"message": "Der Kontrast ist zu schwach.", "page": "barrierefreiheit"},
                        headers={"X-Forwarded-For": forwarded_for})
 
 

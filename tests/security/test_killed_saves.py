@@ -45,7 +45,8 @@ def _writer(directory: str, database: str, texts: list[str], kill_at: str | None
     for text in texts:
         entry = store.get("en", key)
         store.save(conn, "en", key, (text,), entry.revision, True, "killed")
-    os._exit(0)
+    while True:  # every writer ends by SIGKILL: a late kill finds it done, which is one more moment to test
+        time.sleep(60)
 
 
 def _run(app, texts: list[str], kill_at: str | None = None, after: float | None = None) -> None:
@@ -54,10 +55,14 @@ def _run(app, texts: list[str], kill_at: str | None = None, after: float | None 
                                               texts, kill_at))
     child.start()
     if after is not None:
-        time.sleep(after)
+        time.sleep(after)  # a random moment to kill at, not a wait for anything
         os.kill(child.pid, signal.SIGKILL)
     child.join(60)
-    assert child.exitcode in (-signal.SIGKILL, 0)
+    hung = child.is_alive()
+    if hung:  # never leave a writer behind
+        child.kill()
+        child.join()
+    assert not hung and child.exitcode == -signal.SIGKILL
 
 
 def _state(app) -> tuple[str, str, list[str], int]:

@@ -46,7 +46,7 @@ def test_forty_parallel_guesses_check_the_password_five_times(app, monkeypatch):
             "csrf_token": token(page.text), "username": "anna", "password": "wrong password!"})
         statuses.append(response.status_code)
 
-    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, pages)]
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, pages, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

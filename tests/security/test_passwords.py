@@ -1,4 +1,5 @@
-"""Finding 10: at least 12 characters and hard to guess (zxcvbn); scrypt at N=2^17, r=8, p=1, older hashes upgraded at login."""
+"""Finding 10: at least 12 characters and hard to guess (zxcvbn); scrypt at N=2^17, r=8, p=1, older hashes upgraded
+at login."""
 from __future__ import annotations
 
 import pytest

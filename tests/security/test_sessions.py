@@ -1,4 +1,4 @@
-"""Finding 3: a copied session cookie dies with logout, a new password, a role change or the account; sessions time out."""
+"""Finding 3: a copied cookie dies with logout, a new password, a role change or the account; sessions time out."""
 from __future__ import annotations
 
 import time

@@ -25,6 +25,7 @@ from service import catalogs
 from service.config import ROOT
 from service.workbench.entries import entry_key
 
+from ..polling import wait_until
 from ..workbench_support import PASSWORD
 
 SLOW_CLIENTS = 10
@@ -45,6 +46,7 @@ def served(tmp_path_factory, translations_master):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     env.update({"FLASK_SECRET_KEY": "slow-client-test", "FLASK_DATABASE": str(tmp / "service.sqlite"),
+                "FLASK_INSTANCE_PATH": str(tmp / "instance"),
                 "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(tmp / "translations"),
                 "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio"), "FLASK_LOCK_DIR": str(tmp / "locks"),
                 "FLASK_MT_ENABLED": "false", "FLASK_BASE_URL": f"http://127.0.0.1:{port}",
@@ -77,24 +79,28 @@ def _ping(port: int, timeout: float) -> int | None:
         return None
 
 
-def _drip(port: int, stop: threading.Event) -> None:
-    """A slow client: headers at once, then the body of a feedback form one byte a second."""
+def _drip(port: int, stop: threading.Event, dripping: threading.Event) -> None:
+    """A slow client: headers at once, then the body of a feedback form one byte a second (``dripping`` is set
+    once the first byte of the body is sent)."""
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(b"POST /de/barrierefreiheit HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                      b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\n")
         while not stop.wait(1.0):
             sock.sendall(b"a")
+            dripping.set()
 
 
 def test_ping_answers_while_ten_clients_drip_request_bodies(served):
     """Every /ping within 5 s while ten sockets each hold a request open for the whole test."""
     port, _ = served
     stop = threading.Event()
-    drippers = [threading.Thread(target=_drip, args=(port, stop), daemon=True) for _ in range(SLOW_CLIENTS)]
+    dripping = [threading.Event() for _ in range(SLOW_CLIENTS)]
+    drippers = [threading.Thread(target=_drip, args=(port, stop, d), daemon=True) for d in dripping]
     for t in drippers:
         t.start()
     try:
-        time.sleep(2)  # every slow request has reached a worker and is being read
+        # Every slow request has been accepted and is sending its body, one byte a second.
+        wait_until(lambda: all(d.is_set() for d in dripping), 30, "every slow client is sending its body")
         answers = []
         for _ in range(20):
             answers.append(_ping(port, 5))

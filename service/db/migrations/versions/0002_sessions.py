@@ -7,7 +7,8 @@ Create Date: 2026-12-07
 wb_sessions: a row per signed-in session, so logout, a new password, a role change or the
 removal of an account end every session at once. wb_intents: a catalog save records the .po it
 is about to write and its audit rows before the rename; start-up completes (the file is in place:
-the audit rows are written) or rolls back (it is not: the intent goes) what a killed process left. rate_events.expires: when a counted attempt leaves its window and goes.
+the audit rows are written) or rolls back (it is not: the intent goes) what a killed process left.
+rate_events.expires: when a counted attempt leaves its window and goes.
 """
 from __future__ import annotations
 

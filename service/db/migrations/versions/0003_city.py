@@ -10,6 +10,8 @@ holds notifications until they are delivered; maintenance records when the purge
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,7 +33,7 @@ def _now() -> sa.ColumnElement:
 
 def _users(check: str, removed_at: bool) -> sa.Table:
     """wb_users as SQLite's copy-and-move rebuilds it: every column of 0001, its CHECK named (and removed_at)."""
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("username", sa.Text, nullable=False, unique=True),
         sa.Column("password", sa.Text, nullable=False),

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -30,11 +31,16 @@ PLACEHOLDERS = {
     "enforcement_name": N_("[Durchsetzungsstelle eintragen]"),
     "enforcement_email": N_("[E-Mail-Adresse der Durchsetzungsstelle eintragen]"),
     "enforcement_url": N_("[Website der Durchsetzungsstelle eintragen]"),
+    # TRANSLATORS: shown where the operator has not set the enforcement body's postal address yet
+    "enforcement_address": N_("[Postanschrift der Durchsetzungsstelle eintragen]"),
     "authority_name": N_("[Datenschutz-Aufsichtsbehörde eintragen]"),
     "authority_address": N_("[Anschrift der Aufsichtsbehörde eintragen]"),
     "authority_email": N_("[E-Mail-Adresse der Aufsichtsbehörde eintragen]"),
     "authority_url": N_("[Website der Aufsichtsbehörde eintragen]"),
 }
+#: Settings whose value is German text (names, addresses): shown in other languages marked lang="de" and isolated.
+GERMAN_TEXT = ("controller_name", "controller_address", "dpo_name", "dpo_address", "responsible_office",
+               "hosting_provider", "enforcement_name", "enforcement_address", "authority_name", "authority_address")
 #: Settings that hold an ISO date (shown as a date in each locale).
 DATES = ("statement_prepared", "statement_reviewed")
 
@@ -64,14 +70,22 @@ def unset(config: Mapping[str, Any]) -> list[str]:
     return [key for key in PLACEHOLDERS if setting(config, key) is None]
 
 
+def warning(config: Mapping[str, Any]) -> str | None:
+    """The warning about operator settings still placeholders, or None when all are set.
+
+    Shown once at server start (gunicorn's on_starting hook) and by `flask check`, not by every command.
+    """
+    missing = unset(config)
+    if not missing:
+        return None
+    return (f"operator settings not configured, the legal pages show placeholders for: {', '.join(missing)} "
+            "(set them with FLASK_OPERATOR__<name>=...)")
+
+
 def init_app(app: Flask) -> None:
-    """Check the dates at start; warn in production about every setting still a placeholder."""
+    """Check the dates at start (config.validate names a wrong one first, without a traceback)."""
     for key in DATES:
         try:
             date_setting(app.config, key)
         except ValueError:
             raise ValueError(f"OPERATOR[{key!r}] must be an ISO date like 2026-11-26") from None
-    missing = unset(app.config)
-    if missing and not (app.testing or app.debug):
-        log.warning("operator settings not configured, the legal pages show placeholders for: %s "
-                    "(set them with FLASK_OPERATOR__<name>=..., see README)", ", ".join(missing))
