@@ -164,7 +164,7 @@ def side_by_side(tmp: Path) -> None:
     print(f"{'voice load (and warm-up) s':40} {'':>10} {piper['load s']:10.2f}")
 
 
-#: Every backend with the voices docs/voices.md chooses (the Debian voices: scripts/setup.sh --voices).
+#: Every backend with the voices docs/operate/debian-voices.md chooses (the Debian voices: scripts/setup.sh --voices).
 EVERY_BACKEND = [
     ("espeak-ng", "espeak", ("de", "en", "ru")),
     ("MBROLA", "mbrola:{}", ("de", "tr", "ar", "pl", "ro")),

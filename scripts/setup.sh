@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the service needs into .venv (and, with --test, what the tests need), then compile the catalogs.
-# --voices: also the Debian voices (MBROLA, RHVoice); asks before adding apt components (docs/voices.md).
+# --voices: also the Debian voices (MBROLA, RHVoice); asks before adding apt components (docs/operate/debian-voices.md).
 # Works on a fresh Debian or Ubuntu machine with Python 3.11; uses apt only for what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ if [ "$mode" = "--test" ]; then
   dpkg -s postgresql >/dev/null 2>&1 || apt_packages+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 fi
-# Debian voices (MBROLA from contrib, RHVoice from non-free): their licences are not all free (docs/voices.md).
+# Debian voices (MBROLA from contrib, RHVoice from non-free): their licences are not all free (docs/operate/debian-voices.md).
 voice_packages=(libespeak-ng1 espeak-ng-data mbrola mbrola-de6 mbrola-tr1 mbrola-ar1 mbrola-pl1 mbrola-ro1
                 rhvoice librhvoice5 librhvoice-core7 rhvoice-polish rhvoice-ukrainian rhvoice-russian rhvoice-english)
 voices_sources=/etc/apt/sources.list.d/herne-voices.sources
@@ -68,7 +68,7 @@ fi
 if [ "$mode" = "--voices" ]; then
   # For operators: never change the system's package sources without asking.
   echo "setup: the Debian voices (MBROLA: contrib; RHVoice: non-free) for de, tr, ar, pl, ro, ru, uk, en."
-  echo "       Their licences vary (MBROLA: non-commercial, non-military use only): see docs/voices.md."
+  echo "       Their licences vary (MBROLA: non-commercial, non-military use only): see docs/operate/debian-voices.md."
   if ! components_enabled; then
     echo "setup: apt reads no contrib/non-free component here. They need this entry in $voices_sources:"
     echo

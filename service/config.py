@@ -125,7 +125,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WORKBENCH_UPLOAD_MAX": 1024 * 1024,
         # -- read-aloud
         # locale (or "default") -> "espeak", "<backend>:<voice>" (piper:, mbrola:de6, rhvoice:magda) or "auto":
-        # per locale the best voice installed here (MBROLA, RHVoice, Piper; docs/voices.md), else espeak-ng.
+        # per locale the best voice installed here (MBROLA, RHVoice, Piper), else espeak-ng
+        # (docs/operate/debian-voices.md).
         "TTS_BACKENDS": {"default": "auto"},
         "TTS_BACKEND_OPTIONS": {},  # backend name -> keyword arguments of its constructor
         "TTS_SPEED": 1.0,

@@ -66,9 +66,9 @@ def list_command() -> None:
         elif "voice" in info:
             line += f"  ok  {tts.voices(locale).get(locale, '')}"
         click.echo(line)
-        for voice in tts.installed(locale):
-            size = f"{voice.size / 1e6:6.1f} MB" if voice.size is not None else " " * 9
-            click.echo(f"         {voice.spec:28} {size}  {voice.licence}")
+        for option in tts.installed(locale):
+            size = f"{option.size / 1e6:6.1f} MB" if option.size is not None else " " * 9
+            click.echo(f"         {option.spec:28} {size}  {option.licence}")
     click.echo("Engines (versions are part of every audio cache key):")
     for name, engine in tts.backends.items():
         click.echo(f"  {name:8} {engine.version}")

@@ -1,6 +1,6 @@
 """``auto``: each locale speaks with the best voice installed here, from an order measured for intelligibility.
 
-The order comes from the word error rate of Whisper base on the overview page's text (docs/voices.md has
+The order comes from the word error rate of Whisper base on the overview page's text (docs/operate/debian-voices.md has
 the table): MBROLA for de, tr, ar, ro; RHVoice for pl, ru, uk; en with RHVoice slt, then Piper's joe. A locale
 with none of its voices installed speaks with espeak-ng. The choice is made when the app starts.
 """

@@ -173,7 +173,7 @@ class SystemVoiceBackend:
         if error:
             return VoiceState.UNAVAILABLE, error
         if name not in self.installed():
-            return VoiceState.MISSING, f"no {self.name} voice {name} installed (see docs/voices.md)"
+            return VoiceState.MISSING, f"no {self.name} voice {name} installed (see docs/operate/debian-voices.md)"
         with self._lock:
             failed = self._failed.get(name)
         if failed and time.monotonic() - failed[0] < COOLDOWN_SECONDS:
