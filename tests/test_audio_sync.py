@@ -6,6 +6,7 @@ would be espeak-ng again). Each block is synthesized once per locale and backend
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
@@ -144,10 +145,14 @@ def test_each_timed_word_points_at_the_shown_word_spoken(timed_blocks, backend_n
             spans = [said.span(i) for i in range(m.start(), m.end())]
             tokens.append((speech_text.fold(m.group()), min(a for a, _ in spans), max(b for _, b in spans)))
         every = {t for t, _, _ in tokens}
+        shown_count = Counter(t for t, _, _ in tokens)
+        said_count = Counter(speech_text.fold(w) for w in speech_text.WORD_RE.findall(timed.spoken.text))
         for ev in timed.synthesis.words:
             token = spoken_token_at(timed.spoken.text, ev.text_start)
             if token is None or not speech_text.fold(token) or speech_text.fold(token) not in every:
                 continue  # not a shown form: a respelled term or a translator's own wording
+            if seg.speech and said_count[speech_text.fold(token)] != shown_count[speech_text.fold(token)]:
+                continue  # a translator's override says this word more often than the text shows it ("w skrócie")
             begin, end = timed.spoken.span(ev.text_start)
             here = {t for t, a, b in tokens if a < end and b > begin}
             checked += 1
