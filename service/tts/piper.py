@@ -16,12 +16,11 @@ from typing import Any
 
 from .align import ALIGN_VERSION, label_stream, word_spans
 from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis
+from .pcm import OUTPUT_RATE, resampled
 from .voices import VoiceError, VoiceFiles, VoiceStore, read_config
 
 log = logging.getLogger(__name__)
 
-#: Every segment leaves the backend at this rate (medium and high voices have it; low ones are resampled).
-OUTPUT_RATE = 22050
 #: Piper scales each sentence to full range; a little headroom keeps the MP3 encoder from clipping.
 VOLUME = 0.9
 #: After a voice failed while speaking, it rests this long (its locale falls back to espeak-ng meanwhile).
@@ -383,14 +382,5 @@ def _word_events(spans: list[tuple[int, int]], labels: list[int], bounds: list[t
 
 
 def _resampled(syn: Synthesis) -> Synthesis:
-    """The same synthesis at OUTPUT_RATE (times in ms do not change)."""
-    if syn.pcm is None or syn.sample_rate == OUTPUT_RATE:
-        return syn
-    np = _engine().np
-    src = np.frombuffer(syn.pcm, dtype=np.int16).astype(np.float32)
-    n = int(round(len(src) * OUTPUT_RATE / syn.sample_rate))
-    out = np.interp(np.linspace(0, len(src) - 1, n), np.arange(len(src)), src) if len(src) else src
-    syn.pcm = np.clip(out, -32768, 32767).astype(np.int16).tobytes()
-    syn.sample_rate = OUTPUT_RATE
-    syn.duration_ms = n * 1000 / OUTPUT_RATE
-    return syn
+    """The same synthesis at OUTPUT_RATE (medium and high voices have it; low ones are resampled)."""
+    return resampled(syn, OUTPUT_RATE)

@@ -145,6 +145,8 @@ def health() -> tuple[Response, int]:
     tts = get_tts()
     locales = {loc: tts.locale_state(loc) for loc in current_app.config["SHIPPED_LOCALES"]}
     ok = all(v["available"] and "fallback" not in v for v in locales.values())  # a voice standing in is degraded
+    for loc, info in locales.items():  # the voices that could speak it here, with licence and size
+        info["installed"] = [v.public() for v in tts.installed(loc)]
     # Public: whether each backend works, never its version or error text (what an attacker would look up).
     backends = {name: {"available": bool(state.get("available"))} for name, state in tts.states().items()}
     body = {"status": "ok" if ok else "degraded", "backends": backends, "locales": locales}
