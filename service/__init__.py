@@ -16,6 +16,7 @@ from . import (
     content,
     datadir,
     db,
+    formats,
     i18n,
     jobs,
     machine,
@@ -24,6 +25,7 @@ from . import (
     operator_settings,
     pagecache,
     tts,
+    ui_text,
     workbench,
 )
 from .audio.cache import AudioCache
@@ -142,6 +144,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     source = content.init_app(app)
     operator_settings.init_app(app)
     i18n_ = i18n.init_app(app, shared.revisions)
+    app.jinja_env.globals.update(_=ui_text.ui_gettext, gettext=ui_text.ui_gettext, ngettext=ui_text.ui_ngettext,
+                                 pgettext=ui_text.ui_pgettext, format_number=formats.format_number)
     # What a page depends on, beyond its catalogs: the live notices and (below) machine translations. Both page
     # caches (pagecache.PageCache in Flask, pagecache.PageFront before it) key on i18n_.revision, and nothing else.
     i18n_.revision_providers.append(notices.revision_provider(app))

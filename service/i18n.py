@@ -1,7 +1,6 @@
 """Locales and catalogs: which languages exist, how a message is localized, and the `flask i18n` commands."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import os
@@ -11,15 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
-from babel.numbers import format_compact_decimal, format_decimal, get_currency_name
 from babel.support import NullTranslations, Translations
-from babel.units import format_unit
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_domain
 from markupsafe import Markup, escape
 
-from . import catalogs, operator_settings
+from . import catalogs
 from .core.revisions import RedisRevisions
 from .core.syntax import LANGUAGE_TAG_RE
 
@@ -261,57 +257,6 @@ def formatting_locale(locale: str) -> str:
     return locale
 
 
-def _operator_value(key: str, locale: str) -> str:
-    """An operator setting as configured, or its placeholder in the locale."""
-    config = current_app.config
-    if key in operator_settings.DATES:
-        day = operator_settings.date_setting(config, key)
-        value = format_date(day, format="long", locale=formatting_locale(locale)) if day else None
-    else:
-        value = operator_settings.setting(config, key)
-    if value is not None:
-        return value
-    return current_app.extensions["i18n"].localize(operator_settings.PLACEHOLDERS[key], locale).text
-
-
-def format_value(spec: str, locale: str) -> str:
-    """Render a content value for a locale.
-
-    Kinds: 'money 150000000 EUR', 'date 2020-07-24', 'daymonth 12-24', 'setting controller_name'
-    (an operator setting, or its placeholder), 'retention feedback' (a period of RETENTION, in days)
-    'ratelimit' (how long rate-limit records are kept) and 'device' (how long a workbench device cookie lives).
-    """
-    kind, _, arg = spec.partition(" ")
-    fmt = formatting_locale(locale)
-    if kind == "money":
-        amount, _, currency = arg.partition(" ")
-        number = int(amount)
-        words = format_compact_decimal(number, format_type="long", locale=fmt)
-        return f"{words} {get_currency_name(currency, count=number, locale=fmt)}"
-    if kind == "date":
-        return format_date(dt.date.fromisoformat(arg), format="long", locale=fmt)
-    if kind == "daymonth":
-        month, day = (int(x) for x in arg.split("-"))
-        return format_skeleton("MMMMd", dt.date(2000, month, day), locale=fmt)
-    if kind == "setting":
-        return _operator_value(arg, locale)
-    if kind == "retention":
-        return format_unit(int(current_app.config["RETENTION"][arg]), "duration-day", locale=fmt)
-    if kind == "device":  # how long a workbench device cookie lives (workbench/throttle.py)
-        return format_unit(int(current_app.config["LOGIN_DEVICE_DAYS"]), "duration-day", locale=fmt)
-    if kind == "ratelimit":
-        seconds = int(current_app.config["RATE_LIMIT_RETENTION"])
-        if seconds % 3600 == 0:
-            return format_unit(seconds // 3600, "duration-hour", locale=fmt)
-        return format_unit(max(1, round(seconds / 60)), "duration-minute", locale=fmt)
-    raise ValueError(f"unknown value kind {kind!r}")
-
-
-def format_number(value: float | str, locale: str | None = None) -> str:
-    """A number with the locale's decimal separator (the player's 0,75× in German)."""
-    return format_decimal(value, locale=formatting_locale(locale or current_locale()))
-
-
 def get_i18n() -> I18n:
     """The I18n of the current app."""
     return current_app.extensions["i18n"]
@@ -408,73 +353,14 @@ class SafeBabel(Babel):
         return self._safe_domain
 
 
-def ui_gettext(msgid: str, **variables) -> Markup:
-    """Template `_()`: a UI string in the page's locale, marked lang="de" where it falls back to German.
-
-    A translation that cannot be formatted with the values (a lone %, an unknown name) also falls
-    back to German, and is logged: a translator's slip never breaks a page.
-    """
-    locale = current_locale()
-    found = get_i18n().localize(msgid, locale)
-    text = escape(found.text)
-    if variables:
-        try:
-            text = text % variables
-        except FORMAT_ERRORS as exc:
-            broken_translation(msgid, locale, exc)
-            return source_fallback(msgid, variables)
-    if found.lang != locale:
-        return Markup(f'<span lang="{found.lang}">{text}</span>')
-    return Markup(text)
-
-
-def ui_pgettext(context: str, msgid: str, **variables) -> Markup:
-    """Template `pgettext()`: a UI string whose German has another meaning elsewhere (msgctxt), like `_()`."""
-    locale = current_locale()
-    i18n = get_i18n()
-    text, lang = msgid, i18n.source
-    if locale != i18n.source:
-        found = i18n.translations(locale).upgettext(context, msgid)
-        if found != msgid:
-            text, lang = found, locale
-    try:
-        html = escape(text) % variables if variables else escape(text)
-    except FORMAT_ERRORS as exc:
-        broken_translation(msgid, locale, exc)
-        return source_fallback(msgid, variables)
-    return Markup(f'<span lang="{lang}">{html}</span>') if lang != locale else Markup(html)
-
-
-def ui_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
-    """Template `ngettext()`: a counted UI string in the page's locale (``%(num)s`` is the count)."""
-    locale = current_locale()
-    found = get_i18n().localize_plural(singular, plural, num, locale)
-    try:
-        text = escape(found.text) % {"num": format_decimal(num, locale=formatting_locale(found.lang)), **variables}
-    except FORMAT_ERRORS as exc:  # a translator's slip falls back to German, like ui_gettext
-        broken_translation(singular, locale, exc)
-        german = singular if num == 1 else plural
-        return source_fallback(german, {"num": format_decimal(num, locale=formatting_locale(get_i18n().source)),
-                                        **variables})
-    if found.lang != locale:
-        return Markup(f'<span lang="{found.lang}">{text}</span>')
-    return Markup(text)
-
-
 def init_app(app: Flask, revisions: RedisRevisions | None) -> I18n:
     """Set up Flask-Babel, the catalogs (revisions from Redis when ``revisions`` is given) and template helpers."""
     i18n = I18n(app, revisions)
     app.extensions["i18n"] = i18n
     SafeBabel(app, locale_selector=current_locale)
-    app.jinja_env.globals.update(
-        _=ui_gettext,
-        gettext=ui_gettext,
-        ngettext=ui_ngettext,
-        pgettext=ui_pgettext,
-        format_number=format_number,
-        display_name=display_name,
-        text_direction=text_direction,
-    )
+    # The gettext functions of templates and format_number are the layer above's (service/ui_text.py,
+    # service/formats.py): create_app registers them.
+    app.jinja_env.globals.update(display_name=display_name, text_direction=text_direction)
 
     @app.before_request
     def _refresh_catalogs() -> None:

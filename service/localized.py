@@ -11,7 +11,8 @@ from . import operator_settings
 from .content import Block, Page
 from .core import grammar
 from .core.syntax import LINK_RE, PAGE_LINK_PREFIX
-from .i18n import FORMAT_ERRORS, Localized, broken_translation, format_value, get_i18n, text_direction
+from .formats import format_value
+from .i18n import FORMAT_ERRORS, Localized, broken_translation, get_i18n, text_direction
 
 #: Private-use characters around a value that is German inside another language: <bdi lang="de"> in HTML.
 ISOLATE_START, ISOLATE_END = "\ue000", "\ue001"

@@ -6,7 +6,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import notices
 from ..content import Page, get_content
-from ..i18n import best_locale, display_name, format_value, get_i18n, text_direction
+from ..formats import format_value
+from ..i18n import best_locale, display_name, get_i18n, text_direction
 from ..localized import localize_page
 from ..pagecache import cached_response
 from .errors import NotFound
