@@ -1,6 +1,7 @@
 """Audio with a job queue but no cluster: a cold request without a live worker, and `flask audio build` on a worker."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -65,7 +66,9 @@ def test_audio_build_on_a_worker_counts_pages_sharing_the_notice_once(app_config
     env = {**os.environ, "FLASK_INSTANCE_PATH": str(tmp_path / "worker"), "FLASK_SECRET_KEY": "test-secret",
            "FLASK_DATABASE": str(tmp_path / "worker.sqlite"), "FLASK_REDIS_URL": settings["REDIS_URL"],
            "FLASK_MT_ENABLED": "false", "FLASK_AUDIO_CACHE_DIR": app.config["AUDIO_CACHE_DIR"],
-           "FLASK_BABEL_TRANSLATION_DIRECTORIES": app.config["BABEL_TRANSLATION_DIRECTORIES"]}
+           "FLASK_BABEL_TRANSLATION_DIRECTORIES": app.config["BABEL_TRANSLATION_DIRECTORIES"],
+           # the worker speaks as the app does (the test app's voices, not the default's choice of installed ones)
+           "FLASK_TTS_BACKENDS": json.dumps(app.config["TTS_BACKENDS"])}
     with app.app_context():  # the scenario: both pages read the notice's block, the same text
         shared = [item for item in _items(("de",), PAGES) if item[2].startswith("n")]
     pages_of: dict[str, list[str]] = {}
