@@ -43,11 +43,18 @@ def test_a_long_spoken_form_is_refused_and_kept_in_the_form(app, client):
 
 
 def test_a_long_form_written_into_the_file_is_not_spoken(app, translations_dir):
-    """A lexicon .po edited by hand with a 10,000-character form: the term is left out of what is spoken."""
+    """A lexicon .po edited by hand with a 9,000-character form: the check refuses to compile it (the spoken-length
+    check of the registry), so the form is never spoken; the other terms stay."""
+    import pytest
+
+    from service.catalogs.build import CheckFailed
+
     path = translations_dir / "tr" / "LC_MESSAGES" / "lexicon.po"
     catalog = load_po(path, "tr")
-    catalog["Mont-Cenis"].string = "Mon Sönii" * 1000
+    long_form = "Mon Sönii" * 1000
+    catalog["Mont-Cenis"].string = long_form
     save_po(path, catalog)
-    compile_po(path)
-    assert "Mont-Cenis" not in app.extensions["i18n"].lexicon("tr")
-    assert "HSM" in app.extensions["i18n"].lexicon("tr")  # the other terms stay
+    with pytest.raises(CheckFailed, match="spoken form longer than 200"):
+        compile_po(path)
+    spoken = app.extensions["i18n"].lexicon("tr")
+    assert long_form not in spoken.values() and "HSM" in spoken  # the other terms stay
