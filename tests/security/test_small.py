@@ -36,6 +36,11 @@ def test_healthz_tells_availability_but_no_engine_version(client):
     body = response.get_json()
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["backends"] == {"espeak": {"available": True}}
-    assert body["locales"]["tr"] == {"backend": "espeak", "available": True, "serving": "espeak"}
+    tr = body["locales"]["tr"]
+    assert {k: tr[k] for k in ("backend", "available", "serving")} == {"backend": "espeak", "available": True,
+                                                                      "serving": "espeak"}
+    # The voices installed for the locale: name, licence and size only (issue 23), never a version or a path.
+    assert all(set(voice) == {"voice", "licence", "size_mb"} for voice in tr["installed"])
+    assert not any("/" in voice["voice"] for voice in tr["installed"])
     text = json.dumps(body)
     assert "version" not in text and "sample_rate" not in text and "1.5" not in text
