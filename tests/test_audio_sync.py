@@ -181,7 +181,7 @@ def test_the_reported_drift_is_gone(timed_blocks):
     assert len(hsm) == 1, "the three spoken letters H S M are one highlight on the shown (HSM)"
 
 
-def test_every_shown_word_is_highlighted(timed_blocks):
+def test_every_shown_word_is_highlighted(timed_blocks, backend_name):
     """No shown word is left out (issue 25: 0.5 % were): "the", a lone dash, "§", an address, all get a turn."""
     missing = []
     total = 0
@@ -191,11 +191,11 @@ def test_every_shown_word_is_highlighted(timed_blocks):
         total += len(words)
         where = f"{locale}/{slug}/{timed.segment.block}"
         missing += [f"{where}: {word!r}" for i, word in enumerate(words) if i not in covered]
-    assert total > 10000
+    assert total > 1250 * len(spoken_locales(backend_name))  # about 1,400 shown words per locale
     assert not missing, "\n".join(missing[:30])
 
 
-def test_addresses_are_said_and_highlighted(timed_blocks):
+def test_addresses_are_said_and_highlighted(timed_blocks, backend_name):
     """An e-mail or web address is read out in the page's language and is one highlighted word."""
     seen = 0
     for locale, slug, timed in timed_blocks:
@@ -206,4 +206,5 @@ def test_addresses_are_said_and_highlighted(timed_blocks):
             seen += 1
             assert any(w["w"] <= i <= w["w1"] for w in timed.words), f"{locale}/{slug}: {word}"
             assert "@" not in timed.spoken.text and "://" not in timed.spoken.text
-    assert seen >= 8 * 5  # the statement, privacy and Leichte Sprache pages, in every locale
+    # the statement, privacy and Leichte Sprache pages, in every locale the backend speaks
+    assert seen >= 5 * len(spoken_locales(backend_name))
