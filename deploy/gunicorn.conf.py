@@ -41,18 +41,14 @@ proc_name = "herne-app"
 
 
 def on_starting(server) -> None:
-    """Once per start, in the master: warn about operator settings still unset (`flask check` lists them too).
+    """Once per start, in the master: warn about operator settings still unset (`flask check` lists them too)."""
+    from service.operator_settings import startup_warning
 
-    A wrong setting is not checked here: each worker refuses to start and names it (wsgi.py).
-    """
-    from service import config, operator_settings
+    warning = startup_warning()
+    if warning:
+        server.log.warning(warning)
 
-    settings = config.from_environment()
-    if not config.problems(settings):
-        config.resolve(settings)
-        warning = operator_settings.warning(settings)
-        if warning:
-            server.log.warning(warning)
+
 # gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl, or $XDG_RUNTIME_DIR): a
 # second app server of the same user on the host (a second instance, a test run) would take it over. systemd
 # steers the server (reload, stop), so there is none; `--control-socket PATH` with a path per instance and

@@ -19,18 +19,14 @@ forwarded_allow_ips = ""
 
 
 def on_starting(server) -> None:
-    """Once per start, in the master: warn about operator settings still unset (`flask check` lists them too).
+    """Once per start, in the master: warn about operator settings still unset (`flask check` lists them too)."""
+    from service.operator_settings import startup_warning
 
-    A wrong setting is not checked here: each worker refuses to start and names it (wsgi.py).
-    """
-    from service import config, operator_settings
+    warning = startup_warning()
+    if warning:
+        server.log.warning(warning)
 
-    settings = config.from_environment()
-    if not config.problems(settings):
-        config.resolve(settings)
-        warning = operator_settings.warning(settings)
-        if warning:
-            server.log.warning(warning)
+
 # gunicorn 27 opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): a second instance on the
 # host would take it over, and gunicornc would then steer the wrong one. Nothing here uses it.
 control_socket_disable = True

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import config
 from .core.messages import N_
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,16 @@ def warning(config: Mapping[str, Any]) -> str | None:
         return None
     return (f"operator settings not configured, the legal pages show placeholders for: {', '.join(missing)} "
             "(set them with FLASK_OPERATOR__<name>=...)")
+
+
+def startup_warning() -> str | None:
+    """The operator warning for the settings in the environment (gunicorn's on_starting hook, in the master), or
+    None; a wrong setting is not reported here: each worker refuses to start and names it (wsgi.py)."""
+    settings = config.from_environment()
+    if config.problems(settings):
+        return None
+    config.resolve(settings)
+    return warning(settings)
 
 
 def init_app(app: Flask) -> None:
