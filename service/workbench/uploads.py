@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from .. import catalogs, db
 from ..catalogs import Finding
+from ..core.text import MAX_MARK_RUN, longest_mark_run
 from ..db.schema import TIMESTAMP_FORMAT, wb_suggestions, wb_upload_previews
 from . import audit, journal, review
 from .entries import CatalogEntry, to_entry
@@ -201,6 +202,10 @@ def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: 
             continue  # an empty entry never erases a translation
         entry: CatalogEntry = to_entry(message, current)
         line = parsed.lines.get(entry.msgid, 0)
+        if any(longest_mark_run(form) > MAX_MARK_RUN for form in catalogs.filled(incoming.string)):
+            # refused before normalizing it (the cost grows with the square of the run): H1, as web/inputs.py
+            result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, (), problem="marks"))
+            continue
         new = _strings(incoming, parsed.catalog)
         found = catalogs.check_message(incoming, parsed.catalog, None, context)
         findings, warned = tuple(catalogs.errors(found)), tuple(catalogs.warnings(found))

@@ -153,3 +153,18 @@ def test_a_huge_edit_is_refused_as_too_large_and_changes_nothing(app, client):
     response = save(client, "en", key, "N" * 900_000)
     assert response.status_code == 413 and "Die gesendeten Daten sind zu groß." in unescape(response.text)
     assert open_editor(client, "en", key)[2] == before
+
+
+def test_an_uploaded_translation_with_a_run_of_marks_is_reported_not_a_500(app, client, translations_dir):
+    """An upload holding such a run: the preview lists that entry as broken, saying why; the file is not read
+    into any normalization of that text."""
+    from ..workbench_support import upload
+
+    make_user(app, "anna", locales=("en",))
+    login(client, "anna")
+    po = (translations_dir / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    data = po.replace('msgstr "Notice"', 'msgstr "Notice' + "\u0301" * 40 + '"')
+    assert data != po
+    preview = upload(client, "en", data.encode())
+    assert preview.status_code == 200
+    assert "Kombinationszeichen" in unescape(preview.text)
