@@ -22,11 +22,11 @@ FAILING = "tests.audio_support:FailingBackend"
 def test_cli_build_stats_prune(app, runner):
     """`flask audio build` fills the cache (in-process with one job), `stats` reports it, `prune` trims it."""
     with app.app_context():
-        n = len(chunk_ids("de", "talentschulen")) + 1  # every chunk the player plays, and the whole page
-    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "--jobs", "1", "-v"])
+        n = len(chunk_ids("de", "werkstatt")) + 1  # every chunk the player plays, and the whole page
+    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "werkstatt", "--jobs", "1", "-v"])
     assert r.exit_code == 0, r.output
     assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output
-    assert re.search(r"de/talentschulen/page \(\d+\.\d\ds\)", r.output) and "de/talentschulen/b4 (" in r.output
+    assert re.search(r"de/werkstatt/page \(\d+\.\d\ds\)", r.output) and "de/werkstatt/b4 (" in r.output
     assert f"{n} synthesized, 0 already cached, 0 failed" in r.output
     entries = app.extensions["audio_cache"].entries("de")
     assert len(entries) == n
@@ -39,9 +39,9 @@ def test_cli_build_stats_prune(app, runner):
 
 def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
     """Two worker processes build every file; a second run finds them all and synthesizes nothing."""
-    args = ["audio", "build", "--locale", "en", "--page", "talentschulen", "--jobs", "2"]
+    args = ["audio", "build", "--locale", "en", "--page", "werkstatt", "--jobs", "2"]
     with app.app_context():  # what the player plays: one chunk per spoken block, and the whole page
-        n = len(chunk_ids("en", "talentschulen")) + 1
+        n = len(chunk_ids("en", "werkstatt")) + 1
     r = runner.invoke(args=args)
     assert r.exit_code == 0, r.output
     assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output and f"{n} synthesized" in r.output
@@ -53,12 +53,12 @@ def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
 def test_cli_build_reports_each_failure_then_fails(app, runner):
     """With the engine failing, every item is reported and the command ends with an error and the count."""
     app.extensions["tts"].backends["espeak"] = FailingBackend()
-    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "--jobs", "1"])
+    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "werkstatt", "--jobs", "1"])
     assert r.exit_code == 1
     with app.app_context():
-        n = len(chunk_ids("de", "talentschulen")) + 1
-    assert "FAILED de/talentschulen/page: engine crashed" in r.output
-    assert "FAILED de/talentschulen/b4: engine crashed" in r.output
+        n = len(chunk_ids("de", "werkstatt")) + 1
+    assert "FAILED de/werkstatt/page: engine crashed" in r.output
+    assert "FAILED de/werkstatt/b4: engine crashed" in r.output
     assert f"Error: {n} audio file(s) could not be built" in r.output
     assert app.extensions["audio_cache"].entries() == []
 
@@ -66,10 +66,10 @@ def test_cli_build_reports_each_failure_then_fails(app, runner):
 def test_cli_build_reports_failures_of_worker_processes(app_config, tmp_path):
     """Failures inside worker processes come back to the command as well."""
     app = create_app({**app_config, "TTS_BACKENDS": {"default": FAILING}})
-    r = app.test_cli_runner().invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "-j", "2"])
+    r = app.test_cli_runner().invoke(args=["audio", "build", "--locale", "de", "--page", "werkstatt", "-j", "2"])
     assert r.exit_code == 1
-    assert "FAILED de/talentschulen/page: engine crashed" in r.output
-    assert f"Error: {_count(app, 'de', 'talentschulen')} audio file(s) could not be built" in r.output
+    assert "FAILED de/werkstatt/page: engine crashed" in r.output
+    assert f"Error: {_count(app, 'de', 'werkstatt')} audio file(s) could not be built" in r.output
 
 
 def _count(app, locale: str, *slugs: str) -> int:
