@@ -15,6 +15,7 @@ from service.audio.publish import chunk_ids
 from service.config import ROOT
 
 from .audio_support import FailingBackend
+from .site_support import FIXTURE_CONTENT
 
 FAILING = "tests.audio_support:FailingBackend"
 
@@ -94,9 +95,10 @@ def test_ctrl_c_keeps_finished_files_and_a_rerun_goes_on(tmp_path, translations_
         "FLASK_DATABASE": str(tmp_path / "service.sqlite"),
         "FLASK_AUDIO_CACHE_DIR": str(cache),
         "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
+        "FLASK_CONTENT_DIR": str(FIXTURE_CONTENT),
         "FLASK_TTS_BACKENDS": "tests.audio_support:CountingBackend",
         "FLASK_TTS_BACKEND_OPTIONS": json.dumps(
-            {"tests.audio_support:CountingBackend": {"log": str(log), "delay": 0.1}}),
+            {"tests.audio_support:CountingBackend": {"log": str(log), "delay": 0.3}}),
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "audio", "build", "--jobs", "2",
              "--locale", "de", "--page", "datenschutz", "--page", "barrierefreiheit"]
@@ -114,7 +116,7 @@ def test_ctrl_c_keeps_finished_files_and_a_rerun_goes_on(tmp_path, translations_
     kept = sorted(p.stem for p in cache.glob("de/*.mp3"))
     n = _count(create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE": str(tmp_path / "count.sqlite"),
                            "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
-                           "AUDIO_CACHE_DIR": str(tmp_path / "count_cache")}),
+                           "CONTENT_DIR": str(FIXTURE_CONTENT), "AUDIO_CACHE_DIR": str(tmp_path / "count_cache")}),
                "de", "datenschutz", "barrierefreiheit")
     assert 1 <= len(kept) < n, out
     for key in kept:  # each kept file is whole: its timings are there and parse
