@@ -15,7 +15,8 @@ from .clock_support import MovableClock, utc
 from .html import find, parse
 from .site_support import FIXTURE_CONTENT
 
-#: The fixture's year-end notice (tests/fixtures/site/content/_notice-winterpause.md): 14 Dec 2026 00:00 to 2 Jan 2027 00:00, Berlin time (UTC+1 in winter).
+#: The fixture's year-end notice (tests/fixtures/site/content/_notice-winterpause.md): 14 Dec 2026 00:00 to
+#: 2 Jan 2027 00:00, Berlin time (UTC+1 in winter).
 OPENS = utc(2026, 12, 13, 23, 0, 0)
 CLOSES = utc(2027, 1, 1, 23, 0, 0)
 SECOND = """---

@@ -26,8 +26,8 @@ from service.config import ROOT
 from service.workbench.entries import entry_key
 
 from ..polling import wait_until
-from ..workbench_support import PASSWORD
 from ..site_support import FIXTURE_CONTENT
+from ..workbench_support import PASSWORD
 
 SLOW_CLIENTS = 10
 
