@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.catalogs import load_po, save_po
+from service.catalogs import confirm_speech, load_po, save_po
 from service.config import ROOT
 from service.content import Content, extract_content
 
@@ -30,9 +30,13 @@ def real_content() -> Content:
     return Content(REAL_CONTENT)
 
 
-def _fixture_messages() -> dict[str, tuple[list[tuple[str, int]], list[str]]]:
+#: msgid -> (locations, extractor comments) of the fixture pages' messages.
+_Messages = dict[str, tuple[list[tuple[str, int]], list[str]]]
+
+
+def _fixture_messages() -> _Messages:
     """Every message of the fixture pages with its locations and comments, as `flask i18n extract` gives them."""
-    found: dict[str, tuple[list[tuple[str, int]], list[str]]] = {}
+    found: _Messages = {}
     for path in sorted(FIXTURE_CONTENT.glob("*.md")):
         with path.open("rb") as fileobj:
             for lineno, _, msgid, comments in extract_content(fileobj, None, None, None):
@@ -46,23 +50,51 @@ def merge_fixture_translations(translations: Path, locales: list[str]) -> None:
     """Add the fixture pages' messages and their translations to a copy of the catalogs (before compiling).
 
     Entries the real catalog already has (interface texts such as "Datenschutz") take the fixture's
-    translation, so the fixture pages read the same whatever the editors change.
+    translation, so the fixture pages read the same whatever the editors change. A locale's ``speech.po``
+    fragment adds spoken overrides, confirmed against the fixture's shown text as a translator would.
     """
     messages = _fixture_messages()
     for locale in locales:
-        fragment_path = FIXTURE_SITE / "translations" / locale / "messages.po"
-        if not fragment_path.exists():
+        _merge_messages(translations, locale, messages)
+        _merge_speech(translations, locale, messages)
+
+
+def _merge_messages(translations: Path, locale: str, messages: _Messages) -> None:
+    """Add or set the fixture pages' translations in a locale's messages catalog."""
+    fragment_path = FIXTURE_SITE / "translations" / locale / "messages.po"
+    if not fragment_path.exists():
+        raise AssertionError(f"{fragment_path}: every shipped locale needs the fixture pages' translations")
+    fragment = load_po(fragment_path, locale)
+    target = translations / locale / "LC_MESSAGES" / "messages.po"
+    catalog = load_po(target, locale)
+    for msgid, (locations, comments) in messages.items():
+        entry = fragment.get(msgid)
+        if entry is None or not entry.string:
+            raise AssertionError(f"{fragment_path}: no translation of fixture message {msgid!r}")
+        if msgid in catalog:
+            catalog[msgid].string = entry.string
+            catalog[msgid].flags.discard("fuzzy")
+        else:
+            catalog.add(msgid, entry.string, locations, flags=entry.flags, auto_comments=comments)
+    save_po(target, catalog)
+
+
+def _merge_speech(translations: Path, locale: str, messages: _Messages) -> None:
+    """Add the fixture's spoken overrides of a locale, stamped with the text its messages catalog shows."""
+    fragment_path = FIXTURE_SITE / "translations" / locale / "speech.po"
+    if not fragment_path.exists():
+        return
+    target = translations / locale / "LC_MESSAGES" / "speech.po"
+    catalog = load_po(target, locale)
+    for entry in load_po(fragment_path, locale):
+        if not entry.id:
             continue
-        fragment = load_po(fragment_path, locale)
-        target = translations / locale / "LC_MESSAGES" / "messages.po"
-        catalog = load_po(target, locale)
-        for msgid, (locations, comments) in messages.items():
-            entry = fragment.get(msgid)
-            if entry is None or not entry.string:
-                raise AssertionError(f"{fragment_path}: no translation of fixture message {msgid!r}")
-            if msgid in catalog:
-                catalog[msgid].string = entry.string
-                catalog[msgid].flags.discard("fuzzy")
-            else:
-                catalog.add(msgid, entry.string, locations, flags=entry.flags, auto_comments=comments)
-        save_po(target, catalog)
+        if entry.id not in messages:
+            raise AssertionError(f"{fragment_path}: {entry.id!r} is no message of the fixture pages")
+        locations, comments = messages[entry.id]
+        if entry.id in catalog:
+            catalog[entry.id].string = entry.string
+        else:
+            catalog.add(entry.id, entry.string, locations, flags=entry.flags, auto_comments=comments)
+    save_po(target, catalog)
+    confirm_speech(translations, locale, [str(e.id) for e in load_po(fragment_path, locale) if e.id])

@@ -38,7 +38,7 @@ def test_a_term_is_spoken_on_every_page_it_appears(app):
     with app.test_request_context("/"):
         blocks = [s for slug in app.extensions["content"].pages for s in page_segments("uk", slug, "page")]
         with_nrw = [s for s in blocks if "NRW" in s.text]
-        assert len(with_nrw) > 5
+        assert len(with_nrw) >= 2  # fixture pages: werkstatt and leichte-sprache
         assert all(("NRW", "ен ер ве") in s.terms for s in with_nrw)
         assert all(not any(t == "NRW" for t, _ in s.terms) for s in blocks if "NRW" not in s.text
                    and "NRW" not in (s.speech or ""))
