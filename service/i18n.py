@@ -1,6 +1,7 @@
 """Locales and catalogs: which languages exist, how a message is localized, and the `flask i18n` commands."""
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import os
@@ -26,14 +27,23 @@ FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
 MAX_LOCALE_LEN = 20
 
 
+class ReaderStatus(enum.StrEnum):
+    """Where a text readers are shown comes from (page.html styles and explains each but HUMAN)."""
+
+    HUMAN = "human"  # reviewed
+    OUTDATED = "outdated"  # reviewed once, for an older source
+    MACHINE = "machine"  # reviewed by nobody
+    PENDING = "pending"  # German while machine translation is in progress
+    SOURCE = "source"  # German: no translation (or one that cannot be formatted)
+
+
 @dataclass(frozen=True)
 class Localized:
     """A message in some language, with the language it is really in and where it came from."""
 
     text: str
     lang: str
-    #: human, outdated, machine (reviewed by nobody), pending (MT in progress), source (German fallback)
-    status: str
+    status: ReaderStatus
 
 
 class I18n:
@@ -184,34 +194,35 @@ class I18n:
     def localize(self, msgid: str, locale: str) -> Localized:
         """A message in a locale: reviewed entry, else outdated or machine entry, else fallbacks, else German."""
         if locale == self.source or not msgid:
-            return Localized(msgid, self.source, "human")
+            return Localized(msgid, self.source, ReaderStatus.HUMAN)
         text = self.translations(locale).ugettext(msgid)
         if text != msgid:
-            return Localized(text, locale, "human")
+            return Localized(text, locale, ReaderStatus.HUMAN)
         entry = self.entries(locale).get(msgid)
         if entry is not None:  # none: missing
             state = catalogs.status_of(entry)
-            if state == "machine" and isinstance(entry.string, str):
-                return Localized(entry.string, locale, state)
-            if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
-                return Localized(entry.string, locale, state)
-            if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
-                return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
+            if state == catalogs.TranslationStatus.MACHINE and isinstance(entry.string, str):
+                return Localized(entry.string, locale, ReaderStatus.MACHINE)
+            if state == catalogs.TranslationStatus.OUTDATED and isinstance(entry.string, str) \
+                    and catalogs.close_to_previous(entry):
+                return Localized(entry.string, locale, ReaderStatus.OUTDATED)
+            if state == catalogs.TranslationStatus.HUMAN:  # catalog saved but not compiled yet: still reviewed
+                return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, ReaderStatus.HUMAN)
         for fallback in self.fallbacks:
             answer = fallback(msgid, locale)
             if answer is not None:
                 return answer
-        return Localized(msgid, self.source, "source")
+        return Localized(msgid, self.source, ReaderStatus.SOURCE)
 
     def localize_plural(self, singular: str, plural: str, n: int, locale: str) -> Localized:
         """A counted message in a locale: the catalog's plural form for ``n``, else German."""
         german = singular if n == 1 else plural
         if locale == self.source:
-            return Localized(german, self.source, "human")
+            return Localized(german, self.source, ReaderStatus.HUMAN)
         text = self.translations(locale).ungettext(singular, plural, n)
         if text in (singular, plural):
-            return Localized(german, self.source, "source")
-        return Localized(text, locale, "human")
+            return Localized(german, self.source, ReaderStatus.SOURCE)
+        return Localized(text, locale, ReaderStatus.HUMAN)
 
     def speech(self, msgid: str, locale: str) -> str | None:
         """The text to speak for a message where the speech catalog gives one."""

@@ -12,7 +12,7 @@ from .content import Block, Page
 from .core import grammar
 from .core.syntax import LINK_RE, PAGE_LINK_PREFIX
 from .formats import format_value
-from .i18n import FORMAT_ERRORS, Localized, broken_translation, get_i18n, text_direction
+from .i18n import FORMAT_ERRORS, Localized, ReaderStatus, broken_translation, get_i18n, text_direction
 
 #: Private-use characters around a value that is German inside another language: <bdi lang="de"> in HTML.
 ISOLATE_START, ISOLATE_END = "\ue000", "\ue001"
@@ -36,7 +36,7 @@ class LocalizedBlock:
     text: str  # plain text, placeholders filled, links reduced to their text
     html: Markup  # escaped text with inline links
     lang: str  # the language the text is really in
-    status: str  # human, outdated, machine, pending, source
+    status: ReaderStatus
     href: str | None = None
     list_id: int | None = None
 
@@ -175,7 +175,7 @@ def localize_block(block: Block, locale: str, values: dict[str, str]) -> Localiz
         plain, html = _render(found, values, locale)
     except FORMAT_ERRORS as exc:  # a translation whose placeholders do not fit: the German source instead
         broken_translation(block.msgid, locale, exc)
-        found = Localized(block.msgid, i18n.source, "source")
+        found = Localized(block.msgid, i18n.source, ReaderStatus.SOURCE)
         plain, html = _render(found, values, locale)
     return LocalizedBlock(block.id, block.tag, block.msgid, plain, html, found.lang, found.status,
                           block.href, block.list_id)

@@ -1,6 +1,7 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
+import enum
 import os
 import re
 from collections.abc import Callable
@@ -77,16 +78,30 @@ class EntryConflict(Exception):
         self.mine = mine
 
 
+class Rejection(enum.StrEnum):
+    """Why an uploaded .po was refused as a whole (workbench/texts.py words each one for translators)."""
+
+    TOO_LARGE = "too-large"
+    EMPTY = "empty"
+    NOT_UTF8 = "not-utf8"
+    SYNTAX = "syntax"  # the header, or text that is no entry at all
+    INVALID = "invalid"  # Babel could not read what was left
+    CHARSET = "charset"
+    LANGUAGE = "language"
+    NO_LANGUAGE = "no-language"
+    PLURALS = "plurals"
+    FOREIGN = "foreign"  # no entry of this catalog
+
+
 class UploadRejected(ValueError):
     """An uploaded .po was refused as a whole; nothing changed.
 
-    ``reason`` is one of: too-large, empty, not-utf8, syntax, invalid, duplicate, charset, language,
-    no-language, plurals, findings, foreign. ``params`` holds the values a message about it needs; ``lines`` the
-    offending lines (number, text), ``findings`` the failed checks, ``detail`` Babel's own words.
+    ``params`` holds the values the message about the ``reason`` needs; ``lines`` the offending lines (number,
+    text), ``findings`` the failed checks, ``detail`` Babel's own words.
     """
 
-    def __init__(self, reason: str, *, lines: tuple[tuple[int, str], ...] = (), findings: tuple[Finding, ...] = (),
-                 detail: str | None = None, **params: Any):
+    def __init__(self, reason: Rejection, *, lines: tuple[tuple[int, str], ...] = (),
+                 findings: tuple[Finding, ...] = (), detail: str | None = None, **params: Any):
         """Keep the reason and everything that explains it."""
         super().__init__(reason)
         self.reason = reason

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from ... import db
 from ...web.errors import BadRequest
 from .. import audit, auth, suggestions
-from ..entries import counts
+from ..entries import Status, counts
 from .utils import (
     FILTERS,
     INTERFACE,
@@ -35,7 +35,7 @@ def index():
     waiting = suggestions.open_counts(db.get_db())
     for loc in auth.readable(target_locales()):  # only their own (L6)
         c = counts(reviewed_entries(loc))
-        done = math.floor(100 * c["human"] / c["total"]) if c["total"] else 100  # 100 only when all is reviewed
+        done = math.floor(100 * c[Status.HUMAN] / c["total"]) if c["total"] else 100  # 100 only when all is reviewed
         rows.append({"locale": loc, "counts": c, "done": done, "suggestions": waiting.get(loc, 0)})
     return render_template("workbench/index.html", rows=rows)
 
