@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
@@ -313,24 +314,44 @@ def broken_translation(source: str, locale: str, error: Exception) -> None:
               locale, source[:80], type(error).__name__, error)
 
 
-def source_fallback(source: str, variables: dict) -> Markup:
-    """The German source of a message, formatted and marked as German."""
-    lang = current_app.config["SOURCE_LOCALE"] if current_app else "de"
-    return Markup('<span lang="{}">{}</span>').format(lang, escape(source) % variables)
+T = TypeVar("T")
+
+
+def localized_or_source(fill: Callable[[Localized], T], found: Localized, source: str, locale: str) -> T:
+    """``fill(found)``: a message formatted in the language it was found in; when the translation cannot be formatted
+    (a lone %, an unknown name), the error is logged and the German ``source`` is filled instead, so that a
+    translator's slip never breaks a page. The one place templates, views and content blocks fall back."""
+    german = current_app.config["SOURCE_LOCALE"] if current_app else "de"
+    try:
+        return fill(found)
+    except FORMAT_ERRORS as exc:
+        if found.lang == german:  # the source itself does not fit its values: a bug to see, not to hide
+            raise
+        broken_translation(source, locale, exc)
+        return fill(Localized(source, german, ReaderStatus.SOURCE))
+
+
+def mark_language(html: Markup, lang: str, locale: str) -> Markup:
+    """HTML in ``lang`` inside a page in ``locale``: marked with its language where they differ."""
+    return Markup('<span lang="{}">{}</span>').format(lang, html) if lang != locale else html
 
 
 class SafeDomain(Domain):
     """Flask-Babel's domain, but a translation that cannot be formatted gives its German source, never a 500."""
 
     def _format(self, text: str, source: str, variables: dict) -> str:
-        """``text % variables``, or the marked German source when the translation does not fit."""
+        """``text % variables``, or the German source (marked) when the translation does not fit."""
         if not variables:
             return text
-        try:
-            return text % variables
-        except FORMAT_ERRORS as exc:
-            broken_translation(source, str(current_locale()), exc)
-            return source_fallback(source, variables)
+        locale = str(current_locale())
+
+        def fill(found: Localized) -> str:
+            """The text as is in the page's language, else marked with its own."""
+            if found.lang == locale:
+                return found.text % variables
+            return mark_language(escape(found.text) % variables, found.lang, locale)
+
+        return localized_or_source(fill, Localized(text, locale, ReaderStatus.HUMAN), source, locale)
 
     def gettext(self, string: str, **variables) -> str:
         """A translated message, formatted."""
