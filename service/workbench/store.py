@@ -18,7 +18,7 @@ from ..catalogs import Finding
 from ..core import offload
 from ..core.files import atomic_write
 from ..core.locks import FileLocks, Locks
-from ..core.text import UnsafeText, normalize_text
+from ..core.text import normalize_text
 from . import audit, journal
 from .entries import CatalogEntry, entry_key, to_entry
 
@@ -129,11 +129,12 @@ def drop_machine_marks(message: Message, user_comments: bool = True) -> None:
 
 
 def normalized(strings: tuple[str, ...]) -> tuple[str, ...]:
-    """Every form NFC with plain line breaks; InvalidEdit("text") for a run of marks no language has."""
-    try:
-        return tuple(normalize_text(s) for s in strings)
-    except UnsafeText:
-        raise InvalidEdit("text") from None
+    """Every form NFC with plain line breaks; InvalidTranslation with the marks check's finding for a run of marks
+    no language writes (checked before normalizing: that costs the square of the run)."""
+    found = catalogs.checks.mark_findings("", strings)
+    if found:
+        raise InvalidTranslation(found)
+    return tuple(normalize_text(s) for s in strings)
 
 
 @dataclass

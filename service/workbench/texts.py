@@ -8,6 +8,7 @@ from flask_babel import gettext, ngettext
 from .. import catalogs
 from ..catalogs import Finding
 from ..core.messages import N_, Np_
+from ..core.text import UNREADABLE
 from .store import Rejection, UploadRejected
 
 #: The German source message for each check's finding (%(expected)s lists what the source has).
@@ -27,6 +28,7 @@ FINDINGS = {
                          "das Wort gesprochen wird.",
                          "Die Aussprache ist zu lang (höchstens %(num)s Zeichen). Bitte schreiben Sie nur, wie "
                          "das Wort gesprochen wird."),
+    "marks": UNREADABLE,
     "plurals": N_("Bitte füllen Sie jede Pluralform aus."),
     "empty": N_("Bitte geben Sie eine Übersetzung ein."),
     # TRANSLATORS: a warning after a save; %(missing)s lists the locale's fixed terms, e.g. "Лёгкий язык"

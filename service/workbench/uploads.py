@@ -20,7 +20,6 @@ from sqlalchemy import Connection, delete, insert, select
 
 from .. import catalogs, db
 from ..catalogs import Finding
-from ..core.text import MAX_MARK_RUN, longest_mark_run
 from ..db.schema import TIMESTAMP_FORMAT, wb_suggestions, wb_upload_previews
 from . import audit, journal, review
 from .entries import CatalogEntry, Status, to_entry
@@ -50,7 +49,6 @@ class Problem(enum.StrEnum):
 
     SYNTAX = "syntax"  # the line's text in ``Item.detail``
     DUPLICATE = "duplicate"  # in the file more than once: neither is taken
-    MARKS = "marks"  # a run of combining marks over MAX_MARK_RUN: refused before normalizing it
 
 
 @dataclass(frozen=True)
@@ -211,16 +209,14 @@ def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: 
             continue  # an empty entry never erases a translation
         entry: CatalogEntry = to_entry(message, current)
         line = parsed.lines.get(entry.msgid, 0)
-        if any(longest_mark_run(form) > MAX_MARK_RUN for form in catalogs.filled(incoming.string)):
-            # refused before normalizing it (the cost grows with the square of the run): H1, as web/inputs.py
-            result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, (), problem=Problem.MARKS))
-            continue
-        new = _strings(incoming, parsed.catalog)
+        # The checks before normalizing: the marks check refuses a run whose normalization costs its square (H1).
         found = catalogs.check_message(incoming, parsed.catalog, None, context)
         findings, warned = tuple(catalogs.errors(found)), tuple(catalogs.warnings(found))
         if findings:
-            result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, new, findings))
+            shown = () if any(f.check == "marks" for f in findings) else _strings(incoming, parsed.catalog)
+            result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, shown, findings))
             continue
+        new = _strings(incoming, parsed.catalog)
         if new == entry.strings and incoming.fuzzy == entry.fuzzy:
             result.unchanged += 1
             continue

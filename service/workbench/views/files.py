@@ -51,9 +51,6 @@ def _invalid_text(item: uploads.Item) -> str:
     """What is wrong with one entry of a file, in the translator's language."""
     if item.problem == uploads.Problem.SYNTAX:
         return gettext("Keine gültige .po-Zeile: %(text)s", text=item.detail)
-    if item.problem == uploads.Problem.MARKS:
-        return gettext("Der gesendete Text enthält eine lange Folge von Akzent- oder Kombinationszeichen, wie sie "
-                       "keine Sprache verwendet. Bitte prüfen Sie Ihre Eingabe.")
     if item.problem == uploads.Problem.DUPLICATE:
         return gettext("Der Eintrag steht mehrfach in der Datei; keiner wurde übernommen.")
     return " ".join(texts.findings_texts(item.findings))
