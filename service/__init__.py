@@ -32,6 +32,7 @@ from .audio.cache import AudioCache
 from .cli import audio as audio_cli
 from .cli import check as check_cli
 from .cli import db as db_cli
+from .cli import error_pages as error_pages_cli
 from .cli import feedback as feedback_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
@@ -172,6 +173,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
     app.cli.add_command(check_cli.check_command)
+    app.cli.add_command(error_pages_cli.error_pages_command)
     # WSGI middleware, innermost first: stored page answers before Flask, then the trusted proxies' headers.
     pagecache.install_front(app, i18n_.revision)
     security.trust_proxies(app)
