@@ -51,7 +51,7 @@ from .maintenance import Worker
 from .mt import MTService
 from .pagecache import PageCache
 from .tts import TTS
-from .web import assets, compression, errors, feedback, inputs, pages, security
+from .web import assets, compression, errors, feedback, inputs, pages, security, suggest
 from .web import audio as audio_views
 
 
@@ -162,6 +162,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
+    suggest.init_app(app)
     assets.init_app(app)
     compression.init_app(app)
     queue = jobs.init_app(app, shared.redis, shared.locks, mt)

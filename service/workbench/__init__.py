@@ -6,15 +6,14 @@ from collections.abc import Callable
 from flask import Flask
 
 from ..core.locks import Locks
-from . import inbox_views, journal, lexicon, suggestions  # noqa: F401  (they add their pages to the workbench blueprint)
+from . import inbox_views, journal, lexicon  # noqa: F401  (they add their pages to the workbench blueprint)
 from .store import Store
 from .views import bp
 
 
 def init_app(app: Flask, locks: Locks, on_change: Callable[[str], None]) -> None:
-    """Create the catalog stores (saves under ``locks``; ``on_change(locale)`` after each), the /translate pages and
-    the public suggestion form; finish or undo what killed saves left."""
-    suggestions.init_app(app)
+    """Create the catalog stores (saves under ``locks``; ``on_change(locale)`` after each) and the /translate pages;
+    finish or undo what killed saves left."""
     app.extensions["workbench"] = {
         "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=locks, on_change=on_change),
         "lexicon": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="lexicon", locks=locks,

@@ -20,12 +20,12 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from ... import catalogs, db
+from ... import catalogs, db, suggestions
 from ...catalogs import Finding
 from ...content import get_content
 from ...i18n import get_i18n
 from ...web.errors import BadRequest, respond
-from .. import aids, audit, auth, csrf, review, suggestions, texts
+from .. import aids, audit, auth, csrf, review, texts
 from ..diffs import word_diff
 from ..entries import CatalogEntry, Status, waiting
 from ..store import REVISION_RE, EntryConflict, InvalidTranslation

@@ -6,9 +6,9 @@ import math
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ... import db
+from ... import db, suggestions
 from ...web.errors import BadRequest
-from .. import audit, auth, suggestions
+from .. import audit, auth
 from ..entries import Status, counts
 from .utils import (
     FILTERS,
