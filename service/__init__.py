@@ -47,7 +47,7 @@ from .core.locks import FileLocks, Locks
 from .core.revisions import RedisRevisions
 from .i18n import I18n
 from .jobs import Jobs
-from .maintenance import Worker
+from .maintenance import BackgroundThread
 from .mt import MTService
 from .pagecache import PageCache
 from .tts import TTS
@@ -87,7 +87,7 @@ class Services:
     audio: AudioCache
     mt: MTService | None
     jobs: Jobs | None
-    maintenance: Worker | None
+    maintenance: BackgroundThread | None
 
 
 def get_services(app: Flask) -> Services:

@@ -50,12 +50,12 @@ class Localized:
 class I18n:
     """The catalogs of every locale, reloaded when a catalog changes.
 
-    Embedded, a change is seen in the catalog files' stamps; with ``revisions`` (several servers,
+    Embedded, a change is seen in the catalog files' versions (time and size); with ``revisions`` (several servers,
     REDIS_URL), in the locale's revision token, which every writer bumps through ``announce``.
     """
 
     def __init__(self, app: Flask, revisions: RedisRevisions | None = None):
-        """Serve the catalogs of the app's translations folder; ``revisions`` replaces file stamps."""
+        """Serve the catalogs of the app's translations folder; ``revisions`` replaces the files' versions."""
         self.revisions = revisions
         self.directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
         self.source = app.config["SOURCE_LOCALE"]
@@ -80,7 +80,7 @@ class I18n:
 
     # -- files and revisions -------------------------------------------------
     @staticmethod
-    def _stamp(path: str | Path) -> tuple:
+    def _file_version(path: str | Path) -> tuple:
         """What identifies one version of a file (missing files too)."""
         try:
             st = os.stat(path)
@@ -96,12 +96,12 @@ class I18n:
             self._path_cache[key] = (str(po), str(po.with_suffix(".mo")))
         return self._path_cache[key]
 
-    def stamp(self, locale: str, domain: str = "messages") -> tuple:
-        """The version of a locale's catalog: its revision token, else the stamps of its .po and .mo."""
+    def catalog_version(self, locale: str, domain: str = "messages") -> tuple:
+        """The version of a locale's catalog: its revision token, else the versions of its .po and .mo files."""
         if self.revisions is not None:
             return ("rev", self.revisions.token(locale))
         po, mo = self._paths(locale, domain)
-        return self._stamp(po) + self._stamp(mo)
+        return self._file_version(po) + self._file_version(mo)
 
     def announce(self, locale: str) -> None:
         """Say that a locale's catalog was written: every server reloads it (embedded, the files say so);
@@ -114,28 +114,28 @@ class I18n:
             except Exception:  # noqa: BLE001 (what follows a change never undoes it)
                 log.exception("after the change of the %s catalog, %r failed", locale, listener)
 
-    def stamps(self, locale: str) -> tuple:
+    def versions(self, locale: str) -> tuple:
         """The versions of all of a locale's catalogs, read once per request (each read is a stat)."""
         if not has_request_context():
-            return tuple(self.stamp(locale, d) for d in self.domains)
-        memo = g.setdefault("_i18n_stamps", {})
+            return tuple(self.catalog_version(locale, d) for d in self.domains)
+        memo = g.setdefault("_i18n_versions", {})
         if locale not in memo:
-            memo[locale] = tuple(self.stamp(locale, d) for d in self.domains)
+            memo[locale] = tuple(self.catalog_version(locale, d) for d in self.domains)
         return memo[locale]
 
     def revision(self, locale: str) -> str:
         """A short token that changes whenever what a locale shows may change."""
-        parts = [repr(self.stamps(locale))]
+        parts = [repr(self.versions(locale))]
         parts += [provider(locale) for provider in self.revision_providers]
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
     def refresh(self, locale: str) -> None:
         """Forget cached catalogs of a locale that changed on disk, in this process."""
-        stamp = self.stamps(locale)
-        if self._seen.get(locale) == stamp:
+        version = self.versions(locale)
+        if self._seen.get(locale) == version:
             return
         first = locale not in self._seen
-        self._seen[locale] = stamp
+        self._seen[locale] = version
         if not first:
             get_domain().cache.clear()  # Flask-Babel never drops its own cache
             for listener in self.change_listeners:
@@ -144,28 +144,28 @@ class I18n:
     # -- catalogs -------------------------------------------------------------
     def translations(self, locale: str, domain: str = "messages") -> NullTranslations:
         """The compiled catalog of a locale (empty if there is none)."""
-        stamp = self.stamp(locale, domain)
+        version = self.catalog_version(locale, domain)
         cached = self._mo.get((locale, domain))
-        if cached and cached[0] == stamp:
+        if cached and cached[0] == version:
             return cached[1]
         with self._lock:
             loaded = Translations.load(str(self.directory), [locale], domain)
-            self._mo[(locale, domain)] = (stamp, loaded)
+            self._mo[(locale, domain)] = (version, loaded)
         return loaded
 
-    def entries(self, locale: str, domain: str = "messages") -> dict:
-        """The .po entries of a locale by msgid (for statuses: fuzzy, machine)."""
+    def po_messages(self, locale: str, domain: str = "messages") -> dict:
+        """The messages of a locale's .po by msgid (for statuses: fuzzy, machine)."""
         path = Path(self._paths(locale, domain)[0])
-        stamp = self._stamp(path) if self.revisions is None else self.stamp(locale, domain)
+        version = self._file_version(path) if self.revisions is None else self.catalog_version(locale, domain)
         cached = self._po.get((locale, domain))
-        if cached and cached[0] == stamp:
+        if cached and cached[0] == version:
             return cached[1]
         try:
             catalog = catalogs.load_po(path, locale)
             table = {m.id: m for m in catalog if m.id}
         except (FileNotFoundError, catalogs.CatalogError):
             table = {}
-        self._po[(locale, domain)] = (stamp, table)
+        self._po[(locale, domain)] = (version, table)
         return table
 
     # -- locales --------------------------------------------------------------
@@ -199,7 +199,7 @@ class I18n:
         text = self.translations(locale).ugettext(msgid)
         if text != msgid:
             return Localized(text, locale, ReaderStatus.HUMAN)
-        entry = self.entries(locale).get(msgid)
+        entry = self.po_messages(locale).get(msgid)
         if entry is not None:  # none: missing
             state = catalogs.status_of(entry)
             if state == catalogs.TranslationStatus.MACHINE and isinstance(entry.string, str):

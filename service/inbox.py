@@ -92,7 +92,7 @@ def mark(conn: Connection, feedback_id: int, handled: bool, username: str, note:
         raise InvalidNote("control")
     values: dict[str, Any] = {"note": note, "state": "open", "handled_by": None, "handled_at": None}
     if handled:
-        values.update(state="handled", handled_by=username, handled_at=mail.stamp(now))
+        values.update(state="handled", handled_by=username, handled_at=mail.timestamp(now))
     with db.transaction(conn):
         result = conn.execute(update(feedback).where(feedback.c.id == feedback_id).values(**values))
     return result.rowcount > 0

@@ -180,7 +180,7 @@ class Store:
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
-    def _stamp(self, locale: str) -> tuple[int, int, int]:
+    def _file_version(self, locale: str) -> tuple[int, int, int]:
         """What identifies one version of a locale's .po (every writer replaces the file: a new inode)."""
         try:
             st = os.stat(self.path(locale))
@@ -190,13 +190,13 @@ class Store:
 
     def entries(self, locale: str) -> list[CatalogEntry]:
         """Every entry of a locale, in catalog order (parsed once per version of the file: lists, editor, memory)."""
-        stamp = self._stamp(locale)
+        version = self._file_version(locale)
         cached = self._entries.get(locale)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == version:
             return list(cached[1])
         catalog = self.load(locale)
         result = tuple(to_entry(m, catalog) for m in catalog if m.id)
-        self._entries[locale] = (stamp, result)
+        self._entries[locale] = (version, result)
         return list(result)
 
     def get(self, locale: str, key: str) -> CatalogEntry:

@@ -167,11 +167,11 @@ def _context(loc: str, entry: CatalogEntry) -> dict:
 
     others = []
     for other in target_locales():
-        message = i18n.entries(other).get(entry.msgid) if other != loc else None
+        message = i18n.po_messages(other).get(entry.msgid) if other != loc else None
         if message is not None and isinstance(message.string, str) and message.string:
             others.append((other, message.string, catalogs.status_of(message)))
     return {
-        "memory": aids.memory(i18n.entries(loc), entry.msgid) if not entry.plural else [],
+        "memory": aids.memory(i18n.po_messages(loc), entry.msgid) if not entry.plural else [],
         "hints": aids.glossary_hints(current_app.config["MT_GLOSSARY_DIR"], loc, entry.msgid, entry.text),
         "other_locales": others,
         "earlier": [(e, link(e)) for e in earlier],

@@ -1,7 +1,7 @@
 """The translation service: cache look-ups for requests, and an in-process background pool that fills the cache.
 
 A web request never waits for a model: a message that is not cached yet is queued and
-answered in German with status "pending"; one worker thread translates the queue in
+answered in German with status "pending"; one background thread translates the queue in
 batches and stores results; the locale's revision then changes, so the next request
 renders the page anew with the translations.  A failing model leaves the message
 German (status "pending", the page says so) and stores nothing, so it is retried later.
