@@ -20,10 +20,11 @@ from sqlalchemy import Connection, delete, insert, select
 
 from .. import catalogs, db
 from ..catalogs import Finding
+from ..core.text import normalize_text
 from ..db.schema import TIMESTAMP_FORMAT, wb_suggestions, wb_upload_previews
 from . import audit, journal, review
 from .entries import CatalogEntry, Status, to_entry
-from .store import MARK_RE, Rejection, Store, UploadRejected, drop_machine_marks, normalize_text
+from .store import MARK_RE, Rejection, Store, UploadRejected, drop_machine_marks
 
 
 class Mode(enum.StrEnum):

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from ... import catalogs, db, suggestions
 from ...catalogs import Finding
 from ...content import get_content
+from ...core.text import clean_text
 from ...i18n import get_i18n
 from ...web.errors import BadRequest, respond
 from .. import aids, audit, auth, csrf, review, texts
@@ -272,7 +273,7 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
             if not review.is_reviewer(user, loc):
                 return _render_editor(loc, entry, typed=typed, status=403, errors=[gettext(texts.NOT_REVIEWER)])
             review.reject(conn, loc, entry, seen, user.username,
-                          (request.form.get("comment") or "").replace("\r\n", "\n").strip())
+                          clean_text(request.form.get("comment")))  # web/inputs.py bounds its marks
             flash(gettext("Vorschlag abgelehnt."), "ok")
             return redirect(url_for("workbench.editor", locale=loc, key=entry.key), 303)
         if action == "approve":
