@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_domain
 from markupsafe import Markup, escape
 
 from . import catalogs
+from .core.locales import display_name as display_name  # re-exported: the views' and templates' names
+from .core.locales import normalize_locale, text_direction
 from .core.revisions import RedisRevisions
-from .core.syntax import LANGUAGE_TAG_RE
 
 log = logging.getLogger(__name__)
 #: What ``text % values`` raises for a translation whose directives do not fit the values.
@@ -236,30 +236,6 @@ class I18n:
         catalog = getattr(self.translations(locale, "lexicon"), "_catalog", {})
         return {k: v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str) and v and v != k
                 and len(v) <= catalogs.checks.MAX_SPOKEN}
-
-
-def normalize_locale(tag: str) -> str | None:
-    """Turn 'de-DE' or 'pt_BR' into a primary code we might serve, or None for garbage."""
-    if not tag or not LANGUAGE_TAG_RE.match(tag):
-        return None
-    return tag.replace("_", "-").split("-")[0].lower()
-
-
-def text_direction(locale: str) -> str:
-    """'rtl' or 'ltr' for a locale."""
-    try:
-        return Locale.parse(locale).text_direction
-    except (ValueError, UnknownLocaleError):
-        return "ltr"
-
-
-def display_name(locale: str) -> str:
-    """The locale's name in its own language (an endonym), capitalized."""
-    try:
-        name = Locale.parse(locale).get_display_name(locale) or locale
-    except (ValueError, UnknownLocaleError):
-        return locale
-    return name[:1].upper() + name[1:]
 
 
 def formatting_locale(locale: str) -> str:
