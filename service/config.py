@@ -33,6 +33,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SOURCE_LOCALE": SOURCE_LOCALE,
         "SHIPPED_LOCALES": list(SHIPPED_LOCALES),
         "CONTENT_DIR": str(ROOT / "content"),
+        # Seconds between two looks at the content files' stamps (a changed file is live without a restart; 0: at
+        # every request). `flask content publish` also makes every server reload at once (REDIS_URL).
+        "CONTENT_CHECK_INTERVAL": 2.0,
         # Flask-Babel resolves relative paths against service/: kept absolute. None: DATA_DIR/translations
         # when DATA_DIR is set, else the checkout's translations/ (see resolve).
         "BABEL_TRANSLATION_DIRECTORIES": None,
