@@ -46,9 +46,10 @@ def test_a_translator_changes_their_own_password(app, client):
     assert short.status_code == 400 and "mindestens 12 Zeichen" in unescape(short.text)
     with db.connect(app) as conn:  # nothing changed so far
         assert auth.verify(conn, "anna", PASSWORD) is not None
+    client.get("/translate/account", query_string={"lang": "en"})  # the interface language survives the change
     done = _change(client, PASSWORD, NEW_PASSWORD)
     assert done.status_code == 303 and done.headers["Location"] == "/translate/account"
-    assert "Ihr Passwort ist geändert." in unescape(client.get("/translate/account").text)
+    assert "Your password has been changed." in unescape(client.get("/translate/account").text)
     assert client.get("/translate/").status_code == 200  # still signed in here
     assert elsewhere.get("/translate/").status_code == 302  # the other session ended
     with db.connect(app) as conn:
@@ -127,7 +128,7 @@ def test_times_show_in_the_translators_zone_and_language(app, client):
     assert '<option selected>Europe/Berlin</option>' in account.text
     bad = client.post("/translate/account", data={"csrf_token": token(account.text), "action": "zone",
                                                   "zone": "Mars/Olympus"})
-    assert bad.status_code == 400 and "Diese Zeitzone gibt es nicht." in unescape(bad.text)
+    assert bad.status_code == 400 and "This time zone does not exist." in unescape(bad.text)
     chosen = client.post("/translate/account", data={"csrf_token": token(account.text), "action": "zone",
                                                      "zone": "Asia/Tokyo"})
     assert chosen.status_code == 303

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import math
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
 from ... import db
-from ...core.messages import N_
 from ...db.schema import utc_now
 from ...web.errors import BadRequest
 from .. import auth, localtime
@@ -40,9 +39,10 @@ def _change_password(user: auth.User) -> tuple[dict[str, str], int, dict[str, st
         return {"password": exc.translated()}, 400, {}
     fresh = auth.get_user_by_name(db.get_db(), user.username)
     if fresh is not None:
-        zone = request.form.get(localtime.SESSION_KEY) or None
-        auth.login_user(fresh)  # a new session here; sessions elsewhere (a lost laptop) stay ended
-        localtime.remember(zone)
+        lang = session.get("ui_lang")
+        auth.login_user(fresh)  # a new session here (the form's tz field keeps the zone); elsewhere they stay ended
+        if lang:
+            session["ui_lang"] = lang
     return {}, 200, {}
 
 
@@ -63,8 +63,10 @@ def account():
                       "ok")
         elif action == "zone":
             if not localtime.remember(request.form.get("zone")):
-                raise BadRequest(N_("Diese Zeitzone gibt es nicht."))
-            flash(gettext("Zeiten erscheinen jetzt in der Zeitzone %(zone)s.", zone=localtime.zone().key), "ok")
+                errors, status = {"zone": gettext("Diese Zeitzone gibt es nicht.")}, 400
+            else:
+                flash(gettext("Zeiten erscheinen jetzt in der Zeitzone %(zone)s.", zone=localtime.zone().key),
+                      "ok")
         else:
             raise BadRequest()
         if not errors:
