@@ -208,15 +208,18 @@ class Content:
 
     def stamps(self) -> tuple:
         """What identifies this version of the folder cheaply: its own mtime, and each file's name, mtime and size
-        (one stat each)."""
+        (one scandir, one stat per file)."""
         out: list[tuple] = [("", os.stat(self.folder).st_mtime_ns, 0)]
-        for path in self._files():
-            try:
-                st = os.stat(path)
-            except FileNotFoundError:  # removed between the listing and the stat: the next check sees it
-                continue
-            out.append((path.name, st.st_mtime_ns, st.st_size))
-        return tuple(out)
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                if not entry.name.endswith(".md") or entry.name.startswith("."):  # as glob("*.md")
+                    continue
+                try:
+                    st = entry.stat()
+                except FileNotFoundError:  # removed between the listing and the stat: the next check sees it
+                    continue
+                out.append((entry.name, st.st_mtime_ns, st.st_size))
+        return tuple(sorted(out))
 
     def reload(self) -> None:
         """Read every ``*.md`` file again (a file that does not parse raises ValueError; nothing is replaced)."""
