@@ -32,6 +32,7 @@ from ..store import REVISION_RE, EntryConflict, InvalidTranslation
 from . import speech
 from .utils import (
     bp,
+    check_filter,
     filtered,
     get_store,
     list_filter,
@@ -155,8 +156,9 @@ def _context(loc: str, entry: CatalogEntry) -> dict:
     """The aids beside the entry: memory, glossary, other locales, neighbours, and the previous and next entry."""
     i18n = get_i18n()
     back = local_path(request.args.get("back")) or url_for("workbench.entries", locale=loc)
-    state, query, source = list_filter(dict(parse_qsl(urlsplit(back).query)))
-    listed, _ = filtered(loc, state, query, source)
+    args = dict(parse_qsl(urlsplit(back).query))
+    state, query, source = list_filter(args)
+    listed, _ = filtered(loc, state, query, source, check_filter(args))
     before, after = aids.step(listed, entry.key)
     everything = get_store().entries(loc)
     earlier, later = aids.neighbours(everything, entry.key)

@@ -9,12 +9,15 @@ from flask_babel import gettext
 from ... import db
 from ...web.errors import BadRequest
 from .. import audit, auth, suggestions
+from ..badges import CHECK_NAMES, list_checks
 from ..entries import counts
 from .utils import (
     FILTERS,
     INTERFACE,
     PER_PAGE,
     bp,
+    check_filter,
+    failing_checks,
     filtered,
     get_store,
     list_filter,
@@ -43,14 +46,15 @@ def index():
 @bp.route("/<locale>/")
 @auth.login_required
 def entries(locale: str):
-    """A locale's entries, filtered by status and text."""
+    """A locale's entries, filtered by status, origin, failing check and text."""
     loc = target(locale)
     state, query, source = list_filter(request.args)
+    check = check_filter(request.args)
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    items, everything = filtered(loc, state, query, source)
+    items, everything = filtered(loc, state, query, source, check)
     all_counts = counts(everything)
     total = len(items)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
@@ -58,7 +62,10 @@ def entries(locale: str):
     shown = items[(page - 1) * PER_PAGE: page * PER_PAGE]
     return render_template("workbench/entries.html", loc=loc, items=shown, total=total, state=state, query=query,
                            filters=FILTERS, counts=all_counts, page=page, pages=pages, source=source,
-                           sources=source_options(everything), interface=INTERFACE)
+                           sources=source_options(everything), interface=INTERFACE, check=check,
+                           checks=[(c.id, gettext(CHECK_NAMES.get(c.id, c.id))) for c in list_checks()],
+                           failing=failing_checks(loc),
+                           check_names={k: gettext(v) for k, v in CHECK_NAMES.items()})
 
 
 # -- readers' suggestions and history -----------------------------------------
