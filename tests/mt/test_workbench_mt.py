@@ -160,3 +160,22 @@ def test_with_several_servers_a_worker_makes_the_suggestion(mt_config, redis_uni
         assert any(jid.startswith("mt-en-") for jid in finished.get_job_ids())
     finally:
         service.shutdown()
+
+
+def test_mt_fill_writes_its_suggestions_into_the_audit_log_with_its_actor(mt_app, mt_config):
+    """`flask mt fill` records each filled entry as "mt-fill" by "flask mt fill (<user>)"; the history shows it."""
+    path = catalogs.po_path(mt_config["BABEL_TRANSLATION_DIRECTORIES"], "en")
+    catalog = catalogs.load_po(path, "en")
+    catalog[SOURCE].string = ""  # untranslated, as after `flask i18n update`
+    catalogs.save_po(path, catalog)
+    result = mt_app.test_cli_runner().invoke(args=["mt", "fill", "en"])
+    assert result.exit_code == 0, result.output
+    with db.connect(mt_app) as conn:
+        rows = list(conn.execute(select(wb_audit).where(wb_audit.c.action == "mt-fill")))
+    assert [(r.msgid, r.old, r.new, r.new_flags) for r in rows] == [(SOURCE, "", "City der Talente", "fuzzy")]
+    assert rows[0].username.startswith("flask mt fill (")
+    make_user(mt_app, "anna", role="admin", locales=("en",))
+    client = mt_app.test_client()
+    login(client, "anna")
+    history = unescape(client.get(f"/translate/en/entry/{KEY}").text)
+    assert "flask mt fill (" in history and "(mt-fill)" in history
