@@ -119,7 +119,8 @@ def update_command(locale: str | None, domain: str | None) -> None:
                     # A term is not a sentence: a similar one's pronunciation would be a wrong guess.
                     catalogs.update_po(path, template, loc, _locks(), dom, fuzzy=dom != "lexicon", writer=write)
                     get_i18n().announce(loc)  # several servers: each reloads it
-                    click.echo(f"updated {path}" + (f" ({audited[0]} audited change(s))" if audited and audited[0] else ""))
+                    counted = f" ({audited[0]} audited change(s))" if audited and audited[0] else ""
+                    click.echo(f"updated {path}{counted}")
     finally:
         if conn is not None:
             conn.close()
