@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 
 import pytest
+from test_axe import axe_violations, describe  # tests/browser is on sys.path (rootdir conftest)
 
 from service.config import ROOT
 from tests import tiny_argos
@@ -94,3 +95,33 @@ def test_ask_use_and_save_a_machine_suggestion(browser, mt_service, artifacts):
         assert "kein Modell" in page.inner_text("#wb-mt-unavailable") and page.locator("#wb-mt-ask").count() == 0
     finally:
         context.close()
+
+
+def test_the_new_screens_pass_axe(browser, mt_service):
+    """The editor with a machine suggestion shown, the check filter, the paged history and the contributions: no WCAG
+    A/AA violations."""
+    context = browser.new_context(base_url=mt_service.origin, viewport={"width": 1280, "height": 900},
+                                  bypass_csp=True)
+    context.set_default_timeout(60_000)
+    failures = []
+    try:
+        page = context.new_page()
+        page.goto(f"{mt_service.origin}/translate/login?lang=ar")
+        page.fill("#login-username", USER)
+        page.fill("#login-password", PASSWORD)
+        page.press("#login-password", "Enter")
+        page.wait_for_url("**/translate/")
+        page.goto(f"{mt_service.origin}/translate/en/?q=Stadt der Talente")
+        page.click("table a[href*='/translate/en/entry/']")
+        page.click("#wb-mt-ask")
+        page.wait_for_selector("#wb-mt-use")
+        for where in [page.url, "/translate/en/?check=glossary", "/translate/en/history",
+                      "/translate/en/contributions", "/translate/en/contributions?from=x"]:
+            if where.startswith("/"):
+                page.goto(mt_service.origin + where)
+            violations = axe_violations(page)
+            if violations:
+                failures.append(describe(violations, where))
+    finally:
+        context.close()
+    assert not failures, "axe-core found WCAG A/AA violations:\n" + "\n".join(failures)
