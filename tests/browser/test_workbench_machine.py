@@ -13,7 +13,6 @@ from test_axe import axe_violations, describe  # tests/browser is on sys.path (r
 
 from service.config import ROOT
 from tests import tiny_argos
-
 from tests.browser.conftest import LiveService, free_port, service_env, wait_until_up
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from .. import auth, mtaid
 from ..entries import CatalogEntry
 from ..review import Proposal
 from ..store import normalized
-from .utils import bp, get_store, target
+from .utils import bp, get_store, local_path, target
 
 
 def _reason(loc: str, why: mtaid.Unavailable) -> str:
@@ -56,8 +56,8 @@ def editor_context(loc: str, entry: CatalogEntry, can_write: bool, proposal: Pro
         "mt_offer": why is None,
         "mt_unavailable": _reason(loc, why) if why is not None else None,
         "mt_url": url_for("workbench.machine", locale=loc, key=entry.key),
-        "mt_again": url_for("workbench.editor", locale=loc, key=entry.key, mt=1, back=request.args.get("back"),
-                            _anchor="mt-title"),
+        "mt_again": url_for("workbench.editor", locale=loc, key=entry.key, mt=1,
+                            back=local_path(request.args.get("back")), _anchor="mt-ask-title"),
         "mt_asked": None,
         "proposal_machine": mtaid.proposal_note(db.get_db(), loc, proposal) if proposal else None,
     }
