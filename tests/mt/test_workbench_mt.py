@@ -144,6 +144,28 @@ def test_with_mt_switched_off_the_editor_says_so(app, client):
     assert "Maschinelle Vorschläge sind auf diesem Server ausgeschaltet." in page and 'id="wb-mt-ask"' not in page
 
 
+def test_a_broken_model_says_so_in_the_translators_language_and_caches_nothing(mt_config, private_packages):
+    """The model fails to load: 202 first, then 503 with a clear message (not retried within a minute)."""
+    (private_packages / "translate-de_en" / "model" / "model.bin").write_bytes(b"garbage")
+    app = create_app({**mt_config, "MT_PACKAGES_DIR": str(private_packages)})
+    service = app.extensions["mt"]
+    service.engine.reload()
+    try:
+        make_user(app, "anna", role="admin", locales=("en",))
+        client = app.test_client()
+        login(client, "anna")
+        url = f"/translate/en/entry/{KEY}/machine?lang=en"
+        assert client.get(url).status_code == 202
+        answers = []
+        wait_until(lambda: answers.append(client.get(url)) or answers[-1].status_code == 503, 60, "the failure")
+        said = answers[-1].get_json()["message"]
+        assert said == "The machine suggestion could not be made. Please try again in a minute."
+        assert client.get(url).status_code == 503  # not sent to the broken model again at once
+        assert service.cache.stats() == {}
+    finally:
+        service.shutdown()
+
+
 @pytest.mark.cluster
 def test_with_several_servers_a_worker_makes_the_suggestion(mt_config, redis_unix, mt_worker):  # noqa: F811
     """Scaled set-up: the request submits an RQ job on the interactive queue; the app's process translates nothing."""

@@ -60,7 +60,8 @@ def sources_of(entry: CatalogEntry) -> set[str]:
 
 def failing_checks(locale: str) -> dict[str, tuple[str, ...]]:
     """The ids of the checks each entry of a locale fails, by entry key (entries failing none are left out)."""
-    return badges.failing(get_store().directory, locale)
+    store = get_store()
+    return badges.failing(store.directory, locale, store.entries(locale))
 
 
 def check_filter(args) -> str:
