@@ -81,6 +81,8 @@ def test_publish_makes_every_worker_reload_and_keeps_translations(app_config, co
 def test_publish_refuses_a_broken_folder_and_changes_nothing(app_config, content_dir, translations_dir):
     """A file that does not parse stops the command before any catalog is touched, naming the file."""
     app = create_app({**app_config, "CONTENT_DIR": str(content_dir)})
+    checked = app.test_cli_runner().invoke(args=["content", "check"])
+    assert checked.exit_code == 0 and "9 pages, 1 notices: ok" in checked.output
     pot = (translations_dir / "messages.pot").read_bytes()
     (content_dir / "kaputt.md").write_text("---\nslug: kaputt\nkeine Zeile mit Doppelpunkt\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["content", "publish"])
