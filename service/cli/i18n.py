@@ -59,7 +59,7 @@ def extract_command(check: bool, domain: str | None) -> None:
     """Extract messages from content, code and templates into translations/<domain>.pot."""
     stale = []
     for dom in _domains(domain):
-        fresh = build_template(dom)
+        fresh = build_template(dom, content_dir=Path(current_app.config["CONTENT_DIR"]))
         path = template_path(dom)
         if not check:
             atomic_write(path, pot_bytes(fresh))

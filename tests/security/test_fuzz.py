@@ -167,7 +167,8 @@ def test_workbench_pages_never_fail(app, admin, data, hdrs, params):
 
 WORKBENCH_FORMS = ["/translate/{loc}/entry/{x}", "/translate/{loc}/upload", "/translate/users",
                    "/translate/{loc}/suggestions/{id}", "/translate/{loc}/lexicon", "/translate/feedback/{id}",
-                   "/translate/login", "/translate/{loc}/speech/{x}", "/translate/{loc}/upload/{x}"]
+                   "/translate/login", "/translate/{loc}/speech/{x}", "/translate/{loc}/upload/{x}",
+                   "/translate/account"]
 
 
 @FUZZ
@@ -182,7 +183,7 @@ def test_workbench_forms_never_fail(app, admin, data):
     path = data.draw(st.sampled_from(WORKBENCH_FORMS)).format(
         loc=_segment(loc), x=_segment(key), id=data.draw(st.one_of(st.just(1), row_id)))
     fields = ["msgstr", "msgstr_0", "msgstr_1", "revision", "action", "username", "password", "role", "locales",
-              "state", "back", "next", "key", "note"]
+              "state", "back", "next", "key", "note", "current", "repeat", "zone", "tz", "confirm"]
     form = data.draw(st.dictionaries(st.sampled_from(fields), text, max_size=6))
     form["csrf_token"] = data.draw(st.one_of(st.just(csrf), text))
     if form.get("username") == "root" or form.get("action") == "remove":

@@ -1,7 +1,16 @@
 """The workbench pages under /translate, one module per screen (as Weblate's trans/views/), sharing utils."""
 from __future__ import annotations
 
-from . import account, contributions, edit, files, lists, machine, speech  # noqa: F401  (each adds its pages to the blueprint)
+from . import (  # noqa: F401  (each adds its pages to the blueprint)
+    account,
+    contributions,
+    edit,
+    files,
+    lists,
+    machine,
+    profile,
+    speech,
+)
 from .utils import bp, get_store, target_locales, ui_locales
 
 __all__ = ["bp", "get_store", "target_locales", "ui_locales"]
