@@ -11,7 +11,6 @@ from service.db.schema import wb_comments
 from service.workbench.comments import MAX_COMMENT
 
 from .clock_support import MovableClock, utc
-from .pg_support import database, postgres_server  # noqa: F401  (fixtures)
 from .workbench_support import count, entry_key, login, make_user, open_editor, rows, token, unescape
 
 QUESTION = "Ist „Kita“ hier die Kindertagesstätte oder der Kindergarten? Bitte einheitlich übersetzen."
@@ -47,7 +46,8 @@ def test_a_comment_is_shown_in_the_editor_listed_and_resolved(database, clock):
     login(editor, "redaktion")
     key = entry_key(translator, "en", "Hinweis")
     answer = comment(translator, "en", key, QUESTION)
-    assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/translate/en/entry/{key}#comments-title")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(f"/translate/en/entry/{key}#comments-title")
 
     page = unescape(editor.get("/translate/en/comments").text)
     assert QUESTION in page and "tina" in page and "2026-12-01T09:30:00Z" in page
@@ -62,7 +62,8 @@ def test_a_comment_is_shown_in_the_editor_listed_and_resolved(database, clock):
     [first, second] = rows(app, wb_comments)
     clock.advance(minutes=1)
     resolved = resolve_from(translator, open_editor(translator, "en", key)[0], first.id)
-    assert resolved.status_code == 303 and resolved.headers["Location"].endswith(f"/translate/en/entry/{key}#comments-title")
+    assert resolved.status_code == 303
+    assert resolved.headers["Location"].endswith(f"/translate/en/entry/{key}#comments-title")
     first, second = rows(app, wb_comments)
     assert (first.state, first.resolved_by, first.resolved_at) == ("resolved", "tina", "2026-12-01T09:36:00Z")
     assert second.state == "open"

@@ -1,0 +1,37 @@
+"""A translator's notification settings: the daily digest on or off, its address and its language."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ... import db, mail
+from .. import auth, mailprefs
+from .utils import bp, ui_locales
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@auth.login_required
+def notifications():
+    """Show and change the signed-in account's e-mail settings; a refused form comes back as it was typed."""
+    user = auth.current_user()
+    assert user is not None  # login_required
+    conn = db.get_db()
+    settings = mailprefs.of_user(conn, user.id)
+    if settings is None:
+        abort(404)
+    error = None
+    form = {"email": settings.email or "", "digest": settings.digest, "language": settings.language or ""}
+    if request.method == "POST":
+        form = {"email": (request.form.get("email") or "").replace("\x00", ""),
+                "digest": request.form.get("digest") == "on", "language": request.form.get("language") or ""}
+        try:
+            mailprefs.save(conn, user.id, form["email"], bool(form["digest"]), str(form["language"]), ui_locales())
+        except mailprefs.InvalidSettings as exc:
+            error = gettext(mailprefs.MESSAGES[exc.problem])
+        else:
+            flash(gettext("Einstellungen gespeichert."), "ok")
+            return redirect(url_for("workbench.notifications"), 303)
+    address = mail.valid_address(settings.email or "") or mail.valid_address(user.username)
+    return render_template("workbench/notifications.html", form=form, error=error, address=address,
+                           is_translator=user.role == "translator", languages=ui_locales(),
+                           max_address=mailprefs.MAX_ADDRESS), (400 if error else 200)
