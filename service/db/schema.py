@@ -171,11 +171,11 @@ wb_comments = Table(
     Index("wb_comments_queue", "locale", "state", "created"),
 )
 
-#: Per locale, the entries untranslated or outdated when the last digest went out (revision 0006): JSON keys.
+#: Per locale, the entries untranslated or outdated when the last digest went out (revision 0006): JSON entry keys.
 wb_digest = Table(
     "wb_digest", metadata,
     Column("locale", Text, primary_key=True),
-    Column("keys", Text, nullable=False),
+    Column("entries", Text, nullable=False),  # JSON list of entry keys
     Column("updated", Text, nullable=False),
 )
 

@@ -118,7 +118,7 @@ def recipients(conn: Connection, locales: list[str], languages: list[str]) -> li
 
 def _snapshot(conn: Connection, locale: str) -> set[str] | None:
     """The keys told about (or known) at the last run of a locale; None before its first run."""
-    keys = conn.scalar(select(wb_digest.c.keys).where(wb_digest.c.locale == locale))
+    keys = conn.scalar(select(wb_digest.c.entries).where(wb_digest.c.locale == locale))
     return None if keys is None else set(json.loads(keys))
 
 
@@ -217,7 +217,7 @@ def _store(conn: Connection, now: dt.datetime, snapshots: dict[str, set[str]]) -
     """Write each locale's snapshot and the day's marker (in the caller's transaction)."""
     stamp = mail.stamp(now)
     for loc, keys in snapshots.items():
-        values = {"keys": json.dumps(sorted(keys)), "updated": stamp}
+        values = {"entries": json.dumps(sorted(keys)), "updated": stamp}
         if conn.execute(update(wb_digest).where(wb_digest.c.locale == loc).values(**values)).rowcount == 0:
             conn.execute(insert(wb_digest).values(locale=loc, **values))
     if conn.execute(update(maintenance).where(maintenance.c.name == MARKER).values(last_run=stamp)).rowcount == 0:

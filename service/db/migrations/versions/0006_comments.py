@@ -52,7 +52,7 @@ def upgrade() -> None:
     op.create_table(
         "wb_digest",
         sa.Column("locale", sa.Text, primary_key=True),
-        sa.Column("keys", sa.Text, nullable=False),
+        sa.Column("entries", sa.Text, nullable=False),
         sa.Column("updated", sa.Text, nullable=False),
     )
     op.add_column("wb_users", sa.Column("email", sa.Text))
