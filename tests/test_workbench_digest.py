@@ -12,8 +12,9 @@ from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select
 
 from service import create_app, db, maintenance, workbench
+from service.db.schema import mail_outbox
+from service.db.schema import maintenance as maintenance_table
 from service.workbench import digest
-from service.db.schema import mail_outbox, maintenance as maintenance_table
 
 from .clock_support import MovableClock, utc
 from .smtp_support import SMTPServer, free_port
