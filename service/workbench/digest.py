@@ -179,9 +179,9 @@ def body(site: str, recipient: Recipient, told: Iterable[LocaleNews], day: dt.da
                           lambda c, loc=loc: [f"  - {c.username}: {_quote(c.text)}", f"    ({_quote(c.msgid)})",
                                               f"    {entry_link(loc, c.entry)}"])
         lines += ["", f"{site}/translate/{loc}/"]
+    settings = site + "/translate/account/notifications"
     lines += ["", "-- ", gettext("Sie bekommen diese Zusammenfassung einmal am Tag, wenn es Neues gibt. "
-                                 "Abbestellen oder die Adresse ändern: %(url)s",
-                                 url=f"{site}/translate/account/notifications")]
+                                 "Abbestellen oder die Adresse ändern: %(url)s", url=settings)]
     subject = gettext("Übersetzungswerkstatt: Neues vom %(day)s", day=day.isoformat())
     return subject, "\n".join(lines) + "\n"
 
