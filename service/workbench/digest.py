@@ -145,13 +145,13 @@ def _quote(text: str) -> str:
     return flat if len(flat) <= QUOTE else flat[:QUOTE - 1] + "…"
 
 
-def _section(title: str, items: list[Any], line: Callable[[Any], list[str]]) -> list[str]:
-    """A heading with the count, at most LIST_AT_MOST items, and how many more there are."""
+def _section(title: str, items: list[list[str]]) -> list[str]:
+    """A heading with the count, the lines of at most LIST_AT_MOST items, and how many more there are."""
     if not items:
         return []
     lines = ["", gettext(title, num=len(items))]
     for item in items[:LIST_AT_MOST]:
-        lines += line(item)
+        lines += item
     if len(items) > LIST_AT_MOST:
         lines.append("  " + gettext("… und %(num)s weitere", num=len(items) - LIST_AT_MOST))
     return lines
@@ -159,25 +159,21 @@ def _section(title: str, items: list[Any], line: Callable[[Any], list[str]]) -> 
 
 def body(site: str, recipient: Recipient, told: Iterable[LocaleNews], day: dt.date) -> tuple[str, str]:
     """The subject and text of one translator's digest, in the current language."""
-
-    def entry_link(loc: str, key: str) -> str:
-        """The editor of an entry."""
-        return f"{site}/translate/{loc}/entry/{key}"
-
     lines = [gettext("Guten Tag %(name)s,", name=recipient.username), "",
              gettext("seit der letzten Zusammenfassung ist in der Übersetzungswerkstatt Folgendes neu.")]
     for item in told:
         loc = item.locale
+        editor = f"{site}/translate/{loc}/entry/"
         lines += ["", f"== {display_name(loc)} ({loc}) =="]
-        lines += _section(N_("Neu und noch nicht übersetzt (%(num)s):"), item.missing,
-                          lambda e, loc=loc: [f"  - {_quote(e.msgid)}", f"    {entry_link(loc, e.key)}"])
-        lines += _section(N_("Veraltet, weil sich das deutsche Original geändert hat (%(num)s):"), item.outdated,
-                          lambda e, loc=loc: [f"  - {_quote(e.msgid)}", f"    {entry_link(loc, e.key)}"])
-        lines += _section(N_("Neue Vorschläge von Lesenden (%(num)s):"), item.suggestions,
-                          lambda s: [f"  - {_quote(s.text)}", f"    ({_quote(s.msgid)})"])
-        lines += _section(N_("Neue Kommentare (%(num)s):"), item.comments,
-                          lambda c, loc=loc: [f"  - {c.username}: {_quote(c.text)}", f"    ({_quote(c.msgid)})",
-                                              f"    {entry_link(loc, c.entry)}"])
+        lines += _section(N_("Neu und noch nicht übersetzt (%(num)s):"),
+                          [[f"  - {_quote(e.msgid)}", f"    {editor}{e.key}"] for e in item.missing])
+        lines += _section(N_("Veraltet, weil sich das deutsche Original geändert hat (%(num)s):"),
+                          [[f"  - {_quote(e.msgid)}", f"    {editor}{e.key}"] for e in item.outdated])
+        lines += _section(N_("Neue Vorschläge von Lesenden (%(num)s):"),
+                          [[f"  - {_quote(s.text)}", f"    ({_quote(s.msgid)})"] for s in item.suggestions])
+        lines += _section(N_("Neue Kommentare (%(num)s):"),
+                          [[f"  - {c.username}: {_quote(c.text)}", f"    ({_quote(c.msgid)})",
+                            f"    {editor}{c.entry}"] for c in item.comments])
         lines += ["", f"{site}/translate/{loc}/"]
     settings = site + "/translate/account/notifications"
     lines += ["", "-- ", gettext("Sie bekommen diese Zusammenfassung einmal am Tag, wenn es Neues gibt. "

@@ -20,18 +20,19 @@ def notifications():
     if settings is None:
         abort(404)
     error = None
-    form = {"email": settings.email or "", "digest": settings.digest, "language": settings.language or ""}
+    email, digest, language = settings.email or "", settings.digest, settings.language or ""
     if request.method == "POST":
-        form = {"email": (request.form.get("email") or "").replace("\x00", ""),
-                "digest": request.form.get("digest") == "on", "language": request.form.get("language") or ""}
+        email = (request.form.get("email") or "").replace("\x00", "")
+        digest, language = request.form.get("digest") == "on", request.form.get("language") or ""
         try:
-            mailprefs.save(conn, user.id, form["email"], bool(form["digest"]), str(form["language"]), ui_locales())
+            mailprefs.save(conn, user.id, email, digest, language, ui_locales())
         except mailprefs.InvalidSettings as exc:
             error = gettext(mailprefs.MESSAGES[exc.problem])
         else:
             flash(gettext("Einstellungen gespeichert."), "ok")
             return redirect(url_for("workbench.notifications"), 303)
     address = mail.valid_address(settings.email or "") or mail.valid_address(user.username)
+    form = {"email": email, "digest": digest, "language": language}
     return render_template("workbench/notifications.html", form=form, error=error, address=address,
                            is_translator=user.role == "translator", languages=ui_locales(),
                            max_address=mailprefs.MAX_ADDRESS), (400 if error else 200)
