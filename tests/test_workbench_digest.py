@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select
 
 from service import create_app, db, maintenance, workbench
+from service.config import ConfigError
 from service.db.schema import mail_outbox
 from service.db.schema import maintenance as maintenance_table
 from service.workbench import digest
@@ -205,3 +206,10 @@ def test_digest_dates_follow_the_city_calendar():
     assert digest.local_day(late) == dt.date(2026, 12, 2)
     assert digest.sent_today("2026-12-01T23:10:00Z", late)
     assert not digest.sent_today("2026-12-01T22:50:00Z", late)
+
+
+@pytest.mark.parametrize("hour", [24, -1, "6"])
+def test_a_digest_hour_that_cannot_be_is_refused_at_start(app_config, hour):
+    """DIGEST_HOUR outside 0-23, or text, stops the app at start with the setting's name."""
+    with pytest.raises(ConfigError, match="DIGEST_HOUR"):
+        create_app({**app_config, "DIGEST_HOUR": hour})

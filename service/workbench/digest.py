@@ -226,6 +226,8 @@ def send(engine: Engine, config: Mapping[str, Any], now: dt.datetime, locales: l
     with engine.connect() as conn:
         if dry_run:
             return collect(conn, config, now, locales, entries_of, languages)[0]
+        if sent_today(last_run(conn), now):  # the background thread asks every round: a read, not the write lock
+            return Run(done_already=True)
         with db.transaction(conn, lock=MARKER):
             run, snapshots = collect(conn, config, now, locales, entries_of, languages)
             if run.done_already:
