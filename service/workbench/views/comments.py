@@ -49,8 +49,8 @@ def add_comment(locale: str, key: str):
     try:
         comments.add(db.get_db(), loc, entry.key, entry.msgid, user.username, text, now())
     except comments.InvalidComment as error:
-        return render_template("workbench/comment_form.html", loc=loc, entry=entry, text=text.replace("\x00", ""),
-                               error=_message(error)), 400
+        return render_template("workbench/comment_form.html", loc=loc, entry=entry,
+                               comment_text=text.replace("\x00", ""), comment_error=_message(error)), 400
     flash(gettext("Kommentar gespeichert."), "ok")
     return redirect(url_for("workbench.editor", locale=loc, key=entry.key, _anchor="comments-title"), 303)
 
