@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from .. import maintenance
+from .. import mail, maintenance
 from ..clock import now
 from ..core.locks import Locks
 from . import digest, inbox_views, journal, lexicon, suggestions  # noqa: F401  (they add their pages to the blueprint)
@@ -37,6 +37,6 @@ def send_digest(app: Flask, dry_run: bool = False) -> digest.Run:
 
 
 def _digest_when_due(app: Flask) -> None:
-    """The background thread's part: today's digest once DIGEST_HOUR has come."""
-    if digest.due(app.config, now(app)):
+    """The background thread's part: today's digest once DIGEST_HOUR has come (with e-mail configured)."""
+    if mail.enabled(app.config) and digest.due(app.config, now(app)):
         send_digest(app)
