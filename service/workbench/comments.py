@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from .. import db, mail
-from ..core.messages import N_
+from ..core.messages import N_, Np_
 from ..core.text import UnsafeText, clean_text, has_control
 from ..db.schema import wb_comments
 
@@ -37,10 +37,11 @@ class Problem(enum.StrEnum):
     MARKS = "marks"
 
 
-#: What the form says for each problem (German source; translated where it is shown).
-MESSAGES = {
+#: What the form says for each problem (German source, a counted one as a pair; translated where it is shown).
+MESSAGES: dict[Problem, str | tuple[str, str]] = {
     Problem.EMPTY: N_("Bitte schreiben Sie einen Kommentar."),
-    Problem.LENGTH: N_("Der Kommentar ist zu lang (höchstens %(num)s Zeichen)."),
+    Problem.LENGTH: Np_("Der Kommentar ist zu lang (höchstens %(num)s Zeichen).",
+                        "Der Kommentar ist zu lang (höchstens %(num)s Zeichen)."),
     Problem.CONTROL: N_("Der Text enthält unzulässige Steuerzeichen."),
     Problem.MARKS: N_("Der gesendete Text enthält eine lange Folge von Akzent- oder Kombinationszeichen, wie sie "
                       "keine Sprache verwendet. Bitte prüfen Sie Ihre Eingabe."),

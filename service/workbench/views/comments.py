@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import Row
 
 from ... import db
@@ -21,7 +21,10 @@ STATE_LABELS = {CommentState.OPEN: lazy_gettext("offen"), CommentState.RESOLVED:
 
 def _message(error: comments.InvalidComment) -> str:
     """What the form says about a refused comment, in the user's language."""
-    return gettext(comments.MESSAGES[error.problem], num=comments.MAX_COMMENT)
+    message = comments.MESSAGES[error.problem]
+    if isinstance(message, tuple):
+        return ngettext(*message, comments.MAX_COMMENT)
+    return gettext(message)
 
 
 def _entry_comments(loc: str, key: str) -> list[Row]:
