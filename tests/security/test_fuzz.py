@@ -149,7 +149,8 @@ WORKBENCH_GETS = ["/translate/", "/translate/login", "/translate/users", "/trans
                   "/translate/{loc}/suggestions", "/translate/{loc}/history", "/translate/{loc}/lexicon",
                   "/translate/{loc}/lexicon/{x}.mp3", "/translate/feedback/", "/translate/feedback/export.csv",
                   "/translate/feedback/{id}", "/translate/ping", "/translate/{loc}/comments",
-                  "/translate/account/notifications"]
+                  "/translate/account/notifications", "/translate/{loc}/contributions",
+                  "/translate/{loc}/entry/{x}/machine"]
 
 
 @FUZZ
