@@ -39,6 +39,7 @@ from .cli import mt as mt_cli
 from .cli import privacy as privacy_cli
 from .cli import users as users_cli
 from .cli import voices as voices_cli
+from .cli import workbench as workbench_cli
 from .cli import worker as worker_cli
 from .content import Content
 from .core import offload, redislocks
@@ -171,7 +172,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                           tts=speech, audio=audio_cache, mt=mt, jobs=queue, maintenance=background)
     for group in (audio_cli.audio_cli, content_cmds.content_cli, db_cli.db_cli, feedback_cli.feedback_cli,
                   i18n_cli.i18n_cli, mt_cli.mt_cli, privacy_cli.privacy_cli, users_cli.users_cli,
-                  voices_cli.voices_cli):
+                  voices_cli.voices_cli, workbench_cli.workbench_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
     app.cli.add_command(check_cli.check_command)

@@ -247,6 +247,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # address); []: MAIL_ALERTS_TO
         "MAIL_SECURITY_TO": [],
         "MAIL_RETRY_MAX_DELAY": 3600.0,  # a failing send is retried with growing delays up to this
+        # The translators' daily digest (`flask workbench digest`): the background thread sends it once a day from
+        # this hour on (Europe/Berlin, 0-23); None: only the command (a systemd timer or cron) sends it.
+        "DIGEST_HOUR": 6,
         # -- time: a callable returning an aware datetime (tests move it); None: the system clock
         "CLOCK": None,
         # Locales whose numbers and dates Babel formats as another locale's (British English).
@@ -357,6 +360,9 @@ def problems(config: Mapping[str, Any]) -> list[str]:
     zone = config.get("WORKBENCH_TIMEZONE")
     if isinstance(zone, str) and zone not in zoneinfo.available_timezones():
         out.append(f"{_name('WORKBENCH_TIMEZONE')}: {zone!r} is no time zone (e.g. Europe/Berlin)")
+    hour = config.get("DIGEST_HOUR")
+    if isinstance(hour, (int, float)) and not isinstance(hour, bool) and not 0 <= hour <= 23:
+        out.append(f"{_name('DIGEST_HOUR')}: must be an hour from 0 to 23, or null, not {hour!r}")
     operator = config.get("OPERATOR")
     for field in OPERATOR_DATES:
         value = operator.get(field) if isinstance(operator, dict) else None

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each adds its pages to the blueprint)
     account,
+    comments,
     contributions,
     edit,
     files,
     lists,
     machine,
+    notify,
     profile,
     speech,
 )
