@@ -31,6 +31,7 @@ from . import (
 from .audio.cache import AudioCache
 from .cli import audio as audio_cli
 from .cli import check as check_cli
+from .cli import content as content_cmds
 from .cli import db as db_cli
 from .cli import error_pages as error_pages_cli
 from .cli import feedback as feedback_cli
@@ -39,6 +40,7 @@ from .cli import mt as mt_cli
 from .cli import privacy as privacy_cli
 from .cli import users as users_cli
 from .cli import voices as voices_cli
+from .cli import workbench as workbench_cli
 from .cli import worker as worker_cli
 from .content import Content
 from .core import offload, redislocks
@@ -142,14 +144,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = db.init_app(app, shared.locks)
     inputs.init_app(app)
     clock.init_app(app)
-    source = content.init_app(app)
+    source = content.init_app(app, shared.revisions)
     operator_settings.init_app(app)
     i18n_ = i18n.init_app(app, shared.revisions)
     app.jinja_env.globals.update(_=ui_text.ui_gettext, gettext=ui_text.ui_gettext, ngettext=ui_text.ui_ngettext,
                                  pgettext=ui_text.ui_pgettext, format_number=formats.format_number)
-    # What a page depends on, beyond its catalogs: the live notices and (below) machine translations. Both page
-    # caches (pagecache.PageCache in Flask, pagecache.PageFront before it) key on i18n_.revision, and nothing else.
+    # What a page depends on, beyond its catalogs: the content, the live notices and (below) machine translations.
+    # Both page caches (pagecache.PageCache in Flask, pagecache.PageFront before it) key on i18n_.revision alone.
     i18n_.revision_providers.append(notices.revision_provider(app))
+    i18n_.revision_providers.append(content.revision_provider(source))  # an edited page is live without a restart
     i18n_.write_listeners.append(errors.edge_page_writer(app, i18n_))
     pages_cache = pagecache.init_app(app)
     i18n_.change_listeners.append(pages_cache.clear)
@@ -169,8 +172,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     background = maintenance.init_app(app)
     app.extensions["services"] = Services(shared=shared, db=engine, content=source, i18n=i18n_, pagecache=pages_cache,
                                           tts=speech, audio=audio_cache, mt=mt, jobs=queue, maintenance=background)
-    for group in (audio_cli.audio_cli, db_cli.db_cli, feedback_cli.feedback_cli, i18n_cli.i18n_cli, mt_cli.mt_cli,
-                  privacy_cli.privacy_cli, users_cli.users_cli, voices_cli.voices_cli):
+    for group in (audio_cli.audio_cli, content_cmds.content_cli, db_cli.db_cli, feedback_cli.feedback_cli,
+                  i18n_cli.i18n_cli, mt_cli.mt_cli, privacy_cli.privacy_cli, users_cli.users_cli,
+                  voices_cli.voices_cli, workbench_cli.workbench_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
     app.cli.add_command(check_cli.check_command)

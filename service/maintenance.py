@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -57,11 +58,25 @@ class BackgroundThread:
             self.wakeup.clear()
 
 
+#: app.extensions key of the tasks layers above add to each round (add_task).
+TASKS = "maintenance_tasks"
+
+
+def add_task(app: Flask, task: Callable[[Flask], None]) -> None:
+    """Run ``task(app)`` in each round, before mail is delivered (so what it queues goes out in the same round)."""
+    app.extensions.setdefault(TASKS, []).append(task)
+
+
 def run_once(app: Flask) -> tuple[mail.Delivery, dict[str, int] | None]:
-    """One round: deliver due mail, purge if due. Faults are logged, never raised (the loop must go on)."""
+    """One round: the added tasks, deliver due mail, purge if due. Faults are logged, never raised."""
     delivery, purged = mail.Delivery(), None
     with app.app_context():
         engine = app.extensions["db"]
+        for task in app.extensions.get(TASKS, []):
+            try:
+                task(app)
+            except Exception:  # one task's fault must not stop the mail or the purge
+                log.exception("background task %s failed", getattr(task, "__name__", task))
         try:
             delivery = mail.deliver_due(engine, app.config, now())
         except Exception:  # a broken database or mail setting must not end the thread

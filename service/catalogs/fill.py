@@ -63,8 +63,10 @@ def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Su
 
 
 def fill_po(path: Path, locale: str, translate: Callable[[list[str]], dict[str, Suggestion]], engine: str,
-            model: str, locks: Locks, domain: str = "messages", attempts: int = 3) -> tuple[int, int]:
-    """Fill one .po and write it atomically, unless someone changed it meanwhile (then try again)."""
+            model: str, locks: Locks, domain: str = "messages", attempts: int = 3,
+            writer: Callable[[Path, Catalog], None] | None = None) -> tuple[int, int]:
+    """Fill one .po and write it atomically, unless someone changed it meanwhile (then try again);
+    ``writer(path, catalog)`` writes it (lock held; default: save_po), e.g. with its audit rows."""
     path = Path(path)
     for _ in range(attempts):
         before = path.read_bytes()
@@ -75,6 +77,6 @@ def fill_po(path: Path, locale: str, translate: Callable[[list[str]], dict[str, 
         with locks.hold(lock_name(locale, domain)):  # the lock of every other writer of the catalog
             if path.read_bytes() != before:
                 continue  # a translator saved while we translated: never overwrite their work
-            save_po(path, catalog)
+            (writer or save_po)(path, catalog)
         return filled, skipped
     raise CatalogChanged(f"{path} kept changing; try again")

@@ -18,6 +18,7 @@ from ..core.files import atomic_write
 from ..core.locks import Locks
 from ..db.schema import wb_pending
 from ..i18n import get_i18n
+from ..workbench import catalog_audit
 from ..workbench.entries import Status
 
 DOMAINS = ("messages", "speech", "lexicon")
@@ -60,7 +61,7 @@ def extract_command(check: bool, domain: str | None) -> None:
     """Extract messages from content, code and templates into translations/<domain>.pot."""
     stale = []
     for dom in _domains(domain):
-        fresh = build_template(dom)
+        fresh = build_template(dom, content_dir=Path(current_app.config["CONTENT_DIR"]))
         path = template_path(dom)
         if not check:
             atomic_write(path, pot_bytes(fresh))
@@ -103,16 +104,28 @@ def init_command(locale: str, domain: str) -> None:
 @click.option("--locale", default=None)
 @click.option("--domain", type=click.Choice(DOMAINS), default=None)
 def update_command(locale: str | None, domain: str | None) -> None:
-    """Merge the templates into every locale's catalog (changed messages become outdated, not lost)."""
-    for dom in _domains(domain):
-        template = catalogs.load_po(template_path(dom))
-        for loc in _locales(locale, include_source=True):
-            path = catalogs.po_path(_translations_dir(), loc, dom)
-            if path.exists():
-                # A term is not a sentence: a similar one's pronunciation would be a wrong guess.
-                catalogs.update_po(path, template, loc, _locks(), dom, fuzzy=dom != "lexicon")
-                get_i18n().announce(loc)  # several servers: each reloads it
-                click.echo(f"updated {path}")
+    """Merge the templates into every locale's catalog (changed messages become outdated, not lost); the changed
+    entries of the messages catalogs go into the workbench's audit log under "flask i18n update (<user>)"."""
+    conn, why = catalog_audit.audit_connection(lambda: db.connect(current_app))
+    if conn is None:
+        click.echo(f"audit log not written (no database: {why}); run `flask db upgrade` first", err=True)
+    who = catalog_audit.actor("flask i18n update")
+    try:
+        for dom in _domains(domain):
+            template = catalogs.load_po(template_path(dom))
+            for loc in _locales(locale, include_source=True):
+                path = catalogs.po_path(_translations_dir(), loc, dom)
+                if path.exists():
+                    audited: list[int] = []
+                    write = catalog_audit.writer(conn, loc, who, "update", audited) if dom == "messages" else None
+                    # A term is not a sentence: a similar one's pronunciation would be a wrong guess.
+                    catalogs.update_po(path, template, loc, _locks(), dom, fuzzy=dom != "lexicon", writer=write)
+                    get_i18n().announce(loc)  # several servers: each reloads it
+                    counted = f" ({audited[0]} audited change(s))" if audited and audited[0] else ""
+                    click.echo(f"updated {path}{counted}")
+    finally:
+        if conn is not None:
+            conn.close()
 
 
 @i18n_cli.command("compile")

@@ -13,7 +13,7 @@ from ...core.locks import LockUnavailable
 from ...core.messages import N_
 from ...i18n import best_locale, display_name, get_i18n, text_direction
 from ...web.errors import BadRequest, NotFound, Unavailable, respond
-from .. import auth, csrf, review
+from .. import auth, badges, csrf, review
 from ..entries import CatalogEntry, Status, waiting
 from ..store import CatalogNotFound, EntryNotFound, InvalidEdit, Store
 
@@ -59,12 +59,27 @@ def sources_of(entry: CatalogEntry) -> set[str]:
     return {PurePosixPath(f).stem for f, _ in entry.locations if f.startswith("content/")}
 
 
-def filtered(locale: str, state: str, query: str, source: str = "") -> tuple[list[CatalogEntry],
-                                                                           list[CatalogEntry]]:
-    """A locale's entries with a status (or all), from a page or the interface (or all), with a text in source or
-    translation; and all of them."""
+def failing_checks(locale: str) -> dict[str, tuple[str, ...]]:
+    """The ids of the checks each entry of a locale fails, by entry key (entries failing none are left out)."""
+    store = get_store()
+    return badges.failing(store.directory, locale, store.entries(locale))
+
+
+def check_filter(args) -> str:
+    """The check filter of a list's query: the id of a check the list shows, or "" for none."""
+    value = args.get("check", "")
+    return value if value in {c.id for c in badges.list_checks()} else ""
+
+
+def filtered(locale: str, state: str, query: str, source: str = "", check: str = ""
+             ) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
+    """A locale's entries with a status (or all), from a page or the interface (or all), failing a check (or any
+    or none), with a text in source, translation, comments or context; and all of them."""
     everything = reviewed_entries(locale)
     items = everything if state == "all" else [e for e in everything if e.status == state]
+    if check:
+        failing = failing_checks(locale)
+        items = [e for e in items if check in failing.get(e.key, ())]
     if source == INTERFACE:
         items = [e for e in items if not sources_of(e)]
     elif source:
