@@ -33,6 +33,7 @@ from .cli import audio as audio_cli
 from .cli import check as check_cli
 from .cli import content as content_cmds
 from .cli import db as db_cli
+from .cli import error_pages as error_pages_cli
 from .cli import feedback as feedback_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
@@ -48,11 +49,11 @@ from .core.locks import FileLocks, Locks
 from .core.revisions import RedisRevisions
 from .i18n import I18n
 from .jobs import Jobs
-from .maintenance import Worker
+from .maintenance import BackgroundThread
 from .mt import MTService
 from .pagecache import PageCache
 from .tts import TTS
-from .web import assets, compression, errors, feedback, inputs, pages, security
+from .web import assets, compression, errors, feedback, inputs, pages, security, suggest
 from .web import audio as audio_views
 
 
@@ -88,7 +89,7 @@ class Services:
     audio: AudioCache
     mt: MTService | None
     jobs: Jobs | None
-    maintenance: Worker | None
+    maintenance: BackgroundThread | None
 
 
 def get_services(app: Flask) -> Services:
@@ -164,6 +165,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
+    suggest.init_app(app)
     assets.init_app(app)
     compression.init_app(app)
     queue = jobs.init_app(app, shared.redis, shared.locks, mt)
@@ -176,6 +178,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
     app.cli.add_command(check_cli.check_command)
+    app.cli.add_command(error_pages_cli.error_pages_command)
     # WSGI middleware, innermost first: stored page answers before Flask, then the trusted proxies' headers.
     pagecache.install_front(app, i18n_.revision)
     security.trust_proxies(app)

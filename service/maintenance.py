@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Worker:
+class BackgroundThread:
     """The background thread of one process, and the event that wakes it early."""
 
     app: Flask
@@ -92,9 +92,9 @@ def run_once(app: Flask) -> tuple[mail.Delivery, dict[str, int] | None]:
 
 def wake() -> None:
     """Tell this process's background thread that mail is waiting (no-op when it does not run)."""
-    worker: Worker | None = current_app.extensions.get("maintenance")
-    if worker is not None:
-        worker.wakeup.set()
+    thread: BackgroundThread | None = current_app.extensions.get("maintenance")
+    if thread is not None:
+        thread.wakeup.set()
 
 
 def enabled(app: Flask) -> bool:
@@ -103,15 +103,15 @@ def enabled(app: Flask) -> bool:
     return not app.testing if setting is None else bool(setting)
 
 
-def init_app(app: Flask) -> Worker | None:
+def init_app(app: Flask) -> BackgroundThread | None:
     """Start the background thread with each process's first request, when enabled."""
     if not enabled(app):
         return None
-    worker = Worker(app)
-    app.extensions["maintenance"] = worker
+    thread = BackgroundThread(app)
+    app.extensions["maintenance"] = thread
 
     @app.before_request
     def _start_background() -> None:
-        worker.start()
+        thread.start()
 
-    return worker
+    return thread

@@ -10,14 +10,14 @@ from babel.messages.catalog import Catalog, Message
 from ..core.locks import Locks
 from .checks import check_message
 from .po import lock_name, parse_po, save_po
-from .status import MACHINE_COMMENT_PREFIX, is_machine, status_of
+from .status import MACHINE_COMMENT_PREFIX, TranslationStatus, is_machine, status_of
 
 
 class Suggestion(Protocol):
     """What a translator (the MT service) answers for one text."""
 
     text: str
-    status: str  # "machine" when ``text`` is a translation
+    status: str  # TranslationStatus.MACHINE when ``text`` is a translation
     model: str
 
 
@@ -38,7 +38,7 @@ def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Su
         if not isinstance(message.id, str) or not message.id or message.context:  # a tuple id: a plural
             continue
         state = status_of(message)
-        if state == "missing" or (state == "machine" and is_machine(message)):
+        if state == TranslationStatus.MISSING or (state == TranslationStatus.MACHINE and is_machine(message)):
             candidates.append((message.id, message))
     if not candidates:
         return 0, 0
@@ -46,7 +46,7 @@ def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Su
     filled = skipped = 0
     for msgid, message in candidates:
         result = results.get(msgid)
-        if result is None or result.status != "machine":
+        if result is None or result.status != TranslationStatus.MACHINE:
             skipped += 1  # a protected span was lost: leave the entry for a person
             continue
         old = message.string

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import catalogs, db
+from ..catalogs import TranslationStatus
 from ..catalogs.extract import build_template, message_keys, pot_bytes
 from ..core.files import atomic_write
 from ..core.locks import Locks
 from ..db.schema import wb_pending
 from ..i18n import get_i18n
 from ..workbench import catalog_audit
+from ..workbench.entries import Status
 
 DOMAINS = ("messages", "speech", "lexicon")
 
@@ -171,14 +173,15 @@ def stats_command(domain: str) -> None:
         if not path.exists():
             continue
         catalog = catalogs.load_po(path, loc)
-        c = dict.fromkeys(("human", "review", "machine", "outdated", "missing"), 0)
+        c = dict.fromkeys(Status, 0)
         for message in catalog:
             if message.id:
-                c["review" if (loc, catalogs.checks.msgid_of(message)) in waiting else catalogs.status_of(message)] += 1
-        c["missing"] += len([m for m in template if m.id and m.id not in catalog])
-        done = math.floor(100 * c["human"] / total) if total else 100  # never rounded up to 100
-        click.echo(f"{loc:8}{c['human']:>8}{c['review']:>8}{c['machine']:>9}{c['outdated']:>10}{c['missing']:>9}"
-                   f"{done:>6}%")
+                waits = (loc, catalogs.checks.msgid_of(message)) in waiting
+                c[Status.REVIEW if waits else Status(catalogs.status_of(message))] += 1
+        c[Status.MISSING] += len([m for m in template if m.id and m.id not in catalog])
+        done = math.floor(100 * c[Status.HUMAN] / total) if total else 100  # never rounded up to 100
+        click.echo(f"{loc:8}{c[Status.HUMAN]:>8}{c[Status.REVIEW]:>8}{c[Status.MACHINE]:>9}{c[Status.OUTDATED]:>10}"
+                   f"{c[Status.MISSING]:>9}{done:>6}%")
 
 
 def _waiting_for_review() -> set[tuple[str, str]]:
@@ -255,7 +258,9 @@ def speech_confirm_command(locale: str, msgids: tuple[str, ...]) -> None:
 def _waiting(catalog, template) -> str:
     """The work waiting for translators in a catalog, as a note after "ok" (empty when there is none)."""
     counts = catalogs.counts(catalog)
-    missing = counts["missing"] + (len([m for m in template if m.id and m.id not in catalog]) if template else 0)
-    parts = [f"{n} {label}" for n, label in ((counts["outdated"], "outdated"), (counts["machine"], "machine"),
+    missing = counts[TranslationStatus.MISSING] + (len([m for m in template if m.id and m.id not in catalog])
+                                                   if template else 0)
+    parts = [f"{n} {label}" for n, label in ((counts[TranslationStatus.OUTDATED], "outdated"),
+                                              (counts[TranslationStatus.MACHINE], "machine"),
                                               (missing, "untranslated")) if n]
     return f" ({', '.join(parts)} waiting for translators)" if parts else ""

@@ -11,7 +11,7 @@ from .. import catalogs, db
 from ..content import get_content
 from ..i18n import get_i18n
 from ..jobs import get_jobs, translate_batches
-from ..mt import EngineError, MTService
+from ..mt import EngineError, MTService, MTStatus
 from ..workbench import catalog_audit
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def warm_command(locale: str) -> None:
         results = _translate(service, messages, locale)
     except EngineError as exc:
         raise click.ClickException(f"translation failed: {exc}") from None
-    ok = sum(r.status == "machine" for r in results.values())
+    ok = sum(r.status == MTStatus.MACHINE for r in results.values())
     click.echo(f"{locale}: {ok} of {len(messages)} messages cached")
 
 

@@ -8,15 +8,14 @@ from flask import Flask
 from .. import mail, maintenance
 from ..clock import now
 from ..core.locks import Locks
-from . import digest, inbox_views, journal, lexicon, suggestions  # noqa: F401  (they add their pages to the blueprint)
+from . import digest, inbox_views, journal, lexicon  # noqa: F401  (they add their pages to the blueprint)
 from .store import Store
 from .views import bp, get_store, target_locales, ui_locales
 
 
 def init_app(app: Flask, locks: Locks, on_change: Callable[[str], None]) -> None:
-    """Create the catalog stores (saves under ``locks``; ``on_change(locale)`` after each), the /translate pages and
-    the public suggestion form; finish or undo what killed saves left."""
-    suggestions.init_app(app)
+    """Create the catalog stores (saves under ``locks``; ``on_change(locale)`` after each) and the /translate pages;
+    finish or undo what killed saves left."""
     app.extensions["workbench"] = {
         "store": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], locks=locks, on_change=on_change),
         "lexicon": Store(app.config["BABEL_TRANSLATION_DIRECTORIES"], domain="lexicon", locks=locks,

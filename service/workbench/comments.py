@@ -80,7 +80,7 @@ def add(conn: Connection, locale: str, entry: str, msgid: str, username: str, te
     value = checked(text)
     with db.transaction(conn):
         result = conn.execute(insert(wb_comments).values(
-            created=mail.stamp(now), locale=locale, entry=entry, msgid=msgid, username=username, text=value,
+            created=mail.timestamp(now), locale=locale, entry=entry, msgid=msgid, username=username, text=value,
         ))
     return db.inserted_id(result)
 
@@ -116,7 +116,7 @@ def resolve(conn: Connection, locale: str, comment_id: int, username: str, now: 
         result = conn.execute(update(wb_comments).where(
             wb_comments.c.id == comment_id, wb_comments.c.locale == locale,
             wb_comments.c.state == CommentState.OPEN.value,
-        ).values(state=CommentState.RESOLVED.value, resolved_by=username, resolved_at=mail.stamp(now)))
+        ).values(state=CommentState.RESOLVED.value, resolved_by=username, resolved_at=mail.timestamp(now)))
     return result.rowcount == 1
 
 

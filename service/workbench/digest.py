@@ -190,8 +190,8 @@ def collect(conn: Connection, config: Mapping[str, Any], now: dt.datetime, local
     if sent_today(last, now):
         run.done_already = True
         return run, {}
-    until = mail.stamp(now)
-    since = last or mail.stamp(now - dt.timedelta(days=1))
+    until = mail.timestamp(now)
+    since = last or mail.timestamp(now - dt.timedelta(days=1))
     found: dict[str, LocaleNews] = {}
     snapshots: dict[str, set[str]] = {}
     for loc in locales:
@@ -211,7 +211,7 @@ def collect(conn: Connection, config: Mapping[str, Any], now: dt.datetime, local
 
 def _store(conn: Connection, now: dt.datetime, snapshots: dict[str, set[str]]) -> None:
     """Write each locale's snapshot and the day's marker (in the caller's transaction)."""
-    stamp = mail.stamp(now)
+    stamp = mail.timestamp(now)
     for loc, keys in snapshots.items():
         values = {"entries": json.dumps(sorted(keys)), "updated": stamp}
         if conn.execute(update(wb_digest).where(wb_digest.c.locale == loc).values(**values)).rowcount == 0:

@@ -22,7 +22,7 @@ from .. import catalogs, jobs
 from ..core import offload
 from ..core.messages import N_
 from ..machine import get_mt
-from ..mt import MTService
+from ..mt import MTService, MTStatus
 from . import audit
 from .entries import CatalogEntry
 from .review import Proposal
@@ -147,9 +147,9 @@ def request(locale: str, entry: CatalogEntry) -> Suggestion:
     service = get_mt()
     assert service is not None and unavailable(locale, entry) is None
     result = service.lookup([entry.msgid], locale, schedule=False)[entry.msgid]
-    if result.status == "machine":
+    if result.status == MTStatus.MACHINE:
         return Suggestion(State.READY, result.text, result.model, service.engine.name)
-    if result.status == "rejected" or service.failure(locale):
+    if result.status == MTStatus.REJECTED or service.failure(locale):
         return Suggestion(State.FAILED)
     queue = jobs.get_jobs()
     if queue is not None:  # several servers: a worker translates, once for all of them
@@ -171,7 +171,7 @@ def machine_text(locale: str, entry: CatalogEntry) -> Suggestion | None:
     service = get_mt()
     assert service is not None
     result = service.lookup([entry.msgid], locale, schedule=False)[entry.msgid]
-    if result.status != "machine":
+    if result.status != MTStatus.MACHINE:
         return None
     return Suggestion(State.READY, result.text, result.model, service.engine.name)
 

@@ -20,12 +20,13 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from ... import catalogs, db
+from ... import catalogs, db, suggestions
 from ...catalogs import Finding
 from ...content import get_content
+from ...core.text import clean_text
 from ...i18n import get_i18n
 from ...web.errors import BadRequest, respond
-from .. import aids, audit, auth, csrf, review, suggestions, texts
+from .. import aids, audit, auth, csrf, review, texts
 from ..diffs import word_diff
 from ..entries import CatalogEntry, Status, waiting
 from ..store import REVISION_RE, EntryConflict, InvalidTranslation
@@ -172,11 +173,11 @@ def _context(loc: str, entry: CatalogEntry) -> dict:
 
     others = []
     for other in target_locales():
-        message = i18n.entries(other).get(entry.msgid) if other != loc else None
+        message = i18n.po_messages(other).get(entry.msgid) if other != loc else None
         if message is not None and isinstance(message.string, str) and message.string:
             others.append((other, message.string, catalogs.status_of(message)))
     return {
-        "memory": aids.memory(i18n.entries(loc), entry.msgid) if not entry.plural else [],
+        "memory": aids.memory(i18n.po_messages(loc), entry.msgid) if not entry.plural else [],
         "hints": aids.glossary_hints(current_app.config["MT_GLOSSARY_DIR"], loc, entry.msgid, entry.text),
         "other_locales": others,
         "earlier": [(e, link(e)) for e in earlier],
@@ -284,7 +285,7 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
             if not review.is_reviewer(user, loc):
                 return _render_editor(loc, entry, typed=typed, status=403, errors=[gettext(texts.NOT_REVIEWER)])
             review.reject(conn, loc, entry, seen, user.username,
-                          (request.form.get("comment") or "").replace("\r\n", "\n").strip())
+                          clean_text(request.form.get("comment")))  # web/inputs.py bounds its marks
             flash(gettext("Vorschlag abgelehnt."), "ok")
             return redirect(url_for("workbench.editor", locale=loc, key=entry.key), 303)
         if action == "approve":

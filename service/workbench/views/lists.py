@@ -6,11 +6,11 @@ import math
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ... import db
+from ... import db, suggestions
 from ...web.errors import BadRequest
-from .. import audit, auth, suggestions
+from .. import audit, auth
 from ..badges import CHECK_NAMES, list_checks
-from ..entries import counts
+from ..entries import Status, counts
 from .utils import (
     FILTERS,
     INTERFACE,
@@ -38,7 +38,7 @@ def index():
     waiting = suggestions.open_counts(db.get_db())
     for loc in auth.readable(target_locales()):  # only their own (L6)
         c = counts(reviewed_entries(loc))
-        done = math.floor(100 * c["human"] / c["total"]) if c["total"] else 100  # 100 only when all is reviewed
+        done = math.floor(100 * c[Status.HUMAN] / c["total"]) if c["total"] else 100  # 100 only when all is reviewed
         rows.append({"locale": loc, "counts": c, "done": done, "suggestions": waiting.get(loc, 0)})
     return render_template("workbench/index.html", rows=rows)
 

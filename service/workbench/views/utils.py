@@ -14,25 +14,26 @@ from ...core.messages import N_
 from ...i18n import best_locale, display_name, get_i18n, text_direction
 from ...web.errors import BadRequest, NotFound, Unavailable, respond
 from .. import auth, badges, csrf, review
-from ..entries import CatalogEntry, waiting
+from ..entries import CatalogEntry, Status, waiting
 from ..store import CatalogNotFound, EntryNotFound, InvalidEdit, Store
 
 bp = Blueprint("workbench", __name__, url_prefix="/translate")
 
+#: The list's status filter: every status, and all of them.
 FILTERS = {
     "all": lazy_gettext("Alle"),
-    "missing": lazy_gettext("Unübersetzt"),
-    "outdated": lazy_gettext("Ungeprüft oder veraltet (fuzzy)"),
-    "machine": lazy_gettext("Maschinell übersetzt"),
-    "human": lazy_gettext("Geprüft"),
-    "review": lazy_gettext("Wartet auf Prüfung"),
+    Status.MISSING: lazy_gettext("Unübersetzt"),
+    Status.OUTDATED: lazy_gettext("Ungeprüft oder veraltet (fuzzy)"),
+    Status.MACHINE: lazy_gettext("Maschinell übersetzt"),
+    Status.HUMAN: lazy_gettext("Geprüft"),
+    Status.REVIEW: lazy_gettext("Wartet auf Prüfung"),
 }
 STATUS_LABELS = {
-    "human": lazy_gettext("geprüft"),
-    "machine": lazy_gettext("maschinell übersetzt"),
-    "outdated": lazy_gettext("ungeprüft oder veraltet"),
-    "missing": lazy_gettext("unübersetzt"),
-    "review": lazy_gettext("wartet auf Prüfung"),
+    Status.HUMAN: lazy_gettext("geprüft"),
+    Status.MACHINE: lazy_gettext("maschinell übersetzt"),
+    Status.OUTDATED: lazy_gettext("ungeprüft oder veraltet"),
+    Status.MISSING: lazy_gettext("unübersetzt"),
+    Status.REVIEW: lazy_gettext("wartet auf Prüfung"),
 }
 PER_PAGE = 50
 MAX_QUERY = 200
