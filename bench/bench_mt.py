@@ -31,7 +31,7 @@ def main() -> None:
     from service.content import Content
     from service.mt.argos import ArgosEngine
     from service.mt.cache import TranslationCache
-    from service.mt.worker import MTService
+    from service.mt.service import MTService
     from tests import tiny_argos
 
     packages = tmp / "packages"

@@ -34,6 +34,8 @@ TEMPLATES = {
     "systemd/herne-worker@.service": "systemd/system/herne-worker@.service",
     "systemd/herne-purge.service": "systemd/system/herne-purge.service",
     "systemd/herne-purge.timer": "systemd/system/herne-purge.timer",
+    "systemd/herne-digest.service": "systemd/system/herne-digest.service",
+    "systemd/herne-digest.timer": "systemd/system/herne-digest.timer",
     "logrotate/herne-nginx": "logrotate.d/herne-nginx",
 }
 

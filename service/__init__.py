@@ -31,13 +31,16 @@ from . import (
 from .audio.cache import AudioCache
 from .cli import audio as audio_cli
 from .cli import check as check_cli
+from .cli import content as content_cmds
 from .cli import db as db_cli
+from .cli import error_pages as error_pages_cli
 from .cli import feedback as feedback_cli
 from .cli import i18n as i18n_cli
 from .cli import mt as mt_cli
 from .cli import privacy as privacy_cli
 from .cli import users as users_cli
 from .cli import voices as voices_cli
+from .cli import workbench as workbench_cli
 from .cli import worker as worker_cli
 from .content import Content
 from .core import offload, redislocks
@@ -46,11 +49,11 @@ from .core.locks import FileLocks, Locks
 from .core.revisions import RedisRevisions
 from .i18n import I18n
 from .jobs import Jobs
-from .maintenance import Worker
+from .maintenance import BackgroundThread
 from .mt import MTService
 from .pagecache import PageCache
 from .tts import TTS
-from .web import assets, compression, errors, feedback, inputs, pages, security
+from .web import assets, compression, errors, feedback, inputs, pages, security, suggest
 from .web import audio as audio_views
 
 
@@ -86,7 +89,7 @@ class Services:
     audio: AudioCache
     mt: MTService | None
     jobs: Jobs | None
-    maintenance: Worker | None
+    maintenance: BackgroundThread | None
 
 
 def get_services(app: Flask) -> Services:
@@ -141,14 +144,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     engine = db.init_app(app, shared.locks)
     inputs.init_app(app)
     clock.init_app(app)
-    source = content.init_app(app)
+    source = content.init_app(app, shared.revisions)
     operator_settings.init_app(app)
     i18n_ = i18n.init_app(app, shared.revisions)
     app.jinja_env.globals.update(_=ui_text.ui_gettext, gettext=ui_text.ui_gettext, ngettext=ui_text.ui_ngettext,
                                  pgettext=ui_text.ui_pgettext, format_number=formats.format_number)
-    # What a page depends on, beyond its catalogs: the live notices and (below) machine translations. Both page
-    # caches (pagecache.PageCache in Flask, pagecache.PageFront before it) key on i18n_.revision, and nothing else.
+    # What a page depends on, beyond its catalogs: the content, the live notices and (below) machine translations.
+    # Both page caches (pagecache.PageCache in Flask, pagecache.PageFront before it) key on i18n_.revision alone.
     i18n_.revision_providers.append(notices.revision_provider(app))
+    i18n_.revision_providers.append(content.revision_provider(source))  # an edited page is live without a restart
     i18n_.write_listeners.append(errors.edge_page_writer(app, i18n_))
     pages_cache = pagecache.init_app(app)
     i18n_.change_listeners.append(pages_cache.clear)
@@ -161,17 +165,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.init_app(app)
     audio_views.init_app(app)
     feedback.init_app(app)
+    suggest.init_app(app)
     assets.init_app(app)
     compression.init_app(app)
     queue = jobs.init_app(app, shared.redis, shared.locks, mt)
     background = maintenance.init_app(app)
     app.extensions["services"] = Services(shared=shared, db=engine, content=source, i18n=i18n_, pagecache=pages_cache,
                                           tts=speech, audio=audio_cache, mt=mt, jobs=queue, maintenance=background)
-    for group in (audio_cli.audio_cli, db_cli.db_cli, feedback_cli.feedback_cli, i18n_cli.i18n_cli, mt_cli.mt_cli,
-                  privacy_cli.privacy_cli, users_cli.users_cli, voices_cli.voices_cli):
+    for group in (audio_cli.audio_cli, content_cmds.content_cli, db_cli.db_cli, feedback_cli.feedback_cli,
+                  i18n_cli.i18n_cli, mt_cli.mt_cli, privacy_cli.privacy_cli, users_cli.users_cli,
+                  voices_cli.voices_cli, workbench_cli.workbench_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_cli.worker_command)
     app.cli.add_command(check_cli.check_command)
+    app.cli.add_command(error_pages_cli.error_pages_command)
     # WSGI middleware, innermost first: stored page answers before Flask, then the trusted proxies' headers.
     pagecache.install_front(app, i18n_.revision)
     security.trust_proxies(app)

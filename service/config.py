@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SOURCE_LOCALE": SOURCE_LOCALE,
         "SHIPPED_LOCALES": list(SHIPPED_LOCALES),
         "CONTENT_DIR": str(ROOT / "content"),
+        # Seconds between two looks at the content files' stamps (a changed file is live without a restart; 0: at
+        # every request). `flask content publish` also makes every server reload at once (REDIS_URL).
+        "CONTENT_CHECK_INTERVAL": 2.0,
         # Flask-Babel resolves relative paths against service/: kept absolute. None: DATA_DIR/translations
         # when DATA_DIR is set, else the checkout's translations/ (see resolve).
         "BABEL_TRANSLATION_DIRECTORIES": None,
@@ -130,6 +134,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # names listed here). In a locale of WORKBENCH_SELF_APPROVAL every translator of it may approve, own work too.
         "WORKBENCH_REVIEWERS": {},  # locale -> [user names]
         "WORKBENCH_SELF_APPROVAL": [],  # locales
+        # The time zone of the times the workbench shows until a translator's browser or account page says another.
+        "WORKBENCH_TIMEZONE": "Europe/Berlin",
         # -- read-aloud
         # locale (or "default") -> "espeak", "<backend>:<voice>" (piper:, mbrola:de6, rhvoice:magda) or "auto":
         # per locale the best voice installed here (MBROLA, RHVoice, Piper), else espeak-ng
@@ -241,6 +247,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # address); []: MAIL_ALERTS_TO
         "MAIL_SECURITY_TO": [],
         "MAIL_RETRY_MAX_DELAY": 3600.0,  # a failing send is retried with growing delays up to this
+        # The translators' daily digest (`flask workbench digest`): the background thread sends it once a day from
+        # this hour on (Europe/Berlin, 0-23); None: only the command (a systemd timer or cron) sends it.
+        "DIGEST_HOUR": 6,
         # -- time: a callable returning an aware datetime (tests move it); None: the system clock
         "CLOCK": None,
         # Locales whose numbers and dates Babel formats as another locale's (British English).
@@ -348,6 +357,12 @@ def problems(config: Mapping[str, Any]) -> list[str]:
         if isinstance(fields, dict):
             out.extend(f"{_name(key, field)}: no such setting (known: {', '.join(base[key])})"
                        for field in sorted(set(fields) - set(base[key])))
+    zone = config.get("WORKBENCH_TIMEZONE")
+    if isinstance(zone, str) and zone not in zoneinfo.available_timezones():
+        out.append(f"{_name('WORKBENCH_TIMEZONE')}: {zone!r} is no time zone (e.g. Europe/Berlin)")
+    hour = config.get("DIGEST_HOUR")
+    if isinstance(hour, (int, float)) and not isinstance(hour, bool) and not 0 <= hour <= 23:
+        out.append(f"{_name('DIGEST_HOUR')}: must be an hour from 0 to 23, or null, not {hour!r}")
     operator = config.get("OPERATOR")
     for field in OPERATOR_DATES:
         value = operator.get(field) if isinstance(operator, dict) else None

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import os
 import re
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -11,7 +16,12 @@ from typing import IO
 from flask import Flask, current_app
 
 from .core.clock import local_moment
+from .core.revisions import RedisRevisions
 from .core.syntax import LINK_RE
+
+log = logging.getLogger(__name__)
+#: The field of the shared revision hash (core/revisions.py) that `flask content publish` bumps.
+SHARED_FIELD = "_content"
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -169,27 +179,112 @@ def parse_page(text: str, name: str = "<page>") -> Page:
 
 
 class Content:
-    """Every page of the site, loaded from the content folder."""
+    """Every page of the site, loaded from the content folder, and loaded again when it changes.
 
-    def __init__(self, folder: str | Path):
+    A change is seen by the files' stamps (checked at most every ``interval`` seconds, by whichever request asks
+    first), or by the shared token that `flask content publish` bumps (several servers, Redis): every worker of every
+    server reloads at its next request, without a restart. A folder that fails to parse keeps the last good pages.
+    """
+
+    def __init__(self, folder: str | Path, interval: float = 2.0, shared: RedisRevisions | None = None):
+        """Load ``folder``; look for changes every ``interval`` seconds and in ``shared``'s token, if given."""
         self.folder = Path(folder)
+        self.interval = interval
+        self.shared = shared
         self.pages: dict[str, Page] = {}
         #: Every notice, live or not, in file order (several may be live at once).
         self.notices: list[Page] = []
+        #: A hash of every content file's bytes: part of every locale's revision (page caches, ETags, audio memo).
+        self.token = ""
+        self._stamps: tuple = ()
+        self._shared_seen = self._shared_token()
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
         self.reload()
 
+    def _files(self) -> list[Path]:
+        """The content files, in name order."""
+        return sorted(self.folder.glob("*.md"))
+
+    def stamps(self) -> tuple:
+        """What identifies this version of the folder cheaply: its own mtime, and each file's name, mtime and size
+        (one scandir, one stat per file)."""
+        out: list[tuple] = [("", os.stat(self.folder).st_mtime_ns, 0)]
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                if not entry.name.endswith(".md") or entry.name.startswith("."):  # as glob("*.md")
+                    continue
+                try:
+                    st = entry.stat()
+                except FileNotFoundError:  # removed between the listing and the stat: the next check sees it
+                    continue
+                out.append((entry.name, st.st_mtime_ns, st.st_size))
+        return tuple(sorted(out))
+
     def reload(self) -> None:
-        """Read every ``*.md`` file again."""
+        """Read every ``*.md`` file again (a file that does not parse raises ValueError; nothing is replaced)."""
+        stamps = self.stamps()
         pages: dict[str, Page] = {}
         notices: list[Page] = []
-        for path in sorted(self.folder.glob("*.md")):
-            page = parse_page(path.read_text(encoding="utf-8"), path.name)
+        digest = hashlib.sha256()
+        for path in self._files():
+            data = path.read_bytes()
+            digest.update(path.name.encode() + b"\0" + data + b"\0")
+            page = parse_page(data.decode("utf-8"), path.name)
             if page.kind == "notice":
                 notices.append(page)
             else:
                 pages[page.slug] = page
         self.pages = dict(sorted(pages.items(), key=lambda kv: (kv[1].order, kv[0])))
         self.notices = notices
+        self.token = digest.hexdigest()[:16]
+        self._stamps = stamps
+
+    def _shared_token(self) -> str:
+        """The token `flask content publish` last set on every server ("" without Redis)."""
+        return self.shared.token(SHARED_FIELD) if self.shared is not None else ""
+
+    def refresh(self) -> bool:
+        """Reload when the shared token changed, or the files did (their stamps looked at every ``interval``
+        seconds); tell whether the pages changed. A folder that does not parse is logged; the last good pages stay."""
+        now = time.monotonic()
+        shared = self._shared_token()  # memoized by RedisRevisions for REVISION_TTL: no request waits on it
+        published = shared != self._shared_seen
+        if not published and now - self._checked < self.interval:
+            return False
+        if not self._lock.acquire(blocking=False):  # another thread is looking: this request keeps the pages
+            return False
+        try:
+            self._checked = now
+            stamps = self.stamps()
+            if stamps == self._stamps and not published:
+                return False
+            self._shared_seen = shared
+            before = self.token
+            try:
+                self.reload()
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                self._stamps = stamps  # not again until a file changes once more
+                log.error("content not reloaded, the pages stay as they were: %s", exc)
+                return False
+            if self.token != before:
+                log.info("content reloaded from %s: %d pages, %d notices", self.folder, len(self.pages),
+                         len(self.notices))
+            return self.token != before
+        finally:
+            self._lock.release()
+
+    def announce(self) -> None:
+        """Tell every worker to reload (`flask content publish`): the folder's stamp changes (a copy that kept the
+        files' times and sizes is seen too), and with Redis every server's shared token."""
+        os.utime(self.folder)
+        if self.shared is not None:
+            self.shared.bump(SHARED_FIELD)
+
+    def revision(self) -> str:
+        """The content's token after a check for changes (the pages' revision folds it in)."""
+        self.refresh()
+        return self.token
 
     def live_notices(self, now: dt.datetime) -> list[Page]:
         """The notices shown at a moment, in order."""
@@ -231,11 +326,17 @@ def extract_content(fileobj: IO[bytes], keywords, comment_tags, options) -> Iter
         yield block.lineno, None, block.msgid, [comment]
 
 
-def init_app(app: Flask) -> Content:
-    """Load the content folder into ``app.extensions['content']``."""
-    content = Content(app.config["CONTENT_DIR"])
+def init_app(app: Flask, shared: RedisRevisions | None = None) -> Content:
+    """Load the content folder into ``app.extensions['content']``; it reloads itself when the files change (checked
+    every CONTENT_CHECK_INTERVAL seconds) or when ``shared``'s token does (`flask content publish`)."""
+    content = Content(app.config["CONTENT_DIR"], float(app.config["CONTENT_CHECK_INTERVAL"]), shared)
     app.extensions["content"] = content
     return content
+
+
+def revision_provider(content: Content) -> Callable[[str], str]:
+    """What the content adds to every locale's revision (page cache key, front, ETag, audio memo)."""
+    return lambda locale: content.revision()
 
 
 

@@ -1,6 +1,7 @@
 """Locales and catalogs: which languages exist, how a message is localized, and the `flask i18n` commands."""
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import os
@@ -8,16 +9,17 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_domain
 from markupsafe import Markup, escape
 
 from . import catalogs
+from .core.locales import display_name as display_name  # re-exported: the views' and templates' names
+from .core.locales import normalize_locale, text_direction
 from .core.revisions import RedisRevisions
-from .core.syntax import LANGUAGE_TAG_RE
 
 log = logging.getLogger(__name__)
 #: What ``text % values`` raises for a translation whose directives do not fit the values.
@@ -26,25 +28,34 @@ FORMAT_ERRORS = (KeyError, ValueError, TypeError, IndexError)
 MAX_LOCALE_LEN = 20
 
 
+class ReaderStatus(enum.StrEnum):
+    """Where a text readers are shown comes from (page.html styles and explains each but HUMAN)."""
+
+    HUMAN = "human"  # reviewed
+    OUTDATED = "outdated"  # reviewed once, for an older source
+    MACHINE = "machine"  # reviewed by nobody
+    PENDING = "pending"  # German while machine translation is in progress
+    SOURCE = "source"  # German: no translation (or one that cannot be formatted)
+
+
 @dataclass(frozen=True)
 class Localized:
     """A message in some language, with the language it is really in and where it came from."""
 
     text: str
     lang: str
-    #: human, outdated, machine (reviewed by nobody), pending (MT in progress), source (German fallback)
-    status: str
+    status: ReaderStatus
 
 
 class I18n:
     """The catalogs of every locale, reloaded when a catalog changes.
 
-    Embedded, a change is seen in the catalog files' stamps; with ``revisions`` (several servers,
+    Embedded, a change is seen in the catalog files' versions (time and size); with ``revisions`` (several servers,
     REDIS_URL), in the locale's revision token, which every writer bumps through ``announce``.
     """
 
     def __init__(self, app: Flask, revisions: RedisRevisions | None = None):
-        """Serve the catalogs of the app's translations folder; ``revisions`` replaces file stamps."""
+        """Serve the catalogs of the app's translations folder; ``revisions`` replaces the files' versions."""
         self.revisions = revisions
         self.directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
         self.source = app.config["SOURCE_LOCALE"]
@@ -69,7 +80,7 @@ class I18n:
 
     # -- files and revisions -------------------------------------------------
     @staticmethod
-    def _stamp(path: str | Path) -> tuple:
+    def _file_version(path: str | Path) -> tuple:
         """What identifies one version of a file (missing files too)."""
         try:
             st = os.stat(path)
@@ -85,12 +96,12 @@ class I18n:
             self._path_cache[key] = (str(po), str(po.with_suffix(".mo")))
         return self._path_cache[key]
 
-    def stamp(self, locale: str, domain: str = "messages") -> tuple:
-        """The version of a locale's catalog: its revision token, else the stamps of its .po and .mo."""
+    def catalog_version(self, locale: str, domain: str = "messages") -> tuple:
+        """The version of a locale's catalog: its revision token, else the versions of its .po and .mo files."""
         if self.revisions is not None:
             return ("rev", self.revisions.token(locale))
         po, mo = self._paths(locale, domain)
-        return self._stamp(po) + self._stamp(mo)
+        return self._file_version(po) + self._file_version(mo)
 
     def announce(self, locale: str) -> None:
         """Say that a locale's catalog was written: every server reloads it (embedded, the files say so);
@@ -103,28 +114,28 @@ class I18n:
             except Exception:  # noqa: BLE001 (what follows a change never undoes it)
                 log.exception("after the change of the %s catalog, %r failed", locale, listener)
 
-    def stamps(self, locale: str) -> tuple:
+    def versions(self, locale: str) -> tuple:
         """The versions of all of a locale's catalogs, read once per request (each read is a stat)."""
         if not has_request_context():
-            return tuple(self.stamp(locale, d) for d in self.domains)
-        memo = g.setdefault("_i18n_stamps", {})
+            return tuple(self.catalog_version(locale, d) for d in self.domains)
+        memo = g.setdefault("_i18n_versions", {})
         if locale not in memo:
-            memo[locale] = tuple(self.stamp(locale, d) for d in self.domains)
+            memo[locale] = tuple(self.catalog_version(locale, d) for d in self.domains)
         return memo[locale]
 
     def revision(self, locale: str) -> str:
         """A short token that changes whenever what a locale shows may change."""
-        parts = [repr(self.stamps(locale))]
+        parts = [repr(self.versions(locale))]
         parts += [provider(locale) for provider in self.revision_providers]
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
     def refresh(self, locale: str) -> None:
         """Forget cached catalogs of a locale that changed on disk, in this process."""
-        stamp = self.stamps(locale)
-        if self._seen.get(locale) == stamp:
+        version = self.versions(locale)
+        if self._seen.get(locale) == version:
             return
         first = locale not in self._seen
-        self._seen[locale] = stamp
+        self._seen[locale] = version
         if not first:
             get_domain().cache.clear()  # Flask-Babel never drops its own cache
             for listener in self.change_listeners:
@@ -133,28 +144,28 @@ class I18n:
     # -- catalogs -------------------------------------------------------------
     def translations(self, locale: str, domain: str = "messages") -> NullTranslations:
         """The compiled catalog of a locale (empty if there is none)."""
-        stamp = self.stamp(locale, domain)
+        version = self.catalog_version(locale, domain)
         cached = self._mo.get((locale, domain))
-        if cached and cached[0] == stamp:
+        if cached and cached[0] == version:
             return cached[1]
         with self._lock:
             loaded = Translations.load(str(self.directory), [locale], domain)
-            self._mo[(locale, domain)] = (stamp, loaded)
+            self._mo[(locale, domain)] = (version, loaded)
         return loaded
 
-    def entries(self, locale: str, domain: str = "messages") -> dict:
-        """The .po entries of a locale by msgid (for statuses: fuzzy, machine)."""
+    def po_messages(self, locale: str, domain: str = "messages") -> dict:
+        """The messages of a locale's .po by msgid (for statuses: fuzzy, machine)."""
         path = Path(self._paths(locale, domain)[0])
-        stamp = self._stamp(path) if self.revisions is None else self.stamp(locale, domain)
+        version = self._file_version(path) if self.revisions is None else self.catalog_version(locale, domain)
         cached = self._po.get((locale, domain))
-        if cached and cached[0] == stamp:
+        if cached and cached[0] == version:
             return cached[1]
         try:
             catalog = catalogs.load_po(path, locale)
             table = {m.id: m for m in catalog if m.id}
         except (FileNotFoundError, catalogs.CatalogError):
             table = {}
-        self._po[(locale, domain)] = (stamp, table)
+        self._po[(locale, domain)] = (version, table)
         return table
 
     # -- locales --------------------------------------------------------------
@@ -184,34 +195,35 @@ class I18n:
     def localize(self, msgid: str, locale: str) -> Localized:
         """A message in a locale: reviewed entry, else outdated or machine entry, else fallbacks, else German."""
         if locale == self.source or not msgid:
-            return Localized(msgid, self.source, "human")
+            return Localized(msgid, self.source, ReaderStatus.HUMAN)
         text = self.translations(locale).ugettext(msgid)
         if text != msgid:
-            return Localized(text, locale, "human")
-        entry = self.entries(locale).get(msgid)
+            return Localized(text, locale, ReaderStatus.HUMAN)
+        entry = self.po_messages(locale).get(msgid)
         if entry is not None:  # none: missing
             state = catalogs.status_of(entry)
-            if state == "machine" and isinstance(entry.string, str):
-                return Localized(entry.string, locale, state)
-            if state == "outdated" and isinstance(entry.string, str) and catalogs.close_to_previous(entry):
-                return Localized(entry.string, locale, state)
-            if state == "human":  # catalog saved but not compiled yet: still a reviewed translation
-                return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, "human")
+            if state == catalogs.TranslationStatus.MACHINE and isinstance(entry.string, str):
+                return Localized(entry.string, locale, ReaderStatus.MACHINE)
+            if state == catalogs.TranslationStatus.OUTDATED and isinstance(entry.string, str) \
+                    and catalogs.close_to_previous(entry):
+                return Localized(entry.string, locale, ReaderStatus.OUTDATED)
+            if state == catalogs.TranslationStatus.HUMAN:  # catalog saved but not compiled yet: still reviewed
+                return Localized(entry.string if isinstance(entry.string, str) else msgid, locale, ReaderStatus.HUMAN)
         for fallback in self.fallbacks:
             answer = fallback(msgid, locale)
             if answer is not None:
                 return answer
-        return Localized(msgid, self.source, "source")
+        return Localized(msgid, self.source, ReaderStatus.SOURCE)
 
     def localize_plural(self, singular: str, plural: str, n: int, locale: str) -> Localized:
         """A counted message in a locale: the catalog's plural form for ``n``, else German."""
         german = singular if n == 1 else plural
         if locale == self.source:
-            return Localized(german, self.source, "human")
+            return Localized(german, self.source, ReaderStatus.HUMAN)
         text = self.translations(locale).ungettext(singular, plural, n)
         if text in (singular, plural):
-            return Localized(german, self.source, "source")
-        return Localized(text, locale, "human")
+            return Localized(german, self.source, ReaderStatus.SOURCE)
+        return Localized(text, locale, ReaderStatus.HUMAN)
 
     def speech(self, msgid: str, locale: str) -> str | None:
         """The text to speak for a message where the speech catalog gives one."""
@@ -224,30 +236,6 @@ class I18n:
         catalog = getattr(self.translations(locale, "lexicon"), "_catalog", {})
         return {k: v for k, v in catalog.items() if isinstance(k, str) and k and isinstance(v, str) and v and v != k
                 and len(v) <= catalogs.checks.MAX_SPOKEN}
-
-
-def normalize_locale(tag: str) -> str | None:
-    """Turn 'de-DE' or 'pt_BR' into a primary code we might serve, or None for garbage."""
-    if not tag or not LANGUAGE_TAG_RE.match(tag):
-        return None
-    return tag.replace("_", "-").split("-")[0].lower()
-
-
-def text_direction(locale: str) -> str:
-    """'rtl' or 'ltr' for a locale."""
-    try:
-        return Locale.parse(locale).text_direction
-    except (ValueError, UnknownLocaleError):
-        return "ltr"
-
-
-def display_name(locale: str) -> str:
-    """The locale's name in its own language (an endonym), capitalized."""
-    try:
-        name = Locale.parse(locale).get_display_name(locale) or locale
-    except (ValueError, UnknownLocaleError):
-        return locale
-    return name[:1].upper() + name[1:]
 
 
 def formatting_locale(locale: str) -> str:
@@ -302,24 +290,44 @@ def broken_translation(source: str, locale: str, error: Exception) -> None:
               locale, source[:80], type(error).__name__, error)
 
 
-def source_fallback(source: str, variables: dict) -> Markup:
-    """The German source of a message, formatted and marked as German."""
-    lang = current_app.config["SOURCE_LOCALE"] if current_app else "de"
-    return Markup('<span lang="{}">{}</span>').format(lang, escape(source) % variables)
+T = TypeVar("T")
+
+
+def localized_or_source(fill: Callable[[Localized], T], found: Localized, source: str, locale: str) -> T:
+    """``fill(found)``: a message formatted in the language it was found in; when the translation cannot be formatted
+    (a lone %, an unknown name), the error is logged and the German ``source`` is filled instead, so that a
+    translator's slip never breaks a page. The one place templates, views and content blocks fall back."""
+    german = current_app.config["SOURCE_LOCALE"] if current_app else "de"
+    try:
+        return fill(found)
+    except FORMAT_ERRORS as exc:
+        if found.lang == german:  # the source itself does not fit its values: a bug to see, not to hide
+            raise
+        broken_translation(source, locale, exc)
+        return fill(Localized(source, german, ReaderStatus.SOURCE))
+
+
+def mark_language(html: Markup, lang: str, locale: str) -> Markup:
+    """HTML in ``lang`` inside a page in ``locale``: marked with its language where they differ."""
+    return Markup('<span lang="{}">{}</span>').format(lang, html) if lang != locale else html
 
 
 class SafeDomain(Domain):
     """Flask-Babel's domain, but a translation that cannot be formatted gives its German source, never a 500."""
 
     def _format(self, text: str, source: str, variables: dict) -> str:
-        """``text % variables``, or the marked German source when the translation does not fit."""
+        """``text % variables``, or the German source (marked) when the translation does not fit."""
         if not variables:
             return text
-        try:
-            return text % variables
-        except FORMAT_ERRORS as exc:
-            broken_translation(source, str(current_locale()), exc)
-            return source_fallback(source, variables)
+        locale = str(current_locale())
+
+        def fill(found: Localized) -> str:
+            """The text as is in the page's language, else marked with its own."""
+            if found.lang == locale:
+                return found.text % variables
+            return mark_language(escape(found.text) % variables, found.lang, locale)
+
+        return localized_or_source(fill, Localized(text, locale, ReaderStatus.HUMAN), source, locale)
 
     def gettext(self, string: str, **variables) -> str:
         """A translated message, formatted."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -31,10 +32,17 @@ DELIMITERS = (",", ";")
 MAX_NOTE = 5000
 
 
-class InvalidNote(ValueError):
-    """A handling note is too long (``reason`` "length") or holds control characters ("control")."""
+class NoteProblem(enum.StrEnum):
+    """Why a handling note is refused."""
 
-    def __init__(self, reason: str):
+    LENGTH = "length"  # over MAX_NOTE
+    CONTROL = "control"  # control characters
+
+
+class InvalidNote(ValueError):
+    """A handling note is refused, for ``reason``."""
+
+    def __init__(self, reason: NoteProblem):
         """Keep why."""
         super().__init__(reason)
         self.reason = reason
@@ -87,12 +95,12 @@ def locales(conn: Connection) -> list[str]:
 def mark(conn: Connection, feedback_id: int, handled: bool, username: str, note: str, now: dt.datetime) -> bool:
     """Mark a message handled (or open again) and keep the note; False when there is no such message."""
     if len(note) > MAX_NOTE:
-        raise InvalidNote("length")
+        raise InvalidNote(NoteProblem.LENGTH)
     if has_control(note):  # NUL among them, which PostgreSQL refuses in text (L2)
-        raise InvalidNote("control")
+        raise InvalidNote(NoteProblem.CONTROL)
     values: dict[str, Any] = {"note": note, "state": "open", "handled_by": None, "handled_at": None}
     if handled:
-        values.update(state="handled", handled_by=username, handled_at=mail.stamp(now))
+        values.update(state="handled", handled_by=username, handled_at=mail.timestamp(now))
     with db.transaction(conn):
         result = conn.execute(update(feedback).where(feedback.c.id == feedback_id).values(**values))
     return result.rowcount > 0

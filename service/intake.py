@@ -1,6 +1,6 @@
 """The public forms' global caps: one actor must not close a form for everyone.
 
-Each client has its own limits (service/web/feedback.py, service/workbench/suggestions.py; an IPv6 /56 counts
+Each client has its own limits (service/web/feedback.py, service/web/suggest.py; an IPv6 /56 counts
 as one client, ``RATE_LIMIT_IPV6_PREFIX``). Past the hourly soft cap of all visitors' messages
 (``FEEDBACK_HOURLY_QUOTA``, ``SUGGEST_HOURLY_QUOTA``) a message is still stored, marked ``held`` and sent without
 an e-mail of its own, and the operator is alerted once an hour (the log and the mail outbox): a flood slows

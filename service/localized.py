@@ -12,7 +12,7 @@ from .content import Block, Page
 from .core import grammar
 from .core.syntax import LINK_RE, PAGE_LINK_PREFIX
 from .formats import format_value
-from .i18n import FORMAT_ERRORS, Localized, broken_translation, get_i18n, text_direction
+from .i18n import FORMAT_ERRORS, Localized, ReaderStatus, get_i18n, localized_or_source, text_direction
 
 #: Private-use characters around a value that is German inside another language: <bdi lang="de"> in HTML.
 ISOLATE_START, ISOLATE_END = "\ue000", "\ue001"
@@ -36,7 +36,7 @@ class LocalizedBlock:
     text: str  # plain text, placeholders filled, links reduced to their text
     html: Markup  # escaped text with inline links
     lang: str  # the language the text is really in
-    status: str  # human, outdated, machine, pending, source
+    status: ReaderStatus
     href: str | None = None
     list_id: int | None = None
 
@@ -169,16 +169,14 @@ def _render(found: Localized, values: dict[str, str], locale: str) -> tuple[str,
 
 def localize_block(block: Block, locale: str, values: dict[str, str]) -> LocalizedBlock:
     """Localize one block; fall back to German (and say so) when the translation does not fit."""
-    i18n = get_i18n()
-    found = i18n.localize(block.msgid, locale)
-    try:
+
+    def fill(found: Localized) -> LocalizedBlock:
+        """The block in the language it was found in."""
         plain, html = _render(found, values, locale)
-    except FORMAT_ERRORS as exc:  # a translation whose placeholders do not fit: the German source instead
-        broken_translation(block.msgid, locale, exc)
-        found = Localized(block.msgid, i18n.source, "source")
-        plain, html = _render(found, values, locale)
-    return LocalizedBlock(block.id, block.tag, block.msgid, plain, html, found.lang, found.status,
-                          block.href, block.list_id)
+        return LocalizedBlock(block.id, block.tag, block.msgid, plain, html, found.lang, found.status,
+                              block.href, block.list_id)
+
+    return localized_or_source(fill, get_i18n().localize(block.msgid, locale), block.msgid, locale)
 
 
 def localize_page(page: Page, locale: str) -> LocalizedPage:

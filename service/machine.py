@@ -16,8 +16,8 @@ import logging
 from flask import Flask, current_app
 
 from .core.locks import Locks
-from .i18n import I18n, Localized
-from .mt import ArgosEngine, Engine, MTService, TranslationCache
+from .i18n import I18n, Localized, ReaderStatus
+from .mt import ArgosEngine, Engine, MTService, MTStatus, TranslationCache
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ def attach(app: Flask, i18n: I18n, service: MTService) -> None:
         except Exception as exc:  # MT never breaks a page
             log.error("MT look-up failed: %s", exc)
             return None
-        if result.status == "machine":
-            return Localized(result.text, locale, "machine")
-        if result.status in ("pending", "failed"):
-            return Localized(msgid, source, "pending")
+        if result.status == MTStatus.MACHINE:
+            return Localized(result.text, locale, ReaderStatus.MACHINE)
+        if result.status in (MTStatus.PENDING, MTStatus.FAILED):
+            return Localized(msgid, source, ReaderStatus.PENDING)
         return None  # rejected: German, as a plain source fallback
 
     def revision(locale: str) -> str:

@@ -89,7 +89,7 @@ class Delivery:
     failed: int = 0
 
 
-def stamp(moment: dt.datetime) -> str:
+def timestamp(moment: dt.datetime) -> str:
     """A moment as the timestamp columns store it."""
     return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
 
@@ -106,8 +106,8 @@ def enqueue(conn: Connection, config: Mapping[str, Any], now: dt.datetime, topic
     if not enabled(config) or not recipients:
         return None
     result = conn.execute(insert(mail_outbox).values(
-        created=stamp(now), topic=topic, ref_id=ref_id, recipients=",".join(recipients), subject=subject,
-        body=body, reply_to=reply_to, next_attempt=stamp(now),
+        created=timestamp(now), topic=topic, ref_id=ref_id, recipients=",".join(recipients), subject=subject,
+        body=body, reply_to=reply_to, next_attempt=timestamp(now),
     ))
     return db.inserted_id(result)
 
@@ -167,13 +167,13 @@ def _claim(conn: Connection, row: Row, now: dt.datetime) -> bool:
         result = conn.execute(update(mail_outbox).where(
             mail_outbox.c.id == row.id, mail_outbox.c.sent_at.is_(None),
             mail_outbox.c.next_attempt == row.next_attempt,
-        ).values(next_attempt=stamp(now + LEASE)))
+        ).values(next_attempt=timestamp(now + LEASE)))
     return result.rowcount == 1
 
 
 def due(conn: Connection, now: dt.datetime, limit: int = BATCH) -> list[Row]:
     """Unsent rows whose time has come, oldest first."""
-    query = (select(mail_outbox).where(mail_outbox.c.sent_at.is_(None), mail_outbox.c.next_attempt <= stamp(now))
+    query = (select(mail_outbox).where(mail_outbox.c.sent_at.is_(None), mail_outbox.c.next_attempt <= timestamp(now))
              .order_by(mail_outbox.c.id).limit(limit))
     return list(conn.execute(query))
 
@@ -196,10 +196,10 @@ def deliver_due(engine: Engine, config: Mapping[str, Any], now: dt.datetime) -> 
                     exc = MailError(f"{type(exc).__name__}: {exc}")
                 log.warning("mail %s to %s failed (attempt %s): %s", row.id, row.recipients, attempts, exc)
                 values = {"attempts": attempts, "last_error": str(exc)[:500],
-                          "next_attempt": stamp(now + _backoff(config, attempts))}
+                          "next_attempt": timestamp(now + _backoff(config, attempts))}
             else:
                 sent += 1
-                values = {"attempts": row.attempts + 1, "last_error": "", "sent_at": stamp(now)}
+                values = {"attempts": row.attempts + 1, "last_error": "", "sent_at": timestamp(now)}
             with db.transaction(conn):
                 conn.execute(update(mail_outbox).where(mail_outbox.c.id == row.id).values(**values))
     return Delivery(sent, failed)
@@ -214,7 +214,7 @@ def retry_now(conn: Connection, now: dt.datetime) -> int:
     """Make every undelivered notification due at once (after the mail server is fixed); return how many."""
     with db.transaction(conn):
         result = conn.execute(update(mail_outbox).where(mail_outbox.c.sent_at.is_(None))
-                              .values(next_attempt=stamp(now)))
+                              .values(next_attempt=timestamp(now)))
     return result.rowcount
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Worker:
+class BackgroundThread:
     """The background thread of one process, and the event that wakes it early."""
 
     app: Flask
@@ -57,11 +58,25 @@ class Worker:
             self.wakeup.clear()
 
 
+#: app.extensions key of the tasks layers above add to each round (add_task).
+TASKS = "maintenance_tasks"
+
+
+def add_task(app: Flask, task: Callable[[Flask], None]) -> None:
+    """Run ``task(app)`` in each round, before mail is delivered (so what it queues goes out in the same round)."""
+    app.extensions.setdefault(TASKS, []).append(task)
+
+
 def run_once(app: Flask) -> tuple[mail.Delivery, dict[str, int] | None]:
-    """One round: deliver due mail, purge if due. Faults are logged, never raised (the loop must go on)."""
+    """One round: the added tasks, deliver due mail, purge if due. Faults are logged, never raised."""
     delivery, purged = mail.Delivery(), None
     with app.app_context():
         engine = app.extensions["db"]
+        for task in app.extensions.get(TASKS, []):
+            try:
+                task(app)
+            except Exception:  # one task's fault must not stop the mail or the purge
+                log.exception("background task %s failed", getattr(task, "__name__", task))
         try:
             delivery = mail.deliver_due(engine, app.config, now())
         except Exception:  # a broken database or mail setting must not end the thread
@@ -77,9 +92,9 @@ def run_once(app: Flask) -> tuple[mail.Delivery, dict[str, int] | None]:
 
 def wake() -> None:
     """Tell this process's background thread that mail is waiting (no-op when it does not run)."""
-    worker: Worker | None = current_app.extensions.get("maintenance")
-    if worker is not None:
-        worker.wakeup.set()
+    thread: BackgroundThread | None = current_app.extensions.get("maintenance")
+    if thread is not None:
+        thread.wakeup.set()
 
 
 def enabled(app: Flask) -> bool:
@@ -88,15 +103,15 @@ def enabled(app: Flask) -> bool:
     return not app.testing if setting is None else bool(setting)
 
 
-def init_app(app: Flask) -> Worker | None:
+def init_app(app: Flask) -> BackgroundThread | None:
     """Start the background thread with each process's first request, when enabled."""
     if not enabled(app):
         return None
-    worker = Worker(app)
-    app.extensions["maintenance"] = worker
+    thread = BackgroundThread(app)
+    app.extensions["maintenance"] = thread
 
     @app.before_request
     def _start_background() -> None:
-        worker.start()
+        thread.start()
 
-    return worker
+    return thread

@@ -35,20 +35,20 @@ def cutoffs(config: Mapping[str, Any], now: dt.datetime) -> dict[str, dt.datetim
 def due_feedback(conn: Connection, before: dt.datetime) -> list[int]:
     """Feedback handled before a moment, or received before it and never handled."""
     moment = func.coalesce(feedback.c.handled_at, feedback.c.created)
-    return [fid for (fid,) in conn.execute(select(feedback.c.id).where(moment < mail.stamp(before)))]
+    return [fid for (fid,) in conn.execute(select(feedback.c.id).where(moment < mail.timestamp(before)))]
 
 
 def due_suggestions(conn: Connection, before: dt.datetime) -> list[int]:
     """Suggestions handled (done or dismissed) before a moment."""
     query = select(wb_suggestions.c.id).where(wb_suggestions.c.state != "open",
-                                              wb_suggestions.c.handled_at < mail.stamp(before))
+                                              wb_suggestions.c.handled_at < mail.timestamp(before))
     return [sid for (sid,) in conn.execute(query)]
 
 
 def purge(conn: Connection, config: Mapping[str, Any], now: dt.datetime, dry_run: bool = False) -> dict[str, int]:
     """Delete everything due (or, with dry_run, only count it); return the count per kind."""
     cut = cutoffs(config, now)
-    stamps = {kind: mail.stamp(moment) for kind, moment in cut.items()}
+    stamps = {kind: mail.timestamp(moment) for kind, moment in cut.items()}
     feedback_ids = due_feedback(conn, cut["feedback"])
     suggestion_ids = due_suggestions(conn, cut["suggestions"])
     conditions = {
@@ -81,12 +81,12 @@ def _claim(conn: Connection, now: dt.datetime, every: dt.timedelta) -> bool:
     """Take this period's purge for this process: True only for the first worker to ask once it is due."""
     with db.transaction(conn, lock=MARKER):
         last = last_purge(conn)
-        if last is not None and last > mail.stamp(now - every):
+        if last is not None and last > mail.timestamp(now - every):
             return False
         if last is None:
-            conn.execute(insert(maintenance).values(name=MARKER, last_run=mail.stamp(now)))
+            conn.execute(insert(maintenance).values(name=MARKER, last_run=mail.timestamp(now)))
         else:
-            conn.execute(update(maintenance).where(maintenance.c.name == MARKER).values(last_run=mail.stamp(now)))
+            conn.execute(update(maintenance).where(maintenance.c.name == MARKER).values(last_run=mail.timestamp(now)))
     return True
 
 

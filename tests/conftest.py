@@ -17,6 +17,8 @@ from service import create_app
 from service.catalogs import compile_po
 from service.config import ROOT, SHIPPED_LOCALES
 
+from .cluster.servers import Postgres
+from .pg_support import fresh_database
 from .site_support import FIXTURE_CONTENT, REAL_CONTENT, merge_fixture_translations
 
 #: The instance folder of apps made outside a test's own (session fixtures); removed at the end.
@@ -113,3 +115,23 @@ def runner(app):
 def locales() -> list[str]:
     """Every shipped locale."""
     return list(SHIPPED_LOCALES)
+
+
+@pytest.fixture(scope="module")
+def postgres_server():
+    """A PostgreSQL cluster of the tests' own on a free loopback port, stopped (files deleted) after the module."""
+    server = Postgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, app_config: dict) -> dict:
+    """The test configuration on the embedded SQLite file, and on a fresh PostgreSQL database (migrated at start)."""
+    if request.param == "sqlite":
+        return app_config
+    server = request.getfixturevalue("postgres_server")
+    return {**app_config, "DATABASE_URL": fresh_database(server), "DATABASE_AUTO_UPGRADE": True}

@@ -175,7 +175,7 @@ def test_processes_synthesize_once(cache, tmp_path):
         p.join(60)
         assert p.exitcode == 0
     assert len(log.read_text().splitlines()) == 1
-    assert len(cache.entries()) == 1
+    assert len(cache.files()) == 1
 
 
 def _crashing_writer(root: str, ready) -> None:
@@ -205,7 +205,7 @@ def test_crash_mid_write_leaves_no_entry(cache, monkeypatch):
     leftovers = list((cache.root / "de").glob(".*.tmp"))
     assert leftovers, "the half-written temporary file is where the crash left it"
     assert cache.lookup("de", key) is None
-    assert cache.entries() == []
+    assert cache.files() == []
     # the lock died with the process: a new request is not blocked and writes a whole file
     entry = cache.get_or_create("de", EspeakBackend(), VOICES, PAGE)
     assert entry.key == key
@@ -235,7 +235,7 @@ def test_failing_backend_does_not_poison_the_cache(cache):
     """An engine failure raises, leaves nothing behind, and a working engine succeeds afterwards."""
     with pytest.raises(BackendError):
         cache.get_or_create("de", FailingBackend(), VOICES, PAGE)
-    assert cache.entries() == []
+    assert cache.files() == []
     assert not list((cache.root / "de").glob("*"))
     assert cache.get_or_create("de", EspeakBackend(), VOICES, PAGE).mp3.exists()
 
@@ -256,7 +256,7 @@ def test_size_bound_evicts_least_recently_used(cache):
     """Beyond the bound, the least recently used entries go; a recent hit keeps an entry."""
     b = EspeakBackend()
     entries = [cache.get_or_create("de", b, VOICES, [Segment("b1", "de", f"Satz Nummer {i}.")]) for i in range(3)]
-    sizes = {e.key: size for e, size, _ in cache.entries()}
+    sizes = {e.key: size for e, size, _ in cache.files()}
     old = time.time() - 7200
     for i, e in enumerate(entries):
         os.utime(e.mp3, (old + i, old + i))

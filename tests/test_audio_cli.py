@@ -29,13 +29,13 @@ def test_cli_build_stats_prune(app, runner):
     assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output
     assert re.search(r"de/werkstatt/page \(\d+\.\d\ds\)", r.output) and "de/werkstatt/b4 (" in r.output
     assert f"{n} synthesized, 0 already cached, 0 failed" in r.output
-    entries = app.extensions["audio_cache"].entries("de")
+    entries = app.extensions["audio_cache"].files("de")
     assert len(entries) == n
     r = runner.invoke(args=["audio", "stats"])
     assert r.exit_code == 0 and re.search(rf"de\s+{n} entries", r.output)
     r = runner.invoke(args=["audio", "prune", "--max-bytes", "0"])
     assert r.exit_code == 0 and f"evicted {n} entries" in r.output
-    assert app.extensions["audio_cache"].entries() == []
+    assert app.extensions["audio_cache"].files() == []
 
 
 def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
@@ -46,7 +46,7 @@ def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
     r = runner.invoke(args=args)
     assert r.exit_code == 0, r.output
     assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output and f"{n} synthesized" in r.output
-    assert len(app.extensions["audio_cache"].entries("en")) == n
+    assert len(app.extensions["audio_cache"].files("en")) == n
     r = runner.invoke(args=args)
     assert r.exit_code == 0 and f"{n} audio files: {n} already cached, 0 to synthesize" in r.output
 
@@ -61,7 +61,7 @@ def test_cli_build_reports_each_failure_then_fails(app, runner):
     assert "FAILED de/werkstatt/page: engine crashed" in r.output
     assert "FAILED de/werkstatt/b4: engine crashed" in r.output
     assert f"Error: {n} audio file(s) could not be built" in r.output
-    assert app.extensions["audio_cache"].entries() == []
+    assert app.extensions["audio_cache"].files() == []
 
 
 def test_cli_build_reports_failures_of_worker_processes(app_config, tmp_path):

@@ -97,7 +97,7 @@ def test_engine_failure_is_audio_unavailable(app):
     with app.test_request_context("/"):
         with pytest.raises(AudioUnavailable, match="engine crashed"):
             ensure_entry("de", "werkstatt", "b4")
-    assert app.extensions["audio_cache"].entries() == []
+    assert app.extensions["audio_cache"].files() == []
 
 
 def test_disk_failure_is_audio_unavailable(app, monkeypatch):
@@ -109,7 +109,7 @@ def test_disk_failure_is_audio_unavailable(app, monkeypatch):
     with app.test_request_context("/"):
         with pytest.raises(AudioUnavailable, match="No space left"):
             ensure_entry("de", "werkstatt", "b4")
-    assert app.extensions["audio_cache"].entries() == []
+    assert app.extensions["audio_cache"].files() == []
 
 
 def test_player_context(app):

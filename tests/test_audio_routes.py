@@ -146,7 +146,7 @@ def test_failing_synthesis_is_503_and_not_cached(app, client):
     en = section_url(client, "en")
     r = client.get(en["mp3"], headers={"Accept": "application/json"})
     assert r.status_code == 503 and r.get_json()["error"] == "Read-aloud is not available at the moment."
-    assert app.extensions["audio_cache"].entries() == []
+    assert app.extensions["audio_cache"].files() == []
     assert client.get("/de/werkstatt").status_code == 200
 
 
@@ -167,7 +167,7 @@ def test_the_verdict_for_nginx_names_only_published_audio(app, client):
     good = urls["mp3"]
     check = good.replace("/audio/", "/audio-check/", 1)
     cache = app.extensions["audio_cache"]
-    assert cache.entries() == []
+    assert cache.files() == []
     verdict = client.get(check)
     assert verdict.status_code == 200 and verdict.data == b""
     assert "s-maxage=" in verdict.headers["Cache-Control"] and "public" in verdict.headers["Cache-Control"]

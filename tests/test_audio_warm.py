@@ -16,7 +16,7 @@ SLUG = "werkstatt"  # six blocks (tests/fixtures/site/content)
 def built_ids(app, locale: str = "de") -> set[str]:
     """The audio ids of the page whose files are in the cache."""
     cache = app.extensions["audio_cache"]
-    keys = {entry.key for entry, _, _ in cache.entries(locale)}
+    keys = {entry.key for entry, _, _ in cache.files(locale)}
     with app.test_request_context("/"):
         ids = ["page", *playlist(locale, SLUG)]
         return {i for i in ids if audio_key(locale, page_segments(locale, SLUG, i)) in keys}

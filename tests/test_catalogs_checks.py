@@ -111,11 +111,11 @@ def test_check_message_runs_every_check_and_reports_each_finding_once():
 def test_the_registry_names_every_check_once():
     """The ids callers and messages refer to."""
     assert list(REGISTRY) == ["placeholders", "links", "markup", "python-format", "whitespace", "control", "bidi",
-                              "length", "spoken-length", "plurals", "empty", "fuzzy", "missing", "glossary",
+                              "length", "marks", "spoken-length", "plurals", "empty", "fuzzy", "missing", "glossary",
                               "german-runs", "speech-stale", "speech-identical"]
     contextual = ["glossary", "german-runs", "speech-stale", "speech-identical"]
-    assert [c.id for c in checks.selection()] == list(REGISTRY)[:10] + contextual
-    assert [c.id for c in checks.selection(also=("empty",))] == list(REGISTRY)[:11] + contextual
+    assert [c.id for c in checks.selection()] == list(REGISTRY)[:11] + contextual
+    assert [c.id for c in checks.selection(also=("empty",))] == list(REGISTRY)[:12] + contextual
 
 
 def test_describe_words_a_finding_in_english():

@@ -115,7 +115,8 @@ def make_legacy_database(path: Path, schema_sql: str = LEGACY_SCHEMA) -> None:
 
 #: Columns later revisions added to the tables of before Alembic (their old rows hold the default).
 ADDED = {"rate_events": {"expires"}, "feedback": {"state", "note", "handled_by", "handled_at", "held"},
-         "wb_users": {"removed_at"}, "wb_audit": {"comment"}, "wb_suggestions": {"held", "author"}}
+         "wb_users": {"removed_at", "email", "digest", "mail_locale"}, "wb_audit": {"comment"},
+         "wb_suggestions": {"held", "author"}}
 
 
 def dump(path: str | Path) -> dict[str, list[tuple]]:

@@ -27,11 +27,11 @@ def test_every_service_is_built_once_and_typed(app):
 
 
 def test_both_page_caches_key_on_the_one_revision_of_a_page(app):
-    """PageFront and PageCache depend on I18n.revision alone, which folds catalogs, live notices and MT in."""
+    """PageFront and PageCache depend on I18n.revision alone, which folds catalogs, content, live notices and MT in."""
     services = get_services(app)
     assert _front(app).revision == services.i18n.revision
     providers = {provider.__module__ for provider in services.i18n.revision_providers}
-    assert providers == {"service.notices", "service.machine"}
+    assert providers == {"service.content", "service.notices", "service.machine"}
     assert services.pagecache.clear in services.i18n.change_listeners
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from service import catalogs
+from service import catalogs, suggestions
 from service.db.schema import wb_suggestions
-from service.workbench import suggestions
+from service.web import suggest
 
 from .workbench_support import count, login, make_user, rows, token, unescape
 
@@ -74,8 +74,8 @@ def test_bad_suggestions_are_refused(app, client):
 
 def test_suggestions_are_rate_limited(app, client):
     """The eleventh suggestion from one address within ten minutes gets 429."""
-    for i in range(suggestions.RATE_LIMIT):
+    for i in range(suggest.RATE_LIMIT):
         assert client.post("/en/suggest/index/b1", data={"suggestion": f"Idea {i}"}).status_code == 303
     refused = client.post("/en/suggest/index/b1", data={"suggestion": "One more idea"})
     assert refused.status_code == 429 and "One more idea" in refused.text
-    assert count(app, wb_suggestions) == suggestions.RATE_LIMIT
+    assert count(app, wb_suggestions) == suggest.RATE_LIMIT

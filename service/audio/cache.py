@@ -152,8 +152,8 @@ class AudioCache:
         atomic_write(entry.vtt, vtt.encode("utf-8"))
         atomic_write(entry.mp3, mp3)
 
-    def entries(self, locale: str | None = None) -> list[tuple[CachedAudio, int, float]]:
-        """Every complete entry with its total size in bytes and last use time."""
+    def files(self, locale: str | None = None) -> list[tuple[CachedAudio, int, float]]:
+        """Every complete cached file set (MP3, timings, captions) with its total size in bytes and last use time."""
         out = []
         if locale:
             folders = [self.folder(locale)]
@@ -186,7 +186,7 @@ class AudioCache:
     def evict(self, max_bytes: int | None = None) -> int:
         """Remove least recently used entries until the cache fits; return how many were removed."""
         limit = self.max_bytes if max_bytes is None else max_bytes
-        items = self.entries()
+        items = self.files()
         total = sum(size for _, size, _ in items)
         removed = 0
         for entry, size, _ in sorted(items, key=lambda t: t[2]):
@@ -212,7 +212,7 @@ class AudioCache:
     def stats(self) -> dict:
         """Entries and bytes per locale, and the bound."""
         per: dict[str, dict[str, int]] = {}
-        for entry, size, _ in self.entries():
+        for entry, size, _ in self.files():
             s = per.setdefault(entry.locale, {"entries": 0, "bytes": 0})
             s["entries"] += 1
             s["bytes"] += size

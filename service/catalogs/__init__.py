@@ -36,11 +36,21 @@ from .po import (
                      save_po,
                      update_po,
 )
-from .status import MACHINE_COMMENT_PREFIX, close_to_previous, counts, filled, is_machine, machine_comments, status_of
+from .status import (
+                     MACHINE_COMMENT_PREFIX,
+                     TranslationStatus,
+                     close_to_previous,
+                     counts,
+                     filled,
+                     is_machine,
+                     machine_comments,
+                     status_of,
+)
 
 __all__ = [
     "MACHINE_COMMENT_PREFIX", "REGISTRY", "CatalogChanged", "CatalogError", "Check", "CheckContext", "CheckFailed",
-    "Finding", "Severity", "check_catalog", "confirm_speech", "context_for", "errors", "warnings", "check_message",
+    "Finding", "Severity", "TranslationStatus", "check_catalog", "confirm_speech", "context_for", "errors", "warnings",
+    "check_message",
     "close_to_previous", "compile_po", "counts", "describe", "dump_po",
     "duplicates", "header_language",
     "fill_catalog", "fill_po", "filled", "is_machine", "lint_po", "load_po", "lock_name", "machine_comment",

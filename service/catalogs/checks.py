@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from babel.messages.catalog import Catalog, Message, TranslationError
 
 from ..core import syntax
-from ..core.text import has_control
+from ..core.text import MAX_MARK_RUN, has_control, longest_mark_run
 from . import terms
 from .findings import Check, CheckContext, CheckFunction, Finding, Severity, msgid_of
 from .findings import compare as _compare
@@ -89,6 +89,20 @@ def check_length(source: str, target: str, message: Message, catalog: Catalog | 
     return [Finding("length", msgid_of(message), extra=(str(len(target)),), expected=(str(MAX_LENGTH),))]
 
 
+def check_marks(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
+    """No run of combining marks over MAX_MARK_RUN: no language writes one, and normalizing it costs the square of
+    its length (so an upload runs the checks before it normalizes; web/inputs.py refuses such a post)."""
+    run = longest_mark_run(target)
+    if run <= MAX_MARK_RUN:
+        return []
+    return [Finding("marks", msgid_of(message), extra=(str(run),), expected=(str(MAX_MARK_RUN),))]
+
+
+def mark_findings(msgid: str, forms: Iterable[str]) -> list[Finding]:
+    """The marks check's findings of texts not in a message yet (an edit, before it is normalized)."""
+    return [f for form in forms for f in check_marks(msgid, form, Message(msgid), None)]
+
+
 def check_spoken_length(source: str, target: str, message: Message, catalog: Catalog | None) -> list[Finding]:
     """A spoken form of the lexicon is at most MAX_SPOKEN characters (L8: a term, not a text to fill the cache)."""
     if len(target) <= MAX_SPOKEN:
@@ -160,6 +174,7 @@ REGISTRY: dict[str, Check] = {check.id: check for check in (
     Check("control", check_control, "control characters ({extra})"),
     Check("bidi", check_bidi, "bidirectional control characters the source does not have ({extra})"),
     Check("length", check_length, "longer than {expected} characters ({extra})"),
+    Check("marks", check_marks, "a run of {extra} combining marks (at most {expected}), which no language writes"),
     Check("spoken-length", check_spoken_length, "a spoken form longer than {expected} characters ({extra})",
           domains=("lexicon",)),
     Check("plurals", check_plurals, "plural forms: {expected} expected; missing or empty {missing}, extra {extra}",

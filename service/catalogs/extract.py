@@ -33,8 +33,9 @@ def read_terms(path: Path) -> list[tuple[str, str, int]]:
     return out
 
 
-def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
-    """A fresh template: every message for 'messages', content blocks for 'speech', listed terms for 'lexicon'."""
+def build_template(domain: str = "messages", root: Path = ROOT, content_dir: Path | None = None) -> Catalog:
+    """A fresh template: every message for 'messages', content blocks for 'speech', listed terms for 'lexicon';
+    the pages from ``content_dir`` where given (CONTENT_DIR), else from the project's ``content/``."""
     catalog = Catalog(project="herne-talente", version="1.0", msgid_bugs_address="translators@herne.invalid",
                       copyright_holder="Stadt Herne", charset="utf-8")
     if domain == "lexicon":
@@ -46,10 +47,14 @@ def build_template(domain: str = "messages", root: Path = ROOT) -> Catalog:
         return catalog
     sources = SOURCES if domain == "messages" else SOURCES[:1]
     for pattern, method in sources:
-        for path in sorted(root.glob(pattern)):
-            if any(part.startswith((".", "__")) for part in path.relative_to(root).parts):
+        if content_dir is not None and pattern.startswith("content/"):
+            # A page's location reads content/<file> wherever CONTENT_DIR is: the workbench finds its page by it.
+            found = [(path, f"content/{path.name}") for path in sorted(content_dir.glob("*.md"))]
+        else:
+            found = [(path, path.relative_to(root).as_posix()) for path in sorted(root.glob(pattern))]
+        for path, relative in found:
+            if any(part.startswith((".", "__")) for part in relative.split("/")):
                 continue
-            relative = path.relative_to(root).as_posix()
             options = {"extensions": "jinja2.ext.i18n"} if method.startswith("jinja2") else {}
             for lineno, message, comments, context in extract_from_file(
                 method, str(path), keywords=KEYWORDS, comment_tags=COMMENT_TAGS, options=options,

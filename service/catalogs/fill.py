@@ -10,14 +10,14 @@ from babel.messages.catalog import Catalog, Message
 from ..core.locks import Locks
 from .checks import check_message
 from .po import lock_name, parse_po, save_po
-from .status import MACHINE_COMMENT_PREFIX, is_machine, status_of
+from .status import MACHINE_COMMENT_PREFIX, TranslationStatus, is_machine, status_of
 
 
 class Suggestion(Protocol):
     """What a translator (the MT service) answers for one text."""
 
     text: str
-    status: str  # "machine" when ``text`` is a translation
+    status: str  # TranslationStatus.MACHINE when ``text`` is a translation
     model: str
 
 
@@ -38,7 +38,7 @@ def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Su
         if not isinstance(message.id, str) or not message.id or message.context:  # a tuple id: a plural
             continue
         state = status_of(message)
-        if state == "missing" or (state == "machine" and is_machine(message)):
+        if state == TranslationStatus.MISSING or (state == TranslationStatus.MACHINE and is_machine(message)):
             candidates.append((message.id, message))
     if not candidates:
         return 0, 0
@@ -46,7 +46,7 @@ def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Su
     filled = skipped = 0
     for msgid, message in candidates:
         result = results.get(msgid)
-        if result is None or result.status != "machine":
+        if result is None or result.status != TranslationStatus.MACHINE:
             skipped += 1  # a protected span was lost: leave the entry for a person
             continue
         old = message.string
@@ -63,8 +63,10 @@ def fill_catalog(catalog: Catalog, translate: Callable[[list[str]], dict[str, Su
 
 
 def fill_po(path: Path, locale: str, translate: Callable[[list[str]], dict[str, Suggestion]], engine: str,
-            model: str, locks: Locks, domain: str = "messages", attempts: int = 3) -> tuple[int, int]:
-    """Fill one .po and write it atomically, unless someone changed it meanwhile (then try again)."""
+            model: str, locks: Locks, domain: str = "messages", attempts: int = 3,
+            writer: Callable[[Path, Catalog], None] | None = None) -> tuple[int, int]:
+    """Fill one .po and write it atomically, unless someone changed it meanwhile (then try again);
+    ``writer(path, catalog)`` writes it (lock held; default: save_po), e.g. with its audit rows."""
     path = Path(path)
     for _ in range(attempts):
         before = path.read_bytes()
@@ -75,6 +77,6 @@ def fill_po(path: Path, locale: str, translate: Callable[[list[str]], dict[str, 
         with locks.hold(lock_name(locale, domain)):  # the lock of every other writer of the catalog
             if path.read_bytes() != before:
                 continue  # a translator saved while we translated: never overwrite their work
-            save_po(path, catalog)
+            (writer or save_po)(path, catalog)
         return filled, skipped
     raise CatalogChanged(f"{path} kept changing; try again")

@@ -5,6 +5,7 @@ import codecs
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -254,11 +255,12 @@ def _unfit_after_merge(catalog: Catalog, before: set[tuple[str, str | None]]) ->
 
 
 def update_po(path: Path, template: Catalog, locale: str, locks: Locks, domain: str = "messages",
-              fuzzy: bool = True) -> Catalog:
+              fuzzy: bool = True, writer: Callable[[Path, Catalog], None] | None = None) -> Catalog:
     """Merge a template into a .po under its lock: new messages added, changed ones kept as fuzzy (outdated).
 
     With ``fuzzy`` off (the lexicon: a term is not a sentence) no similar entry's text is guessed.
     A merge never leaves a translation that fails the checks where there was none before (see _unfit_after_merge).
+    ``writer(path, catalog)`` writes the result (lock held; default: save_po), e.g. with its audit rows.
     """
     with locks.hold(lock_name(locale, domain)):
         catalog = load_po(path, locale)
@@ -267,5 +269,5 @@ def update_po(path: Path, template: Catalog, locale: str, locks: Locks, domain: 
         catalog.update(template, no_fuzzy_matching=not fuzzy, update_header_comment=False)
         catalog.creation_date = created  # the template carries no date: keep the file stable
         _unfit_after_merge(catalog, before)
-        save_po(path, catalog)
+        (writer or save_po)(path, catalog)
     return catalog

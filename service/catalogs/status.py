@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import enum
 
 from babel.messages.catalog import Catalog, Message
 
@@ -9,7 +10,18 @@ from babel.messages.catalog import Catalog, Message
 MACHINE_COMMENT_PREFIX = "machine-translated"
 #: How alike an outdated entry's old and new source must be for readers to be shown its translation.
 OUTDATED_SIMILARITY = 0.8
-STATUSES = ("human", "machine", "outdated", "missing")
+
+
+class TranslationStatus(enum.StrEnum):
+    """The state of a catalog entry's translation."""
+
+    HUMAN = "human"  # reviewed
+    MACHINE = "machine"  # a machine suggestion nobody reviewed (fuzzy, with the machine comment)
+    OUTDATED = "outdated"  # fuzzy: its source changed since it was translated
+    MISSING = "missing"
+
+
+STATUSES = tuple(TranslationStatus)
 
 
 def filled(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
@@ -43,16 +55,16 @@ def close_to_previous(message: Message) -> bool:
     return difflib.SequenceMatcher(None, old, new).ratio() >= OUTDATED_SIMILARITY
 
 
-def status_of(message: Message | None) -> str:
-    """One of human, machine, outdated, missing."""
+def status_of(message: Message | None) -> TranslationStatus:
+    """The state of an entry's translation (missing for no entry)."""
     if message is None or not filled(message.string):
-        return "missing"
+        return TranslationStatus.MISSING
     if message.fuzzy:
-        return "machine" if is_machine(message) else "outdated"
-    return "human"
+        return TranslationStatus.MACHINE if is_machine(message) else TranslationStatus.OUTDATED
+    return TranslationStatus.HUMAN
 
 
-def counts(catalog: Catalog) -> dict[str, int]:
+def counts(catalog: Catalog) -> dict[TranslationStatus, int]:
     """How many entries are human, machine, outdated and missing."""
     result = dict.fromkeys(STATUSES, 0)
     for message in catalog:

@@ -1,20 +1,16 @@
 """`flask audio`: pre-generate, trim and report the read-aloud audio cache."""
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
-import time
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..audio.cache import AudioCache
-from ..audio.publish import AudioNotPublished, AudioUnavailable, audio_key, chunk_ids, ensure_entry, page_segments
+from ..audio.pool import Item, build, build_in_processes
+from ..audio.publish import AudioNotPublished, audio_key, chunk_ids, page_segments
 from ..content import get_content
 from ..i18n import get_i18n
 from ..jobs import get_jobs, require_jobs, submit_audio
@@ -24,10 +20,6 @@ if TYPE_CHECKING:
 
 audio_cli = AppGroup("audio", help="Pre-generate, trim and report the read-aloud audio cache.")
 
-#: One audio file to build: locale, page slug, audio id.
-Item = tuple[str, str, str]
-#: The app of a build worker process (made once per process by _start_worker).
-_WORKER_APP: Flask | None = None
 
 
 def _cache() -> AudioCache:
@@ -59,31 +51,6 @@ def _is_cached(item: Item) -> bool:
         return False
 
 
-def _build(item: Item) -> tuple[Item, str | None, float]:
-    """Build one item in the current app: (item, error or None, seconds)."""
-    started = time.perf_counter()
-    try:
-        ensure_entry(*item)
-        error = None
-    except (AudioNotPublished, AudioUnavailable) as exc:
-        error = str(exc) or type(exc).__name__
-    return item, error, time.perf_counter() - started
-
-
-def _start_worker(factory: Callable[[dict[str, Any]], Flask], config: dict[str, Any]) -> None:
-    """Make the worker's own app (speech engines keep one state per process) and leave Ctrl-C to the parent."""
-    global _WORKER_APP
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_APP = factory(config)
-
-
-def _build_in_worker(item: Item) -> tuple[Item, str | None, float]:
-    """Build one item in a worker process."""
-    assert _WORKER_APP is not None
-    with _WORKER_APP.app_context():
-        return _build(item)
-
-
 def _shown(item: Item | None) -> str | None:
     """The progress bar's label of an item."""
     return "/".join(item) if item else None
@@ -101,7 +68,7 @@ def _weight(item: Item) -> int:
 @click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
 @click.option("--page", "pages", multiple=True, help="Only this page slug (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: one per core).")
+              help="Build processes (default: one per core).")
 @click.option("--verbose", "-v", is_flag=True, help="List every file as it is done.")
 def build_command(locales: tuple[str, ...], pages: tuple[str, ...], jobs: int | None, verbose: bool) -> None:
     """Synthesize every page and section of every (or the given) locale, on every core.
@@ -122,7 +89,7 @@ def build_command(locales: tuple[str, ...], pages: tuple[str, ...], jobs: int | 
             raise click.ClickException(f"{failed} audio file(s) could not be built")
         return
     click.echo(f"{len(items)} audio files: {cached} already cached, {len(todo)} to synthesize")
-    workers = min(jobs or os.cpu_count() or 1, len(todo))
+    processes = min(jobs or os.cpu_count() or 1, len(todo))
     failures: list[tuple[Item, str]] = []
     built = 0
     weights = {item: _weight(item) for item in todo}
@@ -141,11 +108,13 @@ def build_command(locales: tuple[str, ...], pages: tuple[str, ...], jobs: int | 
             bar.update(weights[item], item)
 
         try:
-            if workers <= 1:
+            if processes <= 1:
                 for item in todo:
-                    done(*_build(item))
+                    done(*build(item))
             else:
-                _build_in_pool(todo, workers, done)
+                # The app factory is pickled by name: each build process imports it itself.
+                build_in_processes(todo, processes, done, current_app.extensions["app_factory"],
+                                   dict(current_app.config), say=lambda text: click.echo(text, err=True))
         except KeyboardInterrupt:
             left = len(todo) - built - len(failures)
             click.echo(f"\nInterrupted: {built} built, {left} left; run the command again to go on.", err=True)
@@ -153,39 +122,6 @@ def build_command(locales: tuple[str, ...], pages: tuple[str, ...], jobs: int | 
     click.echo(f"{built} synthesized, {cached} already cached, {len(failures)} failed")
     if failures:
         raise click.ClickException(f"{len(failures)} audio file(s) could not be built")
-
-
-def _build_in_pool(todo: list[Item], workers: int, done: Any) -> None:
-    """Build items in ``workers`` fresh processes; on Ctrl-C let the running items finish, start no more."""
-    config = dict(current_app.config)
-    factory = current_app.extensions["app_factory"]  # pickled by name: each worker imports it itself
-    # spawn, not fork: a forked copy of loaded speech engines (onnxruntime's threads) can hang.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                               initargs=(factory, config))
-    pending: set[Future] = set()
-    try:
-        queue = list(reversed(todo))
-        while queue or pending:
-            while queue and len(pending) < workers * 2:  # a short queue: an interrupt drops the rest at once
-                pending.add(pool.submit(_build_in_worker, queue.pop()))
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                done(*future.result())
-    except KeyboardInterrupt:
-        for future in pending:
-            future.cancel()
-        click.echo("\nStopping: waiting for the files being synthesized now (Ctrl-C again to drop them)...", err=True)
-        try:
-            for future in pending:
-                if not future.cancelled():
-                    done(*future.result())
-        except KeyboardInterrupt:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()  # their files are written atomically: nothing half-written stays
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
 
 
 def _build_on_workers(items: list[Item]) -> int:

@@ -12,11 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import catalogs, db
+from ..catalogs import TranslationStatus
 from ..catalogs.extract import build_template, message_keys, pot_bytes
 from ..core.files import atomic_write
 from ..core.locks import Locks
 from ..db.schema import wb_pending
 from ..i18n import get_i18n
+from ..workbench import catalog_audit
+from ..workbench.entries import Status
 
 DOMAINS = ("messages", "speech", "lexicon")
 
@@ -58,7 +61,7 @@ def extract_command(check: bool, domain: str | None) -> None:
     """Extract messages from content, code and templates into translations/<domain>.pot."""
     stale = []
     for dom in _domains(domain):
-        fresh = build_template(dom)
+        fresh = build_template(dom, content_dir=Path(current_app.config["CONTENT_DIR"]))
         path = template_path(dom)
         if not check:
             atomic_write(path, pot_bytes(fresh))
@@ -101,16 +104,28 @@ def init_command(locale: str, domain: str) -> None:
 @click.option("--locale", default=None)
 @click.option("--domain", type=click.Choice(DOMAINS), default=None)
 def update_command(locale: str | None, domain: str | None) -> None:
-    """Merge the templates into every locale's catalog (changed messages become outdated, not lost)."""
-    for dom in _domains(domain):
-        template = catalogs.load_po(template_path(dom))
-        for loc in _locales(locale, include_source=True):
-            path = catalogs.po_path(_translations_dir(), loc, dom)
-            if path.exists():
-                # A term is not a sentence: a similar one's pronunciation would be a wrong guess.
-                catalogs.update_po(path, template, loc, _locks(), dom, fuzzy=dom != "lexicon")
-                get_i18n().announce(loc)  # several servers: each reloads it
-                click.echo(f"updated {path}")
+    """Merge the templates into every locale's catalog (changed messages become outdated, not lost); the changed
+    entries of the messages catalogs go into the workbench's audit log under "flask i18n update (<user>)"."""
+    conn, why = catalog_audit.audit_connection(lambda: db.connect(current_app))
+    if conn is None:
+        click.echo(f"audit log not written (no database: {why}); run `flask db upgrade` first", err=True)
+    who = catalog_audit.actor("flask i18n update")
+    try:
+        for dom in _domains(domain):
+            template = catalogs.load_po(template_path(dom))
+            for loc in _locales(locale, include_source=True):
+                path = catalogs.po_path(_translations_dir(), loc, dom)
+                if path.exists():
+                    audited: list[int] = []
+                    write = catalog_audit.writer(conn, loc, who, "update", audited) if dom == "messages" else None
+                    # A term is not a sentence: a similar one's pronunciation would be a wrong guess.
+                    catalogs.update_po(path, template, loc, _locks(), dom, fuzzy=dom != "lexicon", writer=write)
+                    get_i18n().announce(loc)  # several servers: each reloads it
+                    counted = f" ({audited[0]} audited change(s))" if audited and audited[0] else ""
+                    click.echo(f"updated {path}{counted}")
+    finally:
+        if conn is not None:
+            conn.close()
 
 
 @i18n_cli.command("compile")
@@ -158,14 +173,15 @@ def stats_command(domain: str) -> None:
         if not path.exists():
             continue
         catalog = catalogs.load_po(path, loc)
-        c = dict.fromkeys(("human", "review", "machine", "outdated", "missing"), 0)
+        c = dict.fromkeys(Status, 0)
         for message in catalog:
             if message.id:
-                c["review" if (loc, catalogs.checks.msgid_of(message)) in waiting else catalogs.status_of(message)] += 1
-        c["missing"] += len([m for m in template if m.id and m.id not in catalog])
-        done = math.floor(100 * c["human"] / total) if total else 100  # never rounded up to 100
-        click.echo(f"{loc:8}{c['human']:>8}{c['review']:>8}{c['machine']:>9}{c['outdated']:>10}{c['missing']:>9}"
-                   f"{done:>6}%")
+                waits = (loc, catalogs.checks.msgid_of(message)) in waiting
+                c[Status.REVIEW if waits else Status(catalogs.status_of(message))] += 1
+        c[Status.MISSING] += len([m for m in template if m.id and m.id not in catalog])
+        done = math.floor(100 * c[Status.HUMAN] / total) if total else 100  # never rounded up to 100
+        click.echo(f"{loc:8}{c[Status.HUMAN]:>8}{c[Status.REVIEW]:>8}{c[Status.MACHINE]:>9}{c[Status.OUTDATED]:>10}"
+                   f"{c[Status.MISSING]:>9}{done:>6}%")
 
 
 def _waiting_for_review() -> set[tuple[str, str]]:
@@ -242,7 +258,9 @@ def speech_confirm_command(locale: str, msgids: tuple[str, ...]) -> None:
 def _waiting(catalog, template) -> str:
     """The work waiting for translators in a catalog, as a note after "ok" (empty when there is none)."""
     counts = catalogs.counts(catalog)
-    missing = counts["missing"] + (len([m for m in template if m.id and m.id not in catalog]) if template else 0)
-    parts = [f"{n} {label}" for n, label in ((counts["outdated"], "outdated"), (counts["machine"], "machine"),
+    missing = counts[TranslationStatus.MISSING] + (len([m for m in template if m.id and m.id not in catalog])
+                                                   if template else 0)
+    parts = [f"{n} {label}" for n, label in ((counts[TranslationStatus.OUTDATED], "outdated"),
+                                              (counts[TranslationStatus.MACHINE], "machine"),
                                               (missing, "untranslated")) if n]
     return f" ({', '.join(parts)} waiting for translators)" if parts else ""

@@ -7,11 +7,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .. import catalogs
+from .. import catalogs, db
 from ..content import get_content
 from ..i18n import get_i18n
 from ..jobs import get_jobs, translate_batches
-from ..mt import EngineError, MTService
+from ..mt import EngineError, MTService, MTStatus
+from ..workbench import catalog_audit
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -58,13 +59,21 @@ def fill_command(locale: str) -> None:
     path = catalogs.po_path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"], locale)
     if not path.exists():
         raise click.ClickException(f"{path} does not exist: run `flask i18n init {locale}` first")
+    conn, why = catalog_audit.audit_connection(lambda: db.connect(current_app))
+    if conn is None:
+        click.echo(f"audit log not written (no database: {why}); run `flask db upgrade` first", err=True)
+    write = catalog_audit.writer(conn, locale, catalog_audit.actor("flask mt fill"), "mt-fill")
     try:
         filled, skipped = catalogs.fill_po(path, locale, lambda texts: _translate(service, texts, locale),
-                                           service.engine.name, service.model(locale), current_app.extensions["locks"])
+                                           service.engine.name, service.model(locale), current_app.extensions["locks"],
+                                           writer=write)
     except EngineError as exc:
         raise click.ClickException(f"translation failed: {exc}") from None
     except catalogs.CatalogChanged as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if conn is not None:
+            conn.close()
     get_i18n().announce(locale)
     click.echo(f"{locale}: {filled} fuzzy machine suggestions written to {path}"
                + (f", {skipped} left empty (protected text lost)" if skipped else ""))
@@ -80,7 +89,7 @@ def warm_command(locale: str) -> None:
         results = _translate(service, messages, locale)
     except EngineError as exc:
         raise click.ClickException(f"translation failed: {exc}") from None
-    ok = sum(r.status == "machine" for r in results.values())
+    ok = sum(r.status == MTStatus.MACHINE for r in results.values())
     click.echo(f"{locale}: {ok} of {len(messages)} messages cached")
 
 

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 import unicodedata
 
+from .messages import N_
+
 #: The longest run of combining marks (non-starters) a text may hold: the bound of Unicode's Stream-Safe
 #: Text Format (UAX #15, section 13). No language needs more; normalizing a longer run costs time that grows
 #: with the square of its length (60,000 marks took 3.3 s), so such text is refused before normalizing.
 MAX_MARK_RUN = 30
+
+
+#: What people are told of such a run (web/inputs.py refuses a post with it; the marks check words its finding so).
+UNREADABLE = N_("Der gesendete Text enthält eine lange Folge von Akzent- oder Kombinationszeichen, wie sie keine "
+                "Sprache verwendet. Bitte prüfen Sie Ihre Eingabe.")
 
 
 class UnsafeText(ValueError):

@@ -95,6 +95,10 @@ wb_users = Table(
     _created("created"),
     # A removed account is kept (without its password) until the retention period ends (revision 0003).
     Column("removed_at", Text),
+    # The daily digest (revision 0006): its address (NULL: the user name, when that is one), on or off, language.
+    Column("email", Text),
+    Column("digest", Integer, nullable=False, server_default=text("1")),
+    Column("mail_locale", Text),
 )
 
 #: Signed-in workbench sessions: the cookie holds a random token, the row its hash; deleting the row ends it.
@@ -147,6 +151,32 @@ wb_pending = Table(
     Column("base", Text, nullable=False),  # the revision of the catalog entry it was written against
     Column("username", Text, nullable=False),
     Index("wb_pending_entry", "locale", "entry", unique=True),
+)
+
+#: Notes on an entry between translators and the city's editors, open until someone resolves them (revision 0006).
+wb_comments = Table(
+    "wb_comments", metadata,
+    Column("id", Integer, primary_key=True),
+    _created("created"),
+    Column("locale", Text, nullable=False),
+    Column("entry", Text, nullable=False),  # the entry's key (hash of context and msgid)
+    Column("msgid", Text, nullable=False),
+    Column("username", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("state", Text, CheckConstraint("state IN ('open', 'resolved')", name="wb_comments_state"),
+           nullable=False, server_default="open"),
+    Column("resolved_by", Text),
+    Column("resolved_at", Text),
+    Index("wb_comments_entry", "locale", "entry"),
+    Index("wb_comments_queue", "locale", "state", "created"),
+)
+
+#: Per locale, the entries untranslated or outdated when the last digest went out (revision 0006): JSON entry keys.
+wb_digest = Table(
+    "wb_digest", metadata,
+    Column("locale", Text, primary_key=True),
+    Column("entries", Text, nullable=False),  # JSON list of entry keys
+    Column("updated", Text, nullable=False),
 )
 
 #: An uploaded .po between its preview and the translator's confirmation (revision 0005).

@@ -7,6 +7,7 @@ from __future__ import annotations
 from .argos import ArgosEngine
 from .base import Engine, EngineError, EngineUnavailable
 from .cache import TranslationCache
-from .worker import MTService, Result
+from .service import MTService, MTStatus, Result
 
-__all__ = ["ArgosEngine", "Engine", "EngineError", "EngineUnavailable", "MTService", "Result", "TranslationCache"]
+__all__ = ["ArgosEngine", "Engine", "EngineError", "EngineUnavailable", "MTService", "MTStatus", "Result",
+           "TranslationCache"]

@@ -60,6 +60,54 @@
     });
   });
 
+  // The machine suggestion: asked for on click, made off the page-serving path (202 while it is made: ask again),
+  // shown marked as machine, and put into the field only on a second click.
+  var mt = document.getElementById("wb-mt");
+  var ask = document.getElementById("wb-mt-ask");
+  if (mt && ask && fields.length) {
+    var out = document.getElementById("wb-mt-result");
+    var show = function (data) {
+      out.textContent = "";
+      var said = document.createElement("p");
+      said.textContent = data.message || mt.getAttribute("data-error");
+      out.appendChild(said);
+      if (data.state !== "ready") { return; }
+      var text = document.createElement("p");
+      text.className = "wb-text wb-mt-result";
+      text.lang = mt.getAttribute("data-locale");
+      text.dir = mt.getAttribute("data-dir");
+      text.setAttribute("data-origin", "machine");
+      text.textContent = data.text;
+      out.appendChild(text);
+      var use = document.createElement("button");
+      use.type = "button";
+      use.className = "secondary";
+      use.id = "wb-mt-use";
+      use.textContent = mt.getAttribute("data-use");
+      use.addEventListener("click", function () {
+        fields[0].value = data.text;
+        fields[0].dispatchEvent(new Event("input"));
+        fields[0].focus();
+      });
+      out.appendChild(use);
+    };
+    ask.addEventListener("click", function (event) {
+      event.preventDefault();
+      var tries = 0;
+      var poll = function () {
+        fetch(mt.getAttribute("data-url"), {credentials: "same-origin", cache: "no-store",
+                                            headers: {Accept: "application/json"}})
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            show(data);
+            if (data.state === "pending" && ++tries < 60) { window.setTimeout(poll, 1000); }
+          })
+          .catch(function () { show({state: "failed"}); });
+      };
+      poll();
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey && event.key === "Enter") {
       var save = form.querySelector("button[value='save']");

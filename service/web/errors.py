@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import click
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from flask.cli import with_appcontext
 from flask.globals import request_ctx
 from flask_babel import gettext
 from markupsafe import Markup
@@ -174,24 +172,8 @@ def edge_page_writer(app: Flask, i18n: I18n) -> Callable[[str], None]:
     return write_changed
 
 
-@click.command("error-pages")
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path), required=False)
-@with_appcontext
-def error_pages_command(out: Path | None) -> None:
-    """Write the error pages nginx sends in the reader's language (OUT/<locale>/<code>.html; OUT defaults to
-    ERROR_PAGES_DIR, i.e. DATA_DIR/error-pages). From then on, catalog changes keep them current."""
-    out = out or current_app.config.get("ERROR_PAGES_DIR")
-    if not out:
-        raise click.ClickException("no folder: give one (flask error-pages DIR), or set FLASK_DATA_DIR or "
-                                   "FLASK_ERROR_PAGES_DIR")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
-    written = write_edge_pages(app, Path(out))
-    click.echo(f"{len(written)} error pages in {out}")
-
-
 def init_app(app: Flask) -> None:
-    """Register the one handler for HTTP errors, a 500 for everything unexpected, and `flask error-pages`."""
-    app.cli.add_command(error_pages_command)
+    """Register the one handler for HTTP errors and a 500 for everything unexpected."""
 
     @app.errorhandler(exceptions.HTTPException)
     def handle_http_error(error: exceptions.HTTPException):

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from .. import ratelimit
 from ..core import offload
 from ..core.messages import N_
-from ..core.text import MAX_MARK_RUN, longest_mark_run
+from ..core.text import MAX_MARK_RUN, UNREADABLE, longest_mark_run
 from .errors import BadRequest, PayloadTooLarge, TooManyRequests
 
 #: Longest name of a form field or query parameter; the service's own are all far shorter.
@@ -51,8 +51,7 @@ class ControlCharacter(BadRequest):
 class UnreadableText(BadRequest):
     """A field holds a run of combining marks that no language writes."""
 
-    description = N_("Der gesendete Text enthält eine lange Folge von Akzent- oder Kombinationszeichen, wie sie "
-                     "keine Sprache verwendet. Bitte prüfen Sie Ihre Eingabe.")
+    description = UNREADABLE
 
 
 def _memo() -> dict[str, float]:

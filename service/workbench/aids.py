@@ -42,7 +42,8 @@ def _reviewed(table: dict[str, Message]) -> tuple[list[str], list[str]]:
     """The German sources and reviewed translations of a catalog table (singular entries only)."""
     sources, texts = [], []
     for msgid, message in table.items():
-        if isinstance(msgid, str) and isinstance(message.string, str) and catalogs.status_of(message) == "human":
+        reviewed = catalogs.status_of(message) == catalogs.TranslationStatus.HUMAN
+        if isinstance(msgid, str) and isinstance(message.string, str) and reviewed:
             sources.append(msgid)
             texts.append(message.string)
     return sources, texts

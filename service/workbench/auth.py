@@ -17,7 +17,7 @@ from ..core import offload
 from ..core.messages import Np_
 from ..db.schema import utc_now, wb_users
 from ..web.errors import N_, Forbidden
-from . import passwords, sessions, throttle
+from . import localtime, passwords, sessions, throttle
 
 #: admin: everything; translator: the catalogs of their locales; accessibility: the feedback inbox.
 ROLES = ("admin", "translator", "accessibility")
@@ -319,6 +319,7 @@ def login_user(user: User) -> None:
     session["sid"] = sessions.start(conn, user.id, *_timeouts())
     g.pop("wb_user", None)
     throttle.tell_at_sign_in()  # after the clear: the notice lives in the new session
+    localtime.remember(request.form.get(localtime.SESSION_KEY))  # the browser's zone, from the login form
 
 
 def logout_user() -> None:

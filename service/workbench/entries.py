@@ -35,6 +35,8 @@ class CatalogEntry:
     status: Status
     revision: str
     comments: tuple[str, ...] = ()
+    #: The translators' own comments of the entry (``# ...``), without the mark of a machine suggestion.
+    notes: tuple[str, ...] = ()
     machine_note: str | None = None
     previous_id: str | None = None
     locations: tuple[tuple[str, int], ...] = ()
@@ -47,8 +49,10 @@ class CatalogEntry:
 
     @cached_property
     def haystack(self) -> str:
-        """Source and translation, casefolded, for the list's search (computed once: entries are cached)."""
-        return "\n".join((self.msgid, *self.strings)).casefold()
+        """Source, translation, comments and context, casefolded, for the list's search (computed once: entries are
+        cached)."""
+        return "\n".join((self.msgid, self.msgid_plural or "", *self.strings, *self.comments, *self.notes,
+                          self.context or "")).casefold()
 
     @property
     def plural(self) -> bool:
@@ -94,6 +98,7 @@ def to_entry(message: Message, catalog: Catalog) -> CatalogEntry:
         status=Status(catalogs.status_of(message)),
         revision=revision(message, catalog),
         comments=tuple(c for c in message.auto_comments if c not in machine),
+        notes=tuple(c for c in message.user_comments if c not in machine),
         machine_note=machine[0] if machine else None,
         previous_id=previous,
         locations=tuple((str(f), int(n or 0)) for f, n in message.locations),

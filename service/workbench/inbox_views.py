@@ -7,6 +7,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from .. import db, inbox
 from ..clock import now
 from ..core.messages import N_
+from ..core.text import clean_text
 from ..web.errors import BadRequest, Forbidden
 from . import auth
 from .views import bp
@@ -88,13 +89,13 @@ def feedback_show(feedback_id: int):
         action = request.form.get("action")
         if action not in ("handled", "open"):
             raise BadRequest()
-        note = (request.form.get("note") or "").replace("\r\n", "\n").strip()
+        note = clean_text(request.form.get("note"))  # web/inputs.py refused a run of marks too long for it
         try:
             inbox.mark(conn, feedback_id, action == "handled", user.username, note, now())
         except inbox.InvalidNote as exc:
             error = ngettext("Der Vermerk ist zu lang (höchstens %(num)s Zeichen).",
                              "Der Vermerk ist zu lang (höchstens %(num)s Zeichen).", inbox.MAX_NOTE)
-            if exc.reason == "control":
+            if exc.reason == inbox.NoteProblem.CONTROL:
                 error, note = gettext("Der Text enthält unzulässige Steuerzeichen."), note.replace("\x00", "")
         else:
             flash(gettext("Als erledigt gespeichert.") if action == "handled" else gettext("Wieder geöffnet."), "ok")

@@ -28,11 +28,20 @@ PREVIEW_BLOCK = "term"
 #: Messages the entry editor has already (extracted there, translated once): looked up, not extracted again.
 SAVED, UNCHANGED = "Gespeichert.", "Nichts geändert."
 CONFLICT = "Jemand hat diesen Eintrag in der Zwischenzeit geändert."
+#: The instruction every term carries (service/catalogs/extract.py); the page says it once, above the list.
+INSTRUCTION = "TRANSLATORS: how to say this term, spelled so that the voice gets it right; empty if it already does"
 
 
 def lexicon_store() -> Store:
     """The store of the lexicon catalogs."""
     return current_app.extensions["workbench"]["lexicon"]
+
+
+def note(comments: tuple[str, ...]) -> str:
+    """A term's note for translators in full: the .po wraps long comments into several lines (the last alone
+    was shown: "Wanne\"" of a note about "Gymnasium Wanne"), and the common instruction is left out."""
+    text = " ".join(c.strip() for c in comments if c.strip())
+    return text.removeprefix(INSTRUCTION).strip()
 
 
 def _locale(locale: str) -> str:
@@ -69,6 +78,7 @@ def lexicon(locale: str):
             flash(gettext(SAVED if result.changed else UNCHANGED), "ok")
             return redirect(url_for("workbench.lexicon", locale=loc, _anchor=f"term-{key}"), 303)
     return render_template("workbench/lexicon.html", loc=loc, items=store.entries(loc), errors=errors, typed=typed,
+                           note=note,
                            can_write=(viewer := auth.current_user()) is not None and viewer.can_write(loc)), status
 
 

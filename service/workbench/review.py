@@ -64,8 +64,9 @@ def _check_seen(current: Proposal | None, seen: int) -> None:
 
 
 def put(conn: Connection, locale: str, entry: CatalogEntry, strings: tuple[str, ...], username: str,
-        action: str = "propose") -> None:
-    """Make a checked text the entry's proposal, in the caller's transaction; audited with ``action``."""
+        action: str = "propose", comment: str = "") -> None:
+    """Make a checked text the entry's proposal, in the caller's transaction; audited with ``action`` (and a
+    ``comment``: the machine mark of a text saved unchanged from a machine suggestion)."""
     current = get(conn, locale, entry.key)
     old = current.strings if current else entry.strings
     conn.execute(delete(wb_pending).where(wb_pending.c.locale == locale, wb_pending.c.entry == entry.key))
@@ -73,15 +74,15 @@ def put(conn: Connection, locale: str, entry: CatalogEntry, strings: tuple[str, 
                                            strings=json.dumps(list(strings), ensure_ascii=False),
                                            base=entry.revision, username=username))
     audit.insert(conn, [audit.Change(username, locale, action, entry.msgid, "\n".join(old), "\n".join(strings),
-                                     ",".join(entry.flags), ",".join(entry.flags))])
+                                     ",".join(entry.flags), ",".join(entry.flags), comment=comment)])
 
 
 def propose(conn: Connection, locale: str, entry: CatalogEntry, strings: tuple[str, ...], seen: int,
-            username: str) -> Proposal:
+            username: str, comment: str = "") -> Proposal:
     """Put a checked text up for review (replacing the proposal the editor showed); audited as "propose"."""
     with db.transaction(conn):
         _check_seen(get(conn, locale, entry.key), seen)
-        put(conn, locale, entry, strings, username)
+        put(conn, locale, entry, strings, username, comment=comment)
     proposal = get(conn, locale, entry.key)
     assert proposal is not None
     return proposal

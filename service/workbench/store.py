@@ -1,6 +1,7 @@
 """A locale's catalog as translators see it: entries with status and revision, safe saves, upload and download."""
 from __future__ import annotations
 
+import enum
 import os
 import re
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from ..catalogs import Finding
 from ..core import offload
 from ..core.files import atomic_write
 from ..core.locks import FileLocks, Locks
-from ..core.text import UnsafeText, normalize_text
+from ..core.text import normalize_text
 from . import audit, journal
 from .entries import CatalogEntry, entry_key, to_entry
 
@@ -77,16 +78,30 @@ class EntryConflict(Exception):
         self.mine = mine
 
 
+class Rejection(enum.StrEnum):
+    """Why an uploaded .po was refused as a whole (workbench/texts.py words each one for translators)."""
+
+    TOO_LARGE = "too-large"
+    EMPTY = "empty"
+    NOT_UTF8 = "not-utf8"
+    SYNTAX = "syntax"  # the header, or text that is no entry at all
+    INVALID = "invalid"  # Babel could not read what was left
+    CHARSET = "charset"
+    LANGUAGE = "language"
+    NO_LANGUAGE = "no-language"
+    PLURALS = "plurals"
+    FOREIGN = "foreign"  # no entry of this catalog
+
+
 class UploadRejected(ValueError):
     """An uploaded .po was refused as a whole; nothing changed.
 
-    ``reason`` is one of: too-large, empty, not-utf8, syntax, invalid, duplicate, charset, language,
-    no-language, plurals, findings, foreign. ``params`` holds the values a message about it needs; ``lines`` the
-    offending lines (number, text), ``findings`` the failed checks, ``detail`` Babel's own words.
+    ``params`` holds the values the message about the ``reason`` needs; ``lines`` the offending lines (number,
+    text), ``findings`` the failed checks, ``detail`` Babel's own words.
     """
 
-    def __init__(self, reason: str, *, lines: tuple[tuple[int, str], ...] = (), findings: tuple[Finding, ...] = (),
-                 detail: str | None = None, **params: Any):
+    def __init__(self, reason: Rejection, *, lines: tuple[tuple[int, str], ...] = (),
+                 findings: tuple[Finding, ...] = (), detail: str | None = None, **params: Any):
         """Keep the reason and everything that explains it."""
         super().__init__(reason)
         self.reason = reason
@@ -114,11 +129,12 @@ def drop_machine_marks(message: Message, user_comments: bool = True) -> None:
 
 
 def normalized(strings: tuple[str, ...]) -> tuple[str, ...]:
-    """Every form NFC with plain line breaks; InvalidEdit("text") for a run of marks no language has."""
-    try:
-        return tuple(normalize_text(s) for s in strings)
-    except UnsafeText:
-        raise InvalidEdit("text") from None
+    """Every form NFC with plain line breaks; InvalidTranslation with the marks check's finding for a run of marks
+    no language writes (checked before normalizing: that costs the square of the run)."""
+    found = catalogs.checks.mark_findings("", strings)
+    if found:
+        raise InvalidTranslation(found)
+    return tuple(normalize_text(s) for s in strings)
 
 
 @dataclass
@@ -164,7 +180,7 @@ class Store:
         except FileNotFoundError:
             raise CatalogNotFound(locale) from None
 
-    def _stamp(self, locale: str) -> tuple[int, int, int]:
+    def _file_version(self, locale: str) -> tuple[int, int, int]:
         """What identifies one version of a locale's .po (every writer replaces the file: a new inode)."""
         try:
             st = os.stat(self.path(locale))
@@ -174,13 +190,13 @@ class Store:
 
     def entries(self, locale: str) -> list[CatalogEntry]:
         """Every entry of a locale, in catalog order (parsed once per version of the file: lists, editor, memory)."""
-        stamp = self._stamp(locale)
+        version = self._file_version(locale)
         cached = self._entries.get(locale)
-        if cached is not None and cached[0] == stamp:
+        if cached is not None and cached[0] == version:
             return list(cached[1])
         catalog = self.load(locale)
         result = tuple(to_entry(m, catalog) for m in catalog if m.id)
-        self._entries[locale] = (stamp, result)
+        self._entries[locale] = (version, result)
         return list(result)
 
     def get(self, locale: str, key: str) -> CatalogEntry:

@@ -1,12 +1,15 @@
 """What the workbench tells translators about refused edits and uploads: German sources, translated when shown."""
 from __future__ import annotations
 
+from typing import assert_never
+
 from flask_babel import gettext, ngettext
 
 from .. import catalogs
 from ..catalogs import Finding
 from ..core.messages import N_, Np_
-from .store import UploadRejected
+from ..core.text import UNREADABLE
+from .store import Rejection, UploadRejected
 
 #: The German source message for each check's finding (%(expected)s lists what the source has).
 FINDINGS = {
@@ -25,6 +28,7 @@ FINDINGS = {
                          "das Wort gesprochen wird.",
                          "Die Aussprache ist zu lang (höchstens %(num)s Zeichen). Bitte schreiben Sie nur, wie "
                          "das Wort gesprochen wird."),
+    "marks": UNREADABLE,
     "plurals": N_("Bitte füllen Sie jede Pluralform aus."),
     "empty": N_("Bitte geben Sie eine Übersetzung ein."),
     # TRANSLATORS: a warning after a save; %(missing)s lists the locale's fixed terms, e.g. "Лёгкий язык"
@@ -43,21 +47,29 @@ NOT_PUBLISHED = N_("Gespeichert, aber noch nicht veröffentlicht: Der Katalog en
 #: For a check without its own message: the English description goes into this one.
 OTHER_FINDING = N_("Die Übersetzung hat einen Fehler: %(problem)s")
 
-#: The German source message for each reason an upload is refused.
-UPLOAD_REASONS = {
-    "too-large": N_("Die Datei ist zu groß (höchstens %(n)s KB)."),
-    "empty": N_("Die Datei ist leer."),
-    "not-utf8": N_("Die Datei ist nicht in UTF-8 kodiert (Zeile %(line)s). Bitte speichern Sie sie als UTF-8."),
-    "syntax": N_("Die Datei ist keine gültige .po-Datei."),
-    "invalid": N_("Die Datei ist keine gültige .po-Datei."),
-    "charset": N_("Die Datei gibt die Kodierung %(charset)s an. Erlaubt ist nur UTF-8."),
-    "language": N_("Die Datei gehört zur Sprache %(found)s, nicht zu %(locale)s."),
-    "no-language": N_("Die Datei gibt ihre Sprache nicht an (Kopfzeile „Language“). Erwartet: %(locale)s"),
-    "duplicate": N_("Die Datei enthält Einträge mehrfach. Bitte lassen Sie von jedem Eintrag nur einen stehen."),
-    "plurals": N_("Die Pluralformen der Datei passen nicht zur Sprache. Erwartet: %(expected)s"),
-    "findings": N_("Einige Übersetzungen der Datei enthalten Fehler."),
-    "foreign": N_("Die Datei enthält keinen Eintrag dieses Katalogs."),
-}
+def upload_source(reason: Rejection) -> str:
+    """The German source message of a reason an upload is refused (mypy finds a reason without one)."""
+    match reason:
+        case Rejection.TOO_LARGE:
+            return N_("Die Datei ist zu groß (höchstens %(n)s KB).")
+        case Rejection.EMPTY:
+            return N_("Die Datei ist leer.")
+        case Rejection.NOT_UTF8:
+            return N_("Die Datei ist nicht in UTF-8 kodiert (Zeile %(line)s). Bitte speichern Sie sie als UTF-8.")
+        case Rejection.SYNTAX | Rejection.INVALID:
+            return N_("Die Datei ist keine gültige .po-Datei.")
+        case Rejection.CHARSET:
+            return N_("Die Datei gibt die Kodierung %(charset)s an. Erlaubt ist nur UTF-8.")
+        case Rejection.LANGUAGE:
+            return N_("Die Datei gehört zur Sprache %(found)s, nicht zu %(locale)s.")
+        case Rejection.NO_LANGUAGE:
+            return N_("Die Datei gibt ihre Sprache nicht an (Kopfzeile „Language“). Erwartet: %(locale)s")
+        case Rejection.PLURALS:
+            return N_("Die Pluralformen der Datei passen nicht zur Sprache. Erwartet: %(expected)s")
+        case Rejection.FOREIGN:
+            return N_("Die Datei enthält keinen Eintrag dieses Katalogs.")
+        case _:
+            assert_never(reason)
 
 
 def _listing(items: tuple[str, ...]) -> str:
@@ -88,7 +100,7 @@ def warnings_texts(findings: tuple[Finding, ...]) -> list[str]:
 
 def upload_reason(error: UploadRejected) -> str:
     """Why an upload was refused, in the translator's language."""
-    return gettext(UPLOAD_REASONS[error.reason], **error.params)
+    return gettext(upload_source(error.reason), **error.params)
 
 
 def upload_details(error: UploadRejected) -> list[str]:

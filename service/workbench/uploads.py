@@ -20,11 +20,11 @@ from sqlalchemy import Connection, delete, insert, select
 
 from .. import catalogs, db
 from ..catalogs import Finding
-from ..core.text import MAX_MARK_RUN, longest_mark_run
+from ..core.text import normalize_text
 from ..db.schema import TIMESTAMP_FORMAT, wb_suggestions, wb_upload_previews
 from . import audit, journal, review
-from .entries import CatalogEntry, to_entry
-from .store import MARK_RE, Store, UploadRejected, drop_machine_marks, normalize_text
+from .entries import CatalogEntry, Status, to_entry
+from .store import MARK_RE, Rejection, Store, UploadRejected, drop_machine_marks
 
 
 class Mode(enum.StrEnum):
@@ -45,6 +45,13 @@ class Outcome(enum.StrEnum):
     KEPT = "kept"  # fill mode: translated here already; or an unreviewed text over a reviewed one
 
 
+class Problem(enum.StrEnum):
+    """Why one entry of a file cannot be read (entries that can be read but fail a check have findings instead)."""
+
+    SYNTAX = "syntax"  # the line's text in ``Item.detail``
+    DUPLICATE = "duplicate"  # in the file more than once: neither is taken
+
+
 @dataclass(frozen=True)
 class Item:
     """One entry of an uploaded file and what happens to it."""
@@ -55,7 +62,7 @@ class Item:
     old: tuple[str, ...] = ()
     new: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
-    problem: str = ""  # "syntax" (with the line's text in ``detail``) or "duplicate"
+    problem: Problem | None = None
     detail: str = ""
     context: str | None = None
 
@@ -124,14 +131,14 @@ def _msgid(block: str) -> tuple[str, int]:
 def read(store: Store, locale: str, data: bytes, max_bytes: int) -> Parsed:
     """Read an upload; refuse it whole only when it cannot be this catalog, else set broken entries apart."""
     if len(data) > max_bytes:
-        raise UploadRejected("too-large", n=max_bytes // 1024)
+        raise UploadRejected(Rejection.TOO_LARGE, n=max_bytes // 1024)
     data = data.removeprefix(codecs.BOM_UTF8)  # editors on Windows write one: it is no content
     if not data.strip():
-        raise UploadRejected("empty")
+        raise UploadRejected(Rejection.EMPTY)
     try:
         text = data.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
-        raise UploadRejected("not-utf8", line=data[:exc.start].count(b"\n") + 1) from None
+        raise UploadRejected(Rejection.NOT_UTF8, line=data[:exc.start].count(b"\n") + 1) from None
     invalid: list[Item] = []
     kept: list[str] = []
     lines: dict[str, int] = {}
@@ -140,37 +147,38 @@ def read(store: Store, locale: str, data: bytes, max_bytes: int) -> Parsed:
         bad = catalogs.lint_po(block)
         if bad and msgid:  # one broken entry: reported, the others go on
             number, line_text = bad[0]
-            invalid.append(Item(Outcome.INVALID, msgid, start + number - 1, problem="syntax", detail=line_text[:80]))
+            invalid.append(Item(Outcome.INVALID, msgid, start + number - 1, problem=Problem.SYNTAX,
+                                detail=line_text[:80]))
             continue
         if bad:  # the header or text that is no entry at all
-            raise UploadRejected("syntax", lines=tuple((start + n - 1, t[:80]) for n, t in bad[:10]))
+            raise UploadRejected(Rejection.SYNTAX, lines=tuple((start + n - 1, t[:80]) for n, t in bad[:10]))
         kept.append(block)
         if msgid:
             lines.setdefault(msgid, start + offset)
     language = (catalogs.header_language(text) or "").replace("-", "_")
     if not language:  # a file that does not say its language could be any locale's
-        raise UploadRejected("no-language", locale=locale)
+        raise UploadRejected(Rejection.NO_LANGUAGE, locale=locale)
     if language.split("_")[0] != locale:
-        raise UploadRejected("language", found=language, locale=locale)
+        raise UploadRejected(Rejection.LANGUAGE, found=language, locale=locale)
     twice = set(catalogs.duplicates("\n\n".join(kept)))
     if twice:  # Babel would keep one of them silently: neither is taken
-        invalid += [Item(Outcome.INVALID, m, lines.get(m, 0), problem="duplicate") for m in sorted(twice)]
+        invalid += [Item(Outcome.INVALID, m, lines.get(m, 0), problem=Problem.DUPLICATE) for m in sorted(twice)]
     try:
         uploaded = catalogs.parse_po("\n\n".join(kept) + "\n", locale)
     except catalogs.CatalogError as exc:
-        raise UploadRejected("invalid", detail=exc.reason) from None
+        raise UploadRejected(Rejection.INVALID, detail=exc.reason) from None
     charset = (uploaded.charset or "utf-8").lower().replace("_", "-")
     if charset not in ("utf-8", "utf8"):
-        raise UploadRejected("charset", charset=charset)
+        raise UploadRejected(Rejection.CHARSET, charset=charset)
     current = store.load(locale)
     try:
         plural_ok = uploaded.num_plurals == current.num_plurals and uploaded.plural_expr == current.plural_expr
     except (ValueError, TypeError, IndexError):
         plural_ok = False
     if not plural_ok:
-        raise UploadRejected("plurals", expected=current.plural_forms)
+        raise UploadRejected(Rejection.PLURALS, expected=current.plural_forms)
     if not any(m.id and m.id in current for m in uploaded) and not invalid:
-        raise UploadRejected("foreign")
+        raise UploadRejected(Rejection.FOREIGN)
     for msgid in twice:
         if msgid in uploaded:
             uploaded.delete(msgid)
@@ -202,16 +210,14 @@ def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: 
             continue  # an empty entry never erases a translation
         entry: CatalogEntry = to_entry(message, current)
         line = parsed.lines.get(entry.msgid, 0)
-        if any(longest_mark_run(form) > MAX_MARK_RUN for form in catalogs.filled(incoming.string)):
-            # refused before normalizing it (the cost grows with the square of the run): H1, as web/inputs.py
-            result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, (), problem="marks"))
-            continue
-        new = _strings(incoming, parsed.catalog)
+        # The checks before normalizing: the marks check refuses a run whose normalization costs its square (H1).
         found = catalogs.check_message(incoming, parsed.catalog, None, context)
         findings, warned = tuple(catalogs.errors(found)), tuple(catalogs.warnings(found))
         if findings:
-            result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, new, findings))
+            shown = () if any(f.check == "marks" for f in findings) else _strings(incoming, parsed.catalog)
+            result.items.append(Item(Outcome.INVALID, entry.msgid, line, entry.strings, shown, findings))
             continue
+        new = _strings(incoming, parsed.catalog)
         if new == entry.strings and incoming.fuzzy == entry.fuzzy:
             result.unchanged += 1
             continue
@@ -219,7 +225,7 @@ def plan(conn: Connection, locale: str, current: Catalog, parsed: Parsed, mode: 
             outcome = Outcome.KEPT if entry.plural else Outcome.SUGGEST  # suggestions are single texts
             result.items.append(Item(outcome, entry.msgid, line, entry.strings, new, context=entry.context))
             continue
-        if (mode == Mode.FILL and entry.status != "missing") or (incoming.fuzzy and entry.status == "human"):
+        if (mode == Mode.FILL and entry.status != Status.MISSING) or (incoming.fuzzy and entry.status == Status.HUMAN):
             result.items.append(Item(Outcome.KEPT, entry.msgid, line, entry.strings, new, context=entry.context))
             continue
         pending = proposals.get(entry.key)

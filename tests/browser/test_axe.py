@@ -180,6 +180,8 @@ def test_translator_workbench(live_service, page, artifacts, workbench_admin):
         "/translate/ar/upload",
         "/translate/ar/suggestions",
         "/translate/ar/history",
+        "/translate/ar/comments",
+        "/translate/account/notifications",
         "/translate/users",
     ]:
         response = page.goto(origin + path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from guide_shots import shoot  # the browser tests are a folder of modules, not a package
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,7 @@ def open_entry(page, origin: str, query: str) -> None:
     page.wait_for_selector("#msgstr")
 
 
-def test_text_survives_a_logout_in_another_tab(live_service, context, translator, artifacts):
+def test_text_survives_a_logout_in_another_tab(live_service, context, translator):
     """Logged out in a second tab, Save shows the typed text and a login; logging in there saves it exactly."""
     origin = live_service.origin
     page = context.new_page()
@@ -50,7 +51,7 @@ def test_text_survives_a_logout_in_another_tab(live_service, context, translator
     page.click("button[value=save]")
     page.wait_for_selector("#session-ended")
     assert page.input_value("#msgstr") == TEXT
-    page.screenshot(path=str(artifacts / "workbench-session-ended.png"), full_page=True)
+    shoot(page, "workbench-session-ended")
     page.fill("#login-username", USER)
     page.fill("#login-password", PASSWORD)
     page.click("#wb-editor-form button[value=save]")

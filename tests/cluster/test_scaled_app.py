@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -90,3 +92,32 @@ def test_a_catalog_change_is_taken_from_the_revision_not_from_file_stamps(tmp_pa
     other = create_app(scaled(tmp_path, redis_server))
     other.extensions["i18n"].announce("en")  # what the writing server does after its save
     assert NEW_TITLE in client.get("/en/talentschulen").text
+
+
+def test_published_content_reaches_every_server_by_the_shared_revision(tmp_path: Path, redis_server):
+    """Each server has its own copy of the content (deployed with times and sizes kept, so no stamp tells); one
+    `flask content publish` anywhere makes every server show the new page, past both page caches."""
+    old, new = "ist schon lange Geschichte", "ist schon LANGE Geschichte"
+    servers = []
+    for name in ("a", "b"):
+        folder = tmp_path / name / "content"
+        shutil.copytree(ROOT / "content", folder)
+        settings = scaled(tmp_path, redis_server, CONTENT_DIR=str(folder), CONTENT_CHECK_INTERVAL=3600.0,
+                          REVISION_TTL=0.0)
+        servers.append((folder, create_app(settings)))
+    clients = [app.test_client() for _, app in servers]
+    before = [client.get("/de/") for client in clients]
+    assert all(old in page.text for page in before)
+    for folder, _ in servers:  # the deployment: every server's copy, as rsync -a writes it
+        index = folder / "index.md"
+        stamp, folder_stamp = index.stat(), folder.stat()
+        index.write_text(index.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        os.utime(index, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+        os.utime(folder, ns=(folder_stamp.st_atime_ns, folder_stamp.st_mtime_ns))
+    assert all(old in client.get("/de/").text for client in clients)
+    result = servers[0][1].test_cli_runner().invoke(args=["content", "publish", "--no-audio"])
+    assert result.exit_code == 0, result.output
+    after = [client.get("/de/") for client in clients]
+    assert all(new in page.text for page in after)
+    assert [a.headers["ETag"] for a in after] != [b.headers["ETag"] for b in before]
+    assert after[0].headers["ETag"] == after[1].headers["ETag"]  # the same content: the same page everywhere

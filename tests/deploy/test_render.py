@@ -82,7 +82,7 @@ def test_cli_renders_the_files(tmp_path):
 
 
 def test_systemd_accepts_the_units(tmp_path):
-    """systemd-analyze verifies the app server, worker and purge units and the timer without a complaint."""
+    """systemd-analyze verifies the app server, worker, purge and digest units and the timers without a complaint."""
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze is missing: scripts/setup.sh --test installs systemd"
     env_file = tmp_path / "herne.env"
@@ -90,7 +90,8 @@ def test_systemd_accepts_the_units(tmp_path):
     written = render_all(tmp_path / "etc", {"APP_DIR": str(ROOT), "VENV": str(Path(sys.executable).parent.parent),
                                             "ENV_FILE": str(env_file)})
     unit_dir = written["systemd/herne-app.service"].parent
-    units = ["herne-app.service", "herne-worker@1.service", "herne-purge.service", "herne-purge.timer"]
+    units = ["herne-app.service", "herne-worker@1.service", "herne-purge.service", "herne-purge.timer",
+             "herne-digest.service", "herne-digest.timer"]
     done = subprocess.run([analyze, "verify", *units], cwd=unit_dir, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and not done.stderr.strip(), done.stderr
     app_unit = written["systemd/herne-app.service"].read_text()

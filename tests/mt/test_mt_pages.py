@@ -50,7 +50,7 @@ def test_human_catalog_entry_wins(mt_app):
     """A reviewed catalog entry is used even when a machine translation of it is cached."""
     i18n = mt_app.extensions["i18n"]
     service = mt_app.extensions["mt"]
-    human = next(m for m in i18n.entries("en").values()
+    human = next(m for m in i18n.po_messages("en").values()
                  if m.id and isinstance(m.string, str) and m.string and not m.fuzzy and "Stadt" in m.id)
     service.translate_now([human.id], "en")
     assert service.lookup([human.id], "en")[human.id].status == "machine"

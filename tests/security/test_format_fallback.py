@@ -7,11 +7,13 @@ import logging
 import re
 from dataclasses import dataclass
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 from service import catalogs
 from service.catalogs.extract import build_template, pot_bytes
+from service.i18n import Localized, ReaderStatus, localized_or_source
 
 from ..workbench_support import entry_key, login, make_user, save, token, unescape
 
@@ -132,3 +134,18 @@ def test_machine_fill_skips_a_suggestion_that_breaks(translations_dir):
     assert (filled, skipped) == (1, 1)
     assert catalog["Veröffentlicht am %(date)s"].string == ""
     assert catalog["Lernen am Kanal"].string == "Kanal kıyısında öğrenmek"
+
+
+def test_one_function_falls_back_for_every_caller(app, caplog):
+    """localized_or_source: a translation that does not fit gives the German source, marked as such, and is logged;
+    a German source that does not fit its values is a bug and raises."""
+    fill = lambda found: (found.text % {"n": 3}, found.lang, found.status)  # noqa: E731
+    with app.app_context(), caplog.at_level(logging.ERROR, logger="service.i18n"):
+        fitting = Localized("%(n)s kitap", "tr", ReaderStatus.HUMAN)
+        assert localized_or_source(fill, fitting, "%(n)s Bücher", "tr") == ("3 kitap", "tr", ReaderStatus.HUMAN)
+        assert not caplog.records
+        broken = Localized("%(n)s kitap %", "tr", ReaderStatus.HUMAN)
+        assert localized_or_source(fill, broken, "%(n)s Bücher", "tr") == ("3 Bücher", "de", ReaderStatus.SOURCE)
+        assert "the tr translation of '%(n)s Bücher' cannot be formatted" in caplog.text
+        with pytest.raises(KeyError):
+            localized_or_source(fill, Localized("%(m)s Bücher", "de", ReaderStatus.SOURCE), "%(m)s Bücher", "de")

@@ -148,7 +148,9 @@ WORKBENCH_GETS = ["/translate/", "/translate/login", "/translate/users", "/trans
                   "/translate/{loc}/entry/{x}", "/translate/{loc}/download", "/translate/{loc}/upload",
                   "/translate/{loc}/suggestions", "/translate/{loc}/history", "/translate/{loc}/lexicon",
                   "/translate/{loc}/lexicon/{x}.mp3", "/translate/feedback/", "/translate/feedback/export.csv",
-                  "/translate/feedback/{id}", "/translate/ping"]
+                  "/translate/feedback/{id}", "/translate/ping", "/translate/{loc}/comments",
+                  "/translate/account/notifications", "/translate/{loc}/contributions",
+                  "/translate/{loc}/entry/{x}/machine"]
 
 
 @FUZZ
@@ -167,7 +169,10 @@ def test_workbench_pages_never_fail(app, admin, data, hdrs, params):
 
 WORKBENCH_FORMS = ["/translate/{loc}/entry/{x}", "/translate/{loc}/upload", "/translate/users",
                    "/translate/{loc}/suggestions/{id}", "/translate/{loc}/lexicon", "/translate/feedback/{id}",
-                   "/translate/login", "/translate/{loc}/speech/{x}", "/translate/{loc}/upload/{x}"]
+                   "/translate/login", "/translate/{loc}/speech/{x}", "/translate/{loc}/upload/{x}",
+                   "/translate/account",
+                   "/translate/{loc}/entry/{x}/comments", "/translate/{loc}/comments/{id}/resolve",
+                   "/translate/account/notifications"]
 
 
 @FUZZ
@@ -182,7 +187,8 @@ def test_workbench_forms_never_fail(app, admin, data):
     path = data.draw(st.sampled_from(WORKBENCH_FORMS)).format(
         loc=_segment(loc), x=_segment(key), id=data.draw(st.one_of(st.just(1), row_id)))
     fields = ["msgstr", "msgstr_0", "msgstr_1", "revision", "action", "username", "password", "role", "locales",
-              "state", "back", "next", "key", "note"]
+              "state", "back", "next", "key", "note", "current", "repeat", "zone", "tz", "confirm",
+              "comment", "email", "digest", "language"]
     form = data.draw(st.dictionaries(st.sampled_from(fields), text, max_size=6))
     form["csrf_token"] = data.draw(st.one_of(st.just(csrf), text))
     if form.get("username") == "root" or form.get("action") == "remove":

@@ -168,3 +168,47 @@ def test_an_uploaded_translation_with_a_run_of_marks_is_reported_not_a_500(app, 
     preview = upload(client, "en", data.encode())
     assert preview.status_code == 200
     assert "Kombinationszeichen" in unescape(preview.text)
+
+
+def test_the_marks_bound_is_one_check_of_the_registry():
+    """The same bound as the forms' (core.text.MAX_MARK_RUN), an error, worded in English for the command line."""
+    from babel.messages.catalog import Message
+
+    assert checks.REGISTRY["marks"].severity == checks.Severity.ERROR
+    ok = Message("Bildung", "e" + "\u0301" * MAX_MARK_RUN)
+    assert checks.check_message(ok, None) == []
+    found = checks.check_message(Message("Bildung", "e" + "\u0301" * (MAX_MARK_RUN + 1)), None)
+    assert [(f.check, f.extra, f.expected) for f in found] == [("marks", ("31",), ("30",))]
+    assert checks.describe(found[0]) == "a run of 31 combining marks (at most 30), which no language writes"
+
+
+def test_the_editors_store_refuses_a_run_with_the_checks_finding(app, normalized):
+    """Past the form's bound (a save from elsewhere), the store runs the marks check before normalizing the text,
+    and the translator reads the message the form gives."""
+    from flask import g
+
+    from service.workbench import texts
+    from service.workbench.store import InvalidTranslation
+    from service.workbench.views.utils import get_store
+
+    with app.test_request_context("/translate/"):
+        g.locale = "en"
+        store = get_store()
+        entry = next(e for e in store.entries("en") if e.msgid == "Bildung")
+        with pytest.raises(InvalidTranslation) as refused:
+            store.check("en", entry.key, ("Education" + "\u0301" * 50,), entry.revision)
+        assert [f.check for f in refused.value.findings] == ["marks"]
+        assert texts.findings_texts(refused.value.findings) == [
+            "The text you sent contains a long run of accents or combining marks that no language uses. Please check "
+            "what you entered."]
+    assert all(len(value) < 40 for value in normalized)
+
+
+def test_flask_i18n_check_finds_a_run_in_a_catalog(runner, translations_dir):
+    """A hand-edited catalog with such a run fails `flask i18n check` (CI) with the check's wording."""
+    po = translations_dir / "en" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('msgstr "Notice"', 'msgstr "Notice' + "\u0301" * 40 + '"', 1), encoding="utf-8")
+    result = runner.invoke(args=["i18n", "check", "--locale", "en"])
+    assert result.exit_code == 1
+    assert "a run of 40 combining marks (at most 30), which no language writes" in result.output

@@ -96,7 +96,7 @@ def test_a_header_injection_in_the_outbox_is_refused(app_config, clock):
     with db.connect(app) as conn, db.transaction(conn):
         conn.execute(insert(mail_outbox).values(topic="feedback", ref_id=1, recipients="x@herne.invalid",
                                                 subject="s", body="b", reply_to="a@example.org\r\nBcc: e@evil.example",
-                                                next_attempt=mail.stamp(clock())))
+                                                next_attempt=mail.timestamp(clock())))
     [row] = outbox(app)
     with pytest.raises(mail.BadAddress):
         mail.build(app.config, row, clock())

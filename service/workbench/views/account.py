@@ -81,6 +81,10 @@ def users():
             elif action == "remove":
                 if name == admin.username:
                     raise auth.AccountError(N_("Sie können Ihr eigenes Konto nicht löschen."))
+                if request.form.get("confirm") != "yes":  # first the question, answered by a second form
+                    if auth.get_user_by_name(conn, name) is None:
+                        abort(404)
+                    return render_template("workbench/users_remove.html", name=name)
                 if not auth.remove_user(conn, name):
                     abort(404)
                 flash(gettext("Konto %(name)s gelöscht.", name=name), "ok")

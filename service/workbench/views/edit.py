@@ -20,18 +20,21 @@ from flask import (
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from ... import catalogs, db
+from ... import catalogs, db, suggestions
 from ...catalogs import Finding
 from ...content import get_content
+from ...core.text import clean_text
 from ...i18n import get_i18n
 from ...web.errors import BadRequest, respond
-from .. import aids, audit, auth, csrf, review, suggestions, texts
+from .. import aids, audit, auth, csrf, review, texts
 from ..diffs import word_diff
 from ..entries import CatalogEntry, Status, waiting
 from ..store import REVISION_RE, EntryConflict, InvalidTranslation
 from . import speech
+from .machine import editor_context, machine_mark
 from .utils import (
     bp,
+    check_filter,
     filtered,
     get_store,
     list_filter,
@@ -118,6 +121,8 @@ def _render_editor(loc: str, entry: CatalogEntry, *, typed: tuple[str, ...] | No
     queue = suggestions.queue(conn, loc, entry.msgid)
     reviewer = user is not None and review.is_reviewer(user, loc)
     context = _context(loc, entry) if user is not None else {}
+    if user is not None:
+        context.update(editor_context(loc, entry, user.can_write(loc), proposal))
     return render_template(
         "workbench/editor.html",
         loc=loc,
@@ -155,8 +160,9 @@ def _context(loc: str, entry: CatalogEntry) -> dict:
     """The aids beside the entry: memory, glossary, other locales, neighbours, and the previous and next entry."""
     i18n = get_i18n()
     back = local_path(request.args.get("back")) or url_for("workbench.entries", locale=loc)
-    state, query, source = list_filter(dict(parse_qsl(urlsplit(back).query)))
-    listed, _ = filtered(loc, state, query, source)
+    args = dict(parse_qsl(urlsplit(back).query))
+    state, query, source = list_filter(args)
+    listed, _ = filtered(loc, state, query, source, check_filter(args))
     before, after = aids.step(listed, entry.key)
     everything = get_store().entries(loc)
     earlier, later = aids.neighbours(everything, entry.key)
@@ -167,11 +173,11 @@ def _context(loc: str, entry: CatalogEntry) -> dict:
 
     others = []
     for other in target_locales():
-        message = i18n.entries(other).get(entry.msgid) if other != loc else None
+        message = i18n.po_messages(other).get(entry.msgid) if other != loc else None
         if message is not None and isinstance(message.string, str) and message.string:
             others.append((other, message.string, catalogs.status_of(message)))
     return {
-        "memory": aids.memory(i18n.entries(loc), entry.msgid) if not entry.plural else [],
+        "memory": aids.memory(i18n.po_messages(loc), entry.msgid) if not entry.plural else [],
         "hints": aids.glossary_hints(current_app.config["MT_GLOSSARY_DIR"], loc, entry.msgid, entry.text),
         "other_locales": others,
         "earlier": [(e, link(e)) for e in earlier],
@@ -267,12 +273,19 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
     proposal = review.get(conn, loc, entry.key)
     suggestion = request.form.get("suggestion", type=int)
     warned: tuple[Finding, ...] = ()
+    # A machine suggestion put into the field unchanged is never approved by its save: it waits for review,
+    # marked as `flask mt fill` marks its suggestions (approving a waiting proposal is review, and stays).
+    mark = machine_mark(loc, entry, typed) if not suggestion and typed != entry.strings else ""
+    if mark and action == "approve" and not (proposal is not None and proposal.id == seen
+                                             and proposal.strings == typed):
+        action = "save"
+        flash(gettext("Ein unveränderter maschineller Vorschlag wird nicht sofort freigegeben."), "info")
     try:
         if action == "reject":
             if not review.is_reviewer(user, loc):
                 return _render_editor(loc, entry, typed=typed, status=403, errors=[gettext(texts.NOT_REVIEWER)])
             review.reject(conn, loc, entry, seen, user.username,
-                          (request.form.get("comment") or "").replace("\r\n", "\n").strip())
+                          clean_text(request.form.get("comment")))  # web/inputs.py bounds its marks
             flash(gettext("Vorschlag abgelehnt."), "ok")
             return redirect(url_for("workbench.editor", locale=loc, key=entry.key), 303)
         if action == "approve":
@@ -303,9 +316,13 @@ def _save(loc: str, entry: CatalogEntry, typed: tuple[str, ...], action: str, us
             if same:
                 flash(gettext("Nichts geändert."), "info")
             else:
-                review.propose(conn, loc, current, strings, seen, user.username)
-                flash(gettext("Gespeichert. Der Text wartet auf Prüfung; die Seiten zeigen bis dahin die "
-                              "geprüfte Fassung."), "ok")
+                review.propose(conn, loc, current, strings, seen, user.username, comment=mark)
+                if mark:
+                    flash(gettext("Gespeichert als maschineller Vorschlag. Er wartet auf Prüfung; die Seiten "
+                                  "zeigen bis dahin die geprüfte Fassung."), "ok")
+                else:
+                    flash(gettext("Gespeichert. Der Text wartet auf Prüfung; die Seiten zeigen bis dahin die "
+                                  "geprüfte Fassung."), "ok")
     except InvalidTranslation as exc:
         return _render_editor(loc, entry, typed=typed, errors=texts.findings_texts(exc.findings), status=400)
     except EntryConflict as exc:

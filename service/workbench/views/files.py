@@ -14,7 +14,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from ... import db
 from .. import audit, auth, review, texts, uploads
 from ..diffs import word_diff
-from ..store import UploadRejected
+from ..store import Rejection, UploadRejected
 from .utils import bp, get_store, target
 
 MODES = {
@@ -49,12 +49,9 @@ def _form(loc: str, status: int = 200, **extra):
 
 def _invalid_text(item: uploads.Item) -> str:
     """What is wrong with one entry of a file, in the translator's language."""
-    if item.problem == "syntax":
+    if item.problem == uploads.Problem.SYNTAX:
         return gettext("Keine gültige .po-Zeile: %(text)s", text=item.detail)
-    if item.problem == "marks":
-        return gettext("Der gesendete Text enthält eine lange Folge von Akzent- oder Kombinationszeichen, wie sie "
-                       "keine Sprache verwendet. Bitte prüfen Sie Ihre Eingabe.")
-    if item.problem == "duplicate":
+    if item.problem == uploads.Problem.DUPLICATE:
         return gettext("Der Eintrag steht mehrfach in der Datei; keiner wurde übernommen.")
     return " ".join(texts.findings_texts(item.findings))
 
@@ -95,7 +92,7 @@ def upload(locale: str):
     try:
         plan = uploads.preview(get_store(), conn, loc, data, mode, max_bytes=_upload_limit())
     except UploadRejected as exc:
-        return _form(loc, 413 if exc.reason == "too-large" else 400, mode=mode, error=texts.upload_reason(exc),
+        return _form(loc, 413 if exc.reason == Rejection.TOO_LARGE else 400, mode=mode, error=texts.upload_reason(exc),
                      details=texts.upload_details(exc))
     token = uploads.keep(conn, user.username, loc, mode, data)
     return render_template("workbench/upload_preview.html", loc=loc, plan=plan, rows=_rows(plan), token=token,

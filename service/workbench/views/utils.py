@@ -13,26 +13,27 @@ from ...core.locks import LockUnavailable
 from ...core.messages import N_
 from ...i18n import best_locale, display_name, get_i18n, text_direction
 from ...web.errors import BadRequest, NotFound, Unavailable, respond
-from .. import auth, csrf, review
-from ..entries import CatalogEntry, waiting
+from .. import auth, badges, csrf, review
+from ..entries import CatalogEntry, Status, waiting
 from ..store import CatalogNotFound, EntryNotFound, InvalidEdit, Store
 
 bp = Blueprint("workbench", __name__, url_prefix="/translate")
 
+#: The list's status filter: every status, and all of them.
 FILTERS = {
     "all": lazy_gettext("Alle"),
-    "missing": lazy_gettext("Unübersetzt"),
-    "outdated": lazy_gettext("Ungeprüft oder veraltet (fuzzy)"),
-    "machine": lazy_gettext("Maschinell übersetzt"),
-    "human": lazy_gettext("Geprüft"),
-    "review": lazy_gettext("Wartet auf Prüfung"),
+    Status.MISSING: lazy_gettext("Unübersetzt"),
+    Status.OUTDATED: lazy_gettext("Ungeprüft oder veraltet (fuzzy)"),
+    Status.MACHINE: lazy_gettext("Maschinell übersetzt"),
+    Status.HUMAN: lazy_gettext("Geprüft"),
+    Status.REVIEW: lazy_gettext("Wartet auf Prüfung"),
 }
 STATUS_LABELS = {
-    "human": lazy_gettext("geprüft"),
-    "machine": lazy_gettext("maschinell übersetzt"),
-    "outdated": lazy_gettext("ungeprüft oder veraltet"),
-    "missing": lazy_gettext("unübersetzt"),
-    "review": lazy_gettext("wartet auf Prüfung"),
+    Status.HUMAN: lazy_gettext("geprüft"),
+    Status.MACHINE: lazy_gettext("maschinell übersetzt"),
+    Status.OUTDATED: lazy_gettext("ungeprüft oder veraltet"),
+    Status.MISSING: lazy_gettext("unübersetzt"),
+    Status.REVIEW: lazy_gettext("wartet auf Prüfung"),
 }
 PER_PAGE = 50
 MAX_QUERY = 200
@@ -58,12 +59,27 @@ def sources_of(entry: CatalogEntry) -> set[str]:
     return {PurePosixPath(f).stem for f, _ in entry.locations if f.startswith("content/")}
 
 
-def filtered(locale: str, state: str, query: str, source: str = "") -> tuple[list[CatalogEntry],
-                                                                           list[CatalogEntry]]:
-    """A locale's entries with a status (or all), from a page or the interface (or all), with a text in source or
-    translation; and all of them."""
+def failing_checks(locale: str) -> dict[str, tuple[str, ...]]:
+    """The ids of the checks each entry of a locale fails, by entry key (entries failing none are left out)."""
+    store = get_store()
+    return badges.failing(store.directory, locale, store.entries(locale))
+
+
+def check_filter(args) -> str:
+    """The check filter of a list's query: the id of a check the list shows, or "" for none."""
+    value = args.get("check", "")
+    return value if value in {c.id for c in badges.list_checks()} else ""
+
+
+def filtered(locale: str, state: str, query: str, source: str = "", check: str = ""
+             ) -> tuple[list[CatalogEntry], list[CatalogEntry]]:
+    """A locale's entries with a status (or all), from a page or the interface (or all), failing a check (or any
+    or none), with a text in source, translation, comments or context; and all of them."""
     everything = reviewed_entries(locale)
     items = everything if state == "all" else [e for e in everything if e.status == state]
+    if check:
+        failing = failing_checks(locale)
+        items = [e for e in items if check in failing.get(e.key, ())]
     if source == INTERFACE:
         items = [e for e in items if not sources_of(e)]
     elif source:

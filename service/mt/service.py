@@ -1,13 +1,14 @@
 """The translation service: cache look-ups for requests, and an in-process background pool that fills the cache.
 
 A web request never waits for a model: a message that is not cached yet is queued and
-answered in German with status "pending"; one worker thread translates the queue in
+answered in German with status "pending"; one background thread translates the queue in
 batches and stores results; the locale's revision then changes, so the next request
 renders the page anew with the translations.  A failing model leaves the message
 German (status "pending", the page says so) and stores nothing, so it is retried later.
 """
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 import time
@@ -25,12 +26,26 @@ from .masking import Glossary, MaskError, mask, unmask_spacing
 log = logging.getLogger(__name__)
 
 
+class MTStatus(enum.StrEnum):
+    """The state of one message's machine translation into one locale."""
+
+    MACHINE = "machine"  # ``text`` is the translation
+    REJECTED = "rejected"  # the engine's output lost a protected span: German stays
+    PENDING = "pending"  # queued
+    FAILED = "failed"  # the locale's model fails now: retried later
+
+
+def _status(cached: str) -> MTStatus:
+    """The state of a cached translation ('ok' or 'rejected', as the cache stores it)."""
+    return MTStatus.MACHINE if cached == "ok" else MTStatus.REJECTED
+
+
 @dataclass(frozen=True)
 class Result:
-    """The state of one message in one locale: 'machine' (text is translated), 'rejected', 'pending' or 'failed'."""
+    """The state of one message in one locale, with its text (the German while there is no translation)."""
 
     text: str
-    status: str
+    status: MTStatus
     model: str = ""
 
 
@@ -114,13 +129,13 @@ class MTService:
         for text, key in keys.items():
             entry = found.get(key)
             if entry is not None:
-                results[text] = Result(entry.text, "machine" if entry.status == "ok" else "rejected", entry.model)
+                results[text] = Result(entry.text, _status(entry.status), entry.model)
             else:
                 missing.append(text)
         if missing:
             failed = self.failure(locale)
             for text in missing:
-                results[text] = Result(text, "failed" if failed else "pending")
+                results[text] = Result(text, MTStatus.FAILED if failed else MTStatus.PENDING)
             if schedule and not failed:
                 self.enqueue(missing, locale)
         return results
@@ -211,7 +226,7 @@ class MTService:
         keys = {text: self.key(text, locale) for text in dict.fromkeys(texts)}
         found = self.cache.get_many(list(keys.values()))
         results: dict[str, Result] = {
-            t: Result(found[k].text, "machine" if found[k].status == "ok" else "rejected", found[k].model)
+            t: Result(found[k].text, _status(found[k].status), found[k].model)
             for t, k in keys.items() if k in found
         }
         todo = [t for t in keys if t not in results]
@@ -233,7 +248,7 @@ class MTService:
         for text, final, status in rows:  # only after the whole batch succeeded
             self.cache.put(keys[text], locale=locale, engine=self.engine.name, model=model, source=text,
                            text=final, status=status)
-            results[text] = Result(final, "machine" if status == "ok" else "rejected", model)
+            results[text] = Result(final, _status(status), model)
         self.translated_blocks += len(rows)
         return results
 
