@@ -210,6 +210,8 @@ def main() -> None:
     parser.add_argument("--voice", action="append", default=[], metavar="LOCALE=SPEC",
                         help="also measure this TTS_BACKENDS specification, e.g. de=piper:de_DE-thorsten-medium")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="Whisper's CPU threads")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip espeak-ng's own run (quicker while tuning one voice; no ratio is printed)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every chunk's shown and heard words")
     args = parser.parse_args()
 
@@ -230,8 +232,11 @@ def main() -> None:
         for locale in locales:
             specs = [s for s in installed_specs(probe, locale) if not only or parse_spec(s)[0] in only | {FALLBACK}]
             specs += [s for s in extra.get(locale, []) if s not in specs]
-            baseline = score(FALLBACK, locale, args.page, transcribe, tmp, args.verbose)
+            baseline = Score(FALLBACK, note="not measured (--no-baseline)") if args.no_baseline else \
+                score(FALLBACK, locale, args.page, transcribe, tmp, args.verbose)
             for spec in specs:
+                if spec == FALLBACK and args.no_baseline:
+                    continue
                 result = baseline if spec == FALLBACK else score(spec, locale, args.page, transcribe, tmp,
                                                                  args.verbose)
                 rows.append((locale, result, baseline))
