@@ -25,7 +25,7 @@ from .test_tts_espeak import SAMPLES
 
 #: The voices each backend speaks our locales with (the measured choice of docs/operate/debian-voices.md).
 VOICES = {
-    "mbrola": {"de": "de6", "tr": "tr1", "ar": "ar1", "pl": "pl1", "ro": "ro1"},
+    "mbrola": {"de": "de6", "tr": "tr1", "ar": "ar2", "pl": "pl1", "ro": "ro1"},
     "rhvoice": {"pl": "magda", "ru": "aleksandr-hq", "uk": "anatol", "en": "slt"},
 }
 CLASSES = {"mbrola": MbrolaBackend, "rhvoice": RhvoiceBackend}
