@@ -241,3 +241,16 @@ def test_mbrola_table_rows_compile_as_espeak_ng_does():
     fixed = mbrola_tables.patched(table, mbrola_tables.ROWS["ar1_phtrans"])
     assert mbrola_tables.rows_of(fixed)[0] == mbrola_tables.ROW.unpack(mbrola_tables.compile_row("0 R NULL 0 r"))
     assert mbrola_tables.rows_of(fixed)[1:] == mbrola_tables.rows_of(table)
+
+
+def test_rhvoice_preload_readies_every_engine_and_gives_them_back(backends):
+    """An app server's worker loads the voices into both engines at start (no listener pays for it); the engines
+    are free again afterwards and speak as before."""
+    from service.tts.rhvoice_lib import ENGINES
+
+    backend = backends["rhvoice"]
+    backend.preload()
+    assert ENGINES.count == ENGINES.size
+    assert len(ENGINES.idle) == ENGINES.size
+    syn = backend.synthesize(SAMPLES["pl"], backend.languages()["pl"])
+    assert len(syn.words) == len(shown_words(SAMPLES["pl"]))
