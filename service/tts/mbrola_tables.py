@@ -10,10 +10,11 @@ folder that is Debian's (symbolic links) except for the corrected tables, which 
 """
 from __future__ import annotations
 
-import atexit
 import hashlib
 import logging
+import os
 import shutil
+import stat
 import struct
 import tempfile
 import threading
@@ -94,20 +95,49 @@ def overlay(data: str | Path, folder: str | Path) -> Path:
 
 
 def private_data(data: str) -> str:
-    """The data folder to load: once per process, a private copy of ``data`` with the corrections (a new temporary
-    folder of this process, removed at exit, so no other user or process can change it); ``data`` if that fails."""
+    """The data folder to load: ``data`` with the corrections, in a folder of this user only (made once, atomically,
+    named by a hash of Debian's tables and the corrections, so an upgrade makes a new one); ``data`` if that fails."""
     with _lock:
         made = _made.get(data)
         if made is None:
-            folder = tempfile.mkdtemp(prefix="herne-espeak-ng-data-")
-            atexit.register(shutil.rmtree, folder, True)
             try:
-                made = str(overlay(data, folder))
+                made = str(_shared_copy(Path(data)))
             except OSError as exc:  # Debian's folder unreadable, no space: speak uncorrected rather than not at all
                 log.warning("MBROLA table corrections not applied (%s): using %s as it is", exc, data)
                 made = data
             _made[data] = made
     return made
+
+
+def _shared_copy(data: Path) -> Path:
+    """The corrected copy of ``data`` under a private folder of this user in the temporary folder."""
+    digest = hashlib.sha256(f"{data.resolve()};{fingerprint()}".encode())
+    for name in sorted(set(ROWS) | set(VOLUMES)):
+        try:
+            st = (data / "mbrola_ph" / name).stat()
+        except OSError:
+            continue
+        digest.update(f"{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    root = Path(tempfile.gettempdir()) / f"herne-espeak-ng-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    st = root.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise OSError(f"{root} is not a private folder of this user")  # someone else's: never load their tables
+    target = root / f"data-{digest.hexdigest()[:16]}"
+    if (target / "mbrola_ph").is_dir():
+        return target
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=".data-"))
+    try:
+        overlay(data, tmp)
+        tmp.chmod(0o755)
+        try:
+            os.rename(tmp, target)  # atomic: readers see no folder or a whole one
+        except OSError:
+            if not (target / "mbrola_ph").is_dir():  # not a process that made it first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 _lock = threading.Lock()
