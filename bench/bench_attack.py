@@ -218,6 +218,13 @@ def listen(port: int, base: str, slug: str) -> dict[str, tuple[float | None, flo
         chunks = playlist(base, locale, slug)
         first = timed_get(port, chunks[0], timeout=60) if chunks else None
         second = timed_get(port, chunks[1], timeout=60) if len(chunks) > 1 else None
+        for url, took in zip(chunks, (first, second), strict=False):
+            if took is None:  # say why (the status, or the error) rather than only "fail"
+                try:
+                    why = str(requests.get(base + url, timeout=60).status_code)
+                except requests.RequestException as exc:
+                    why = type(exc).__name__
+                print(f"  listener: {url} failed; asked again: {why}", flush=True)
         out[locale] = (first, second)
     return out
 
@@ -337,6 +344,10 @@ def main() -> None:
                        (lambda: loaded.update(listen(port, base, LISTENER_PAGES[1]))) if options.listener else None)
                 if options.listener:
                     print_listener(voices, idle, loaded)
+                    if any(x is None for pair in (*idle.values(), *loaded.values()) for x in pair):
+                        errors = [ln for ln in Path(f"{tmp}/gunicorn.log").read_text(errors="replace").splitlines()
+                                  if "ERROR" in ln or "Error" in ln or "WARNING" in ln]
+                        print("  server log, errors and warnings:\n    " + "\n    ".join(errors[-15:]), flush=True)
                 print(f"  load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
         finally:
             server.terminate()

@@ -112,6 +112,7 @@ def run(fn: Callable[..., T], *args: Any) -> T:
     slots = _bulk_slots() if _bulk.get() and (loop or not _gevent_patched()) else None
     if slots is not None:
         slots.acquire()  # on the loop a gevent semaphore: only this greenlet waits
+        token = _bulk.set(False)  # work that ``fn`` starts itself runs in this slot (a second wait could deadlock)
     try:
         if not loop:
             return fn(*args)
@@ -119,6 +120,7 @@ def run(fn: Callable[..., T], *args: Any) -> T:
         return result
     finally:
         if slots is not None:
+            _bulk.reset(token)
             slots.release()
 
 

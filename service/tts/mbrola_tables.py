@@ -29,8 +29,8 @@ ROWS: dict[str, tuple[str, ...]] = {
     "ar2_phtrans": ("0 R NULL 0 r",),
 }
 #: Table file -> volume (in 16ths) instead of the table's own: ar2 shares ar1's 50, which clips ("Saturation on
-#: a-a" hundreds of times a page); at 20 it no longer does and is about as loud as ar1.
-VOLUMES: dict[str, int] = {"ar2_phtrans": 20}
+#: a-a" hundreds of times a page); at 16 it does not on any page of ours (at 20, 50 times over all of them).
+VOLUMES: dict[str, int] = {"ar2_phtrans": 16}
 #: One compiled row: phoneme, next phoneme, mbrola phoneme, second mbrola phoneme, percent, control (int32 each).
 ROW = struct.Struct("<6i")
 #: Special next-phoneme names of the source format.
