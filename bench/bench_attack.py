@@ -12,6 +12,11 @@ for /ping and for a page (from the page cache, as readers get it) every 50 ms; e
   the shipped parameters; correct logins are not limited), while 24 other addresses fail 5 times each (120
   failed logins within the limits, as the red team's);
 - audio: 12 clients fetch the whole-page MP3 of every page in every locale, cold, one after another.
+  With ``--listener`` a listener also opens a cold page per locale, as the player does: the first chunk (the
+  title), then the next one (the first paragraph) once the first has arrived; once on the idle server before
+  the attack (the baseline) and once during it, on pages of its own that the attack leaves alone.
+  ``--tts espeak`` serves with ``FLASK_TTS_BACKENDS=espeak`` instead of the default ``auto`` (which speaks with
+  MBROLA and RHVoice where they are installed), for a comparison in the same conditions.
 
 Everything runs on loopback and stops by itself (the attack clients take no new request after the phase and
 wait at most ``--drain`` seconds for the last ones). ``--app-root`` runs another checkout's code (e.g. the main
@@ -45,6 +50,9 @@ ZALGO = "a" + "\u0301\u0316" * 120_000
 PASSWORD = "Lesepaten-Wanne-Eickel-Rhein-Herne-Kanal"
 LOCALES = ("de", "en", "tr", "ar", "pl", "uk", "ro", "ru")
 PAGE_MP3_RE = re.compile(r'"(/audio/[a-z]{2}/[^"/]+/page-[0-9a-f]{32}\.mp3)"')
+CHUNK_MP3_RE = re.compile(r'"mp3": "(/audio/[a-z]{2}/[^"/]+/b\d+-[0-9a-f]{32}\.mp3)"')
+#: The listener's pages (slugs): the first for the idle baseline, the second during the attack.
+LISTENER_PAGES = ("talentschulen", "bildungsnetzwerk")
 
 
 def free_port() -> int:
@@ -190,6 +198,51 @@ def page_mp3s(base: str) -> list[str]:
 Client = Callable[[threading.Event, dict[str, int]], None]
 
 
+def playlist(base: str, locale: str, slug: str) -> list[str]:
+    """The chunk MP3 URLs of a page's player, in reading order."""
+    html = requests.get(f"{base}/{locale}/{slug}", timeout=60).text
+    return [u.replace("&amp;", "&") for u in CHUNK_MP3_RE.findall(html)]
+
+
+def serving(base: str) -> dict[str, str]:
+    """Locale -> the voice that speaks it now (from /healthz)."""
+    locales = requests.get(f"{base}/healthz", timeout=60).json()["locales"]
+    return {loc: (f"{info['serving']}:{info['voice']}" if info["serving"] != "espeak" and info.get("voice")
+                  else info["serving"]) for loc, info in locales.items()}
+
+
+def listen(port: int, base: str, slug: str) -> dict[str, tuple[float | None, float | None]]:
+    """Per locale, cold: seconds to the first chunk, then seconds to the next one fetched after it arrived."""
+    out = {}
+    for locale in LOCALES:
+        chunks = playlist(base, locale, slug)
+        first = timed_get(port, chunks[0], timeout=60) if chunks else None
+        second = timed_get(port, chunks[1], timeout=60) if len(chunks) > 1 else None
+        for url, took in zip(chunks, (first, second), strict=False):
+            if took is None:  # say why (the status, or the error) rather than only "fail"
+                try:
+                    why = str(requests.get(base + url, timeout=60).status_code)
+                except requests.RequestException as exc:
+                    why = type(exc).__name__
+                print(f"  listener: {url} failed; asked again: {why}", flush=True)
+        out[locale] = (first, second)
+    return out
+
+
+def print_listener(voices: dict[str, str], idle: dict[str, tuple[float | None, float | None]],
+                   loaded: dict[str, tuple[float | None, float | None]]) -> None:
+    """The listener's figures: idle and under the attack, per locale and voice."""
+    def cell(x: float | None) -> str:
+        return f"{x:8.2f}" if x is not None else f"{'fail':>8}"
+
+    print(f"\n  cold page, listener: seconds to the first chunk and then to the next (idle: {LISTENER_PAGES[0]}, "
+          f"under attack: {LISTENER_PAGES[1]})")
+    print(f"  {'locale':6} {'voice':28} {'idle 1st':>8} {'idle 2nd':>8} {'load 1st':>8} {'load 2nd':>8}")
+    for locale in LOCALES:
+        print(f"  {locale:6} {voices.get(locale, '?'):28} {cell(idle[locale][0])} {cell(idle[locale][1])} "
+              f"{cell(loaded[locale][0])} {cell(loaded[locale][1])}", flush=True)
+
+
 def attacker(clients: list[Client], stop: Any, drain: float, out: Any) -> None:
     """In a child process (its own GIL, so the reader's figures are not its queue): run the clients until
     ``stop`` is set, wait at most ``drain`` seconds for their last requests, report the tally."""
@@ -206,15 +259,22 @@ def attacker(clients: list[Client], stop: Any, drain: float, out: Any) -> None:
     out.put((tally, sum(t.is_alive() for t in threads)))
 
 
-def attack(port: int, page: str, seconds: float, drain: float, name: str, clients: list[Client]) -> None:
-    """Baseline, then the attack, each ``seconds`` long; print both."""
+def attack(port: int, page: str, seconds: float, drain: float, name: str, clients: list[Client],
+           listener: Callable[[], None] | None = None) -> None:
+    """Baseline, then the attack, each ``seconds`` long; print both. ``listener`` runs beside the loaded reader."""
     base = read(port, page, seconds)
     ctx = multiprocessing.get_context("fork")
     stop, out = ctx.Event(), ctx.Queue()
     child = ctx.Process(target=attacker, args=(clients, stop, drain, out))
     child.start()
     time.sleep(0.5)  # the attack is under way before the reader starts
+    side = threading.Thread(target=listener) if listener else None
+    if side:
+        time.sleep(2.0)  # the workers are busy with the attack's audio before the listener arrives
+        side.start()
     loaded = read(port, page, seconds)
+    if side:
+        side.join()
     stop.set()
     tally, left = out.get(timeout=drain + 30)
     child.join(10)
@@ -235,6 +295,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", choices=["h1", "login", "audio"])
     parser.add_argument("--app-root", type=Path, default=ROOT, help="the checkout whose code is served")
     parser.add_argument("--page", default="/de/barrierefreiheit")
+    parser.add_argument("--listener", action="store_true", help="audio: a listener's cold first chunks per locale")
+    parser.add_argument("--tts", default="", help="FLASK_TTS_BACKENDS for the server (default: the app's, auto)")
     options = parser.parse_args()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -242,6 +304,8 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
         env.update({"FLASK_INSTANCE_PATH": f"{tmp}/instance", "FLASK_AUDIO_CACHE_DIR": f"{tmp}/audio_cache",
                     "FLASK_BASE_URL": base, "FLASK_MT_ENABLED": "false"})
+        if options.tts:
+            env["FLASK_TTS_BACKENDS"] = options.tts
         venv = ROOT / ".venv" / "bin"
         subprocess.run([str(venv / "flask"), "--app", "wsgi", "users", "add", "bench", "--role", "translator",
                         "--locales", "en", "--password-stdin"], cwd=options.app_root, env=env, check=True,
@@ -267,11 +331,24 @@ def main() -> None:
                        + [functools.partial(failed_logins, first, base) for first in (1, 7, 13, 19)])
             if "audio" in chosen:
                 urls: queue.Queue[str] = queue.Queue()
+                if options.listener:  # the listener's pages stay cold for it
+                    mp3s = [u for u in mp3s if u.split("/")[3] not in LISTENER_PAGES]
                 for url in mp3s:
                     urls.put(url)
+                voices = serving(base)
+                idle = listen(port, base, LISTENER_PAGES[0]) if options.listener else {}
+                loaded: dict[str, tuple[float | None, float | None]] = {}
                 attack(port, options.page, options.seconds, options.drain,
                        f"cold audio: 12 clients fetch the {len(mp3s)} whole-page MP3s",
-                       [lambda s, t: audio_client(base, urls, s, t)] * 12)
+                       [lambda s, t: audio_client(base, urls, s, t)] * 12,
+                       (lambda: loaded.update(listen(port, base, LISTENER_PAGES[1]))) if options.listener else None)
+                if options.listener:
+                    print_listener(voices, idle, loaded)
+                    if any(x is None for pair in (*idle.values(), *loaded.values()) for x in pair):
+                        errors = [ln for ln in Path(f"{tmp}/gunicorn.log").read_text(errors="replace").splitlines()
+                                  if "ERROR" in ln or "Error" in ln or "WARNING" in ln]
+                        print("  server log, errors and warnings:\n    " + "\n    ".join(errors[-15:]), flush=True)
+                print(f"  load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
         finally:
             server.terminate()
             try:

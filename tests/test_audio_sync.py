@@ -38,7 +38,7 @@ def spoken_token_at(text: str, pos: int) -> str | None:
 #: Each backend with the voices it speaks our locales with (the Debian voices come with setup.sh --test).
 BACKENDS = {
     "espeak": {"default": "espeak"},
-    "mbrola": {"de": "mbrola:de6", "tr": "mbrola:tr1", "ar": "mbrola:ar1", "pl": "mbrola:pl1", "ro": "mbrola:ro1"},
+    "mbrola": {"de": "mbrola:de6", "tr": "mbrola:tr1", "ar": "mbrola:ar2", "pl": "mbrola:pl1", "ro": "mbrola:ro1"},
     "rhvoice": {"pl": "rhvoice:magda", "ru": "rhvoice:aleksandr-hq", "uk": "rhvoice:anatol", "en": "rhvoice:slt"},
     "piper": {"en": "piper:en_US-joe-medium"},
 }

@@ -106,10 +106,11 @@ def test_spoken_talentschulen_text_keeps_north_rhine_westphalia(locale, spoken):
     assert spoken in message.string
 
 
-@pytest.mark.parametrize("slug", ["datenschutz", "barrierefreiheit", "leichte-sprache"])
+@pytest.mark.parametrize("slug", ["datenschutz", "barrierefreiheit", "leichte-sprache", "", "hilfe-vorlesen"])
 def test_arabic_speech_of_the_legal_pages_is_vowelled(app, slug):
-    """Issue 26 item 6: every block of these pages has an Arabic spoken text with its vowel marks, so that the
-    voice does not guess (at least one mark for every two Arabic letters; fully vowelled text has about one each)."""
+    """Issue 26 item 6 (and issue 23: the overview page "" and the listeners' help): every block of these pages has
+    an Arabic spoken text with its vowel marks, so that the voice does not guess (at least one mark for every two
+    Arabic letters; fully vowelled text has about one each)."""
     from service.content import get_content
 
     speech = _catalog("ar", "speech")

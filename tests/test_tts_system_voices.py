@@ -25,7 +25,7 @@ from .test_tts_espeak import SAMPLES
 
 #: The voices each backend speaks our locales with (the measured choice of docs/operate/debian-voices.md).
 VOICES = {
-    "mbrola": {"de": "de6", "tr": "tr1", "ar": "ar1", "pl": "pl1", "ro": "ro1"},
+    "mbrola": {"de": "de6", "tr": "tr1", "ar": "ar2", "pl": "pl1", "ro": "ro1"},
     "rhvoice": {"pl": "magda", "ru": "aleksandr-hq", "uk": "anatol", "en": "slt"},
 }
 CLASSES = {"mbrola": MbrolaBackend, "rhvoice": RhvoiceBackend}
@@ -217,3 +217,40 @@ def test_threads_get_their_own_results(backends, espeak):
         for syn in syns:
             assert [w.text_start for w in syn.words] == [w.text_start for w in expected[i].words]
             assert abs(syn.duration_ms - expected[i].duration_ms) < 0.03 * expected[i].duration_ms
+
+
+def test_arabic_r_sounds_with_mbrola(backends):
+    """Every ر is heard: espeak-ng 1.51 names it R, which Debian's ar1 table lacked (mbrola put silence there)."""
+    backend = backends["mbrola"]
+    syn = backend.synthesize("رَارَارُو رِيرَا بَابَا", backend.languages()["ar"])
+    loud = rms(syn.pcm, 0, syn.duration_ms)
+    assert len(syn.words) == 3
+    for word in syn.words[:2]:  # the last word ends with the text's closing pause
+        quietest = min(rms(syn.pcm, t, t + 40) for t in np.arange(word.start + 40, word.end - 80, 10))
+        assert quietest > 0.05 * loud, (word, syn.duration_ms)  # no silent hole inside the word
+
+
+def test_mbrola_table_rows_compile_as_espeak_ng_does():
+    """A row in espeak-ng's source format compiles to the bytes of Debian's own table (ar1: "0 b b 20 b b")."""
+    from service.tts import mbrola_tables
+    from service.tts.mbrola import debian_library
+
+    table = (Path(debian_library() or "/nonexistent").parent / "espeak-ng-data/mbrola_ph/ar1_phtrans").read_bytes()
+    assert mbrola_tables.compile_row("0 b b 20 b b") in table
+    assert mbrola_tables.compile_row("4 ? NULL 0 _") in table
+    fixed = mbrola_tables.patched(table, mbrola_tables.ROWS["ar1_phtrans"])
+    assert mbrola_tables.rows_of(fixed)[0] == mbrola_tables.ROW.unpack(mbrola_tables.compile_row("0 R NULL 0 r"))
+    assert mbrola_tables.rows_of(fixed)[1:] == mbrola_tables.rows_of(table)
+
+
+def test_rhvoice_preload_readies_every_engine_and_gives_them_back(backends):
+    """An app server's worker loads the voices into both engines at start (no listener pays for it); the engines
+    are free again afterwards and speak as before."""
+    from service.tts.rhvoice_lib import ENGINES
+
+    backend = backends["rhvoice"]
+    backend.preload()
+    assert ENGINES.count == ENGINES.size
+    assert len(ENGINES.idle) == ENGINES.size
+    syn = backend.synthesize(SAMPLES["pl"], backend.languages()["pl"])
+    assert len(syn.words) == len(shown_words(SAMPLES["pl"]))

@@ -156,7 +156,8 @@ def build(locale: str, segments: list[Segment]) -> CachedAudio:
     if len(segments) == 1:
         return _chunk(locale, segments[0])
     cache = current_app.extensions["audio_cache"]
-    return cache.get_or_build(locale, audio_key(locale, segments), lambda: _joined(locale, segments))
+    with offload.bulk():  # a download: listeners' chunks go first (core/offload.py)
+        return cache.get_or_build(locale, audio_key(locale, segments), lambda: _joined(locale, segments))
 
 
 def ensure_entry(locale: str, slug: str, audio_id: str) -> CachedAudio:

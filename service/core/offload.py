@@ -8,6 +8,10 @@ such work to one of at most ``threads()`` native threads and lets the loop serve
 (readers) gets the cores first. Outside the gevent loop (sync or gthread workers, the CLI, RQ workers, a pool
 thread itself) ``run`` simply calls ``fn``: those threads may block.
 
+Downloads come after listeners: work started inside ``with bulk():`` (a whole page's or a section's audio) takes at
+most ``threads() - 1`` threads at once and waits for a slot before it enters the pool, so a listener's next
+chunk always finds a free thread instead of queueing behind twelve cold pages (bench/bench_attack.py --listener).
+
 Why threads under gevent rather than another worker model: gevent is the one model of the run command that keeps
 answering while many clients drip request bodies (bench/bench_slow_clients.py), and the heavy work is a few call
 sites that release the GIL. Measured with bench/bench_attack.py (2 cores under other load): while 12 clients
@@ -18,7 +22,8 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -28,7 +33,9 @@ NICENESS = 10
 #: Threads per process unless configure() says otherwise: one per core of a small host.
 DEFAULT_THREADS = 2
 
-_state: dict[str, Any] = {"threads": DEFAULT_THREADS, "pool": None, "pid": None}
+_state: dict[str, Any] = {"threads": DEFAULT_THREADS, "pool": None, "pid": None, "slots": None, "slots_pid": None}
+#: Whether the work being started is a download (bulk), which yields the pool's last thread to listeners.
+_bulk: contextvars.ContextVar[bool] = contextvars.ContextVar("offload_bulk", default=False)
 #: Native ids of the threads that may block (the pool's, and those started by start_thread).
 _off_loop: set[int] = set()
 
@@ -97,11 +104,41 @@ def _in_pool(context: contextvars.Context, fn: Callable[..., T], args: tuple[Any
 
 
 def run(fn: Callable[..., T], *args: Any) -> T:
-    """Call ``fn(*args)`` off the event loop and return its result (or raise its exception); blocks only the caller."""
-    if not on_loop():
-        return fn(*args)
-    result: T = _pool().apply(_in_pool, (contextvars.copy_context(), fn, args))
-    return result
+    """Call ``fn(*args)`` off the event loop and return its result (or raise its exception); blocks only the caller.
+
+    Inside ``bulk()``, the call first waits for one of the ``threads() - 1`` bulk slots of the process.
+    """
+    loop = on_loop()
+    slots = _bulk_slots() if _bulk.get() and (loop or not _gevent_patched()) else None
+    if slots is not None:
+        slots.acquire()  # on the loop a gevent semaphore: only this greenlet waits
+        token = _bulk.set(False)  # work that ``fn`` starts itself runs in this slot (a second wait could deadlock)
+    try:
+        if not loop:
+            return fn(*args)
+        result: T = _pool().apply(_in_pool, (contextvars.copy_context(), fn, args))
+        return result
+    finally:
+        if slots is not None:
+            _bulk.reset(token)
+            slots.release()
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Mark the work run inside as a download: it leaves one thread of the pool to listeners' chunks."""
+    token = _bulk.set(True)
+    try:
+        yield
+    finally:
+        _bulk.reset(token)
+
+
+def _bulk_slots() -> Any:
+    """This process's semaphore of bulk slots (gevent's under gevent, as the loop waits on it; else the OS's)."""
+    if _state["slots"] is None or _state["slots_pid"] != os.getpid():
+        _state["slots"], _state["slots_pid"] = threading.BoundedSemaphore(max(1, threads() - 1)), os.getpid()
+    return _state["slots"]
 
 
 class RealThread:

@@ -8,12 +8,13 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from ..core import offload
 from . import auto
 from .base import Backend, BackendError, BackendUnavailable, Event, Synthesis, VoicedBackend
 
 __all__ = [
     "Backend", "BackendError", "BackendUnavailable", "Event", "Synthesis", "TTS", "VoicedBackend", "get_tts",
-    "init_app",
+    "init_app", "preload",
 ]
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,26 @@ class TTS:
             found = auto.catalogue(self.voices_dir, self.options)
             self._catalogue = (time.monotonic(), found)  # one tuple: readers in other threads see old or new
         return auto.alternatives(locale, found, self.backends[FALLBACK])
+
+
+def preload(app: Flask) -> None:
+    """In an app server's worker: load the voices of every backend that can (RHVoice) in a background thread of
+    low priority, so that no listener's first chunk pays for it (gunicorn's post_worker_init calls this)."""
+    tts: TTS = app.extensions["tts"]
+
+    def work() -> None:
+        """Preload each backend; a failure is logged, the voices then load on first use as before."""
+        offload.lower_priority()
+        for name, backend in tts.backends.items():
+            ready = getattr(backend, "preload", None)
+            if ready is None:
+                continue
+            try:
+                ready()
+            except Exception:  # the server runs on; the voice loads when first needed
+                log.exception("preloading the %s voices failed", name)
+
+    offload.start_thread(work, "tts-preload")
 
 
 def get_tts() -> TTS:

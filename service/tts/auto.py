@@ -24,7 +24,7 @@ FALLBACK = "espeak"
 PREFERENCES: dict[str, tuple[str, ...]] = {
     "de": ("mbrola:de6",),
     "tr": ("mbrola:tr1",),
-    "ar": ("mbrola:ar1",),
+    "ar": ("mbrola:ar2", "mbrola:ar1"),
     "pl": ("rhvoice:magda", "mbrola:pl1"),
     "ro": ("mbrola:ro1",),
     "ru": ("rhvoice:aleksandr-hq",),

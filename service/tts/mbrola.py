@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+from . import mbrola_tables
 from .base import Backend, Synthesis
 from .espeak import CHARS_UTF8, ENDPAUSE, INITIALIZE_DONT_EXIT, INITIALIZE_PHONEME_EVENTS, EspeakLibrary
 from .system import SystemVoiceBackend, VoiceInfo
@@ -61,8 +62,10 @@ class MbrolaBackend(SystemVoiceBackend):
         lib = self._libraries.get(key)
         if lib is None:
             path, data = key
-            lib = EspeakLibrary(lambda: (path, data), options=INITIALIZE_DONT_EXIT | INITIALIZE_PHONEME_EVENTS,
-                                flags=CHARS_UTF8 | ENDPAUSE, private=True, phoneme_words=True)
+            # espeak-ng reads its MBROLA tables from the data folder: a private copy with corrected tables.
+            lib = EspeakLibrary(lambda: (path, mbrola_tables.private_data(data) if data else data),
+                                options=INITIALIZE_DONT_EXIT | INITIALIZE_PHONEME_EVENTS, flags=CHARS_UTF8 | ENDPAUSE,
+                                private=True, phoneme_words=True)
             lib = self._libraries.setdefault(key, lib)  # atomic: two threads end up with the same library
         return lib
 
@@ -78,13 +81,13 @@ class MbrolaBackend(SystemVoiceBackend):
         return state.get("error")
 
     def engine_version(self) -> str:
-        """Debian's espeak-ng version and a fingerprint of the mbrola program."""
+        """Debian's espeak-ng version, a fingerprint of the mbrola program and one of our table corrections."""
         program = shutil.which("mbrola")
         stamp = "none"
         if program:
             st = os.stat(program)
             stamp = hashlib.sha256(f"{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:8]
-        return f"espeak-ng-{self._library().version}+mbrola-{stamp}"
+        return f"espeak-ng-{self._library().version}+mbrola-{stamp}+tables-{mbrola_tables.fingerprint()}"
 
     def installed(self) -> dict[str, VoiceInfo]:
         """Every database in ``mbrola_dir`` that espeak-ng has an ``mb-<name>`` voice for (looked up every 10 s)."""

@@ -10,7 +10,7 @@ def test_init_app_hooks_mt_into_i18n_with_the_apps_locks(mt_app):
     i18n = mt_app.extensions["i18n"]
     assert len(i18n.fallbacks) == len(i18n.locale_providers) == 1
     mine = [p for p in i18n.revision_providers if p.__module__ == "service.machine"]
-    assert len(mine) == 1 and len(i18n.revision_providers) == 2  # the other names the live notices
+    assert len(mine) == 1 and len(i18n.revision_providers) == 3  # the others: the live notices, the content
     service = mt_app.extensions["mt"]
     assert isinstance(service.engine, ArgosEngine) and service.locks is mt_app.extensions["locks"]
     assert "fr" in i18n.available_locales()  # reachable through the tiny de->en->fr models

@@ -44,6 +44,8 @@ def main(scenario: str, config: dict) -> None:
             return fn(*args, **kwargs)
         return wrapper
 
+    if scenario == "listener":
+        return listener(app, client)
     if scenario == "audio":
         EspeakBackend.synthesize = held(EspeakBackend.synthesize)
         page = client.get("/de/")
@@ -69,6 +71,48 @@ def main(scenario: str, config: dict) -> None:
         gate.release()
 
     gevent.joinall([gevent.spawn(work), gevent.spawn(reader)], timeout=120)
+    print(json.dumps(events))
+
+
+def listener(app, client) -> None:
+    """Two cold whole-page downloads whose every synthesis waits at the gate, then a listener's cold chunk of a
+    third page: the chunk must be served while the downloads wait (they take one of the two pool threads at most,
+    so they cannot take both), and everything completes once the gate opens."""
+    events: list[str] = []
+    gate = offload.real_lock()
+    gate.acquire()
+    html = client.get("/de/talentschulen").text
+    chunk = next(u for u in html.split('"') if "/audio/de/talentschulen/b" in u and u.endswith(".mp3"))
+    title = html.split("<h1", 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
+    pages = [next(u for u in client.get(f"/de/{slug}").text.split('"') if "/page-" in u and u.endswith(".mp3"))
+             for slug in ("", "schulmodernisierung")]
+    synthesize = EspeakBackend.synthesize
+
+    def held(self, text, *args, **kwargs):
+        """The listener's title passes; every other text (the downloads') waits at the gate."""
+        if title not in text:
+            events.append("download-held")
+            if gate.acquire(timeout=GATE_SECONDS):
+                gate.release()
+            else:
+                events.append("gate-gave-up")
+        return synthesize(self, text, *args, **kwargs)
+
+    EspeakBackend.synthesize = held
+
+    def download(url: str) -> None:
+        """Fetch a whole page's audio, cold."""
+        events.append(f"download-{client.get(url).status_code}")
+
+    def listen() -> None:
+        """Once a download is held, fetch the chunk, then open the gate."""
+        while "download-held" not in events:
+            gevent.sleep(0.01)
+        gevent.sleep(0.2)  # the second download has had its chance at the pool
+        events.append(f"chunk-{client.get(chunk).status_code}")
+        gate.release()
+
+    gevent.joinall([gevent.spawn(download, url) for url in pages] + [gevent.spawn(listen)], timeout=120)
     print(json.dumps(events))
 
 

@@ -26,3 +26,15 @@ def test_ping_answers_while_heavy_work_runs(app_config, scenario):
     events = json.loads(done.stdout.strip().splitlines()[-1])
     expected_status = "work-200" if scenario == "audio" else "work-303"
     assert events == ["work-started", "ping-200", "work-released", expected_status]
+
+
+def test_a_listeners_chunk_is_served_while_downloads_wait(app_config):
+    """Two cold whole-page downloads held in synthesis cannot take every pool thread: a listener's cold chunk of
+    another page is served before they go on, and then they complete (bench/bench_attack.py --listener)."""
+    probe = [sys.executable, "-m", "tests.security.gevent_loop_probe", "listener", json.dumps(app_config)]
+    done = subprocess.run(probe, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    events = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "gate-gave-up" not in events
+    assert events.index("chunk-200") < min(i for i, e in enumerate(events) if e.startswith("download-2"))
+    assert events.count("download-200") == 2
