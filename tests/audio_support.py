@@ -13,7 +13,7 @@ from service.tts.espeak import EspeakBackend
 
 VOICES = EspeakBackend().languages()
 PAGE = [
-    Segment("b1", "de", "Stadt der Talente"),
+    Segment("b1", "de", "Lernen am Kanal"),
     Segment("b2", "de", "Über ihre Schulmodernisierungsgesellschaft (HSM) investiert die Stadt rund "
                         "150 Millionen Euro. Mehr unter https://www.herne.de/schule oder schule@herne.de."),
     Segment("b3", "en", "This passage is in English."),

@@ -19,6 +19,7 @@ from service.config import ROOT, SHIPPED_LOCALES
 
 from .cluster.servers import Postgres
 from .pg_support import fresh_database
+from .site_support import FIXTURE_CONTENT, REAL_CONTENT, merge_fixture_translations
 
 #: The instance folder of apps made outside a test's own (session fixtures); removed at the end.
 _SESSION_INSTANCE = Path(tempfile.mkdtemp(prefix="herne-test-instance-"))
@@ -52,9 +53,10 @@ def compile_all(directory: Path) -> None:
 
 @pytest.fixture(scope="session")
 def translations_master(tmp_path_factory) -> Path:
-    """A compiled copy of the shipped catalogs, made once per test session."""
+    """A compiled copy of the shipped catalogs with the fixture pages' translations, made once per session."""
     target = tmp_path_factory.mktemp("translations-master") / "translations"
     shutil.copytree(ROOT / "translations", target, ignore=shutil.ignore_patterns("*.mo"))
+    merge_fixture_translations(target, [loc for loc in SHIPPED_LOCALES if loc != "de"])
     compile_all(target)
     return target
 
@@ -67,16 +69,21 @@ def translations_dir(translations_master, tmp_path) -> Path:
     return target
 
 
+def content_dir(request: pytest.FixtureRequest) -> Path:
+    """The pages a test's app reads: the fixture set, or content/ for a test marked ``real_content``."""
+    return REAL_CONTENT if request.node.get_closest_marker("real_content") else FIXTURE_CONTENT
+
+
 @pytest.fixture
-def app_config(tmp_path, translations_dir) -> dict:
-    """The test configuration: every path of the app in a temporary folder."""
+def app_config(request, tmp_path, translations_dir) -> dict:
+    """The test configuration: every path of the app in a temporary folder, the fixture pages (tests/fixtures)."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "DATABASE": str(tmp_path / "service.sqlite"),
         "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
         "AUDIO_CACHE_DIR": str(tmp_path / "audio_cache"),
-        "CONTENT_DIR": str(ROOT / "content"),
+        "CONTENT_DIR": str(content_dir(request)),
         # espeak-ng for every locale, whatever voices the machine has: the tests of the voices themselves
         # (test_tts_mbrola, test_tts_rhvoice, test_audio_voices, test_audio_sync) choose theirs.
         "TTS_BACKENDS": {"default": "espeak"},

@@ -15,6 +15,7 @@ from service.audio.publish import chunk_ids
 from service.config import ROOT
 
 from .audio_support import FailingBackend
+from .site_support import FIXTURE_CONTENT
 
 FAILING = "tests.audio_support:FailingBackend"
 
@@ -22,11 +23,11 @@ FAILING = "tests.audio_support:FailingBackend"
 def test_cli_build_stats_prune(app, runner):
     """`flask audio build` fills the cache (in-process with one job), `stats` reports it, `prune` trims it."""
     with app.app_context():
-        n = len(chunk_ids("de", "talentschulen")) + 1  # every chunk the player plays, and the whole page
-    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "--jobs", "1", "-v"])
+        n = len(chunk_ids("de", "werkstatt")) + 1  # every chunk the player plays, and the whole page
+    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "werkstatt", "--jobs", "1", "-v"])
     assert r.exit_code == 0, r.output
     assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output
-    assert re.search(r"de/talentschulen/page \(\d+\.\d\ds\)", r.output) and "de/talentschulen/b4 (" in r.output
+    assert re.search(r"de/werkstatt/page \(\d+\.\d\ds\)", r.output) and "de/werkstatt/b4 (" in r.output
     assert f"{n} synthesized, 0 already cached, 0 failed" in r.output
     entries = app.extensions["audio_cache"].files("de")
     assert len(entries) == n
@@ -39,9 +40,9 @@ def test_cli_build_stats_prune(app, runner):
 
 def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
     """Two worker processes build every file; a second run finds them all and synthesizes nothing."""
-    args = ["audio", "build", "--locale", "en", "--page", "talentschulen", "--jobs", "2"]
+    args = ["audio", "build", "--locale", "en", "--page", "werkstatt", "--jobs", "2"]
     with app.app_context():  # what the player plays: one chunk per spoken block, and the whole page
-        n = len(chunk_ids("en", "talentschulen")) + 1
+        n = len(chunk_ids("en", "werkstatt")) + 1
     r = runner.invoke(args=args)
     assert r.exit_code == 0, r.output
     assert f"{n} audio files: 0 already cached, {n} to synthesize" in r.output and f"{n} synthesized" in r.output
@@ -53,12 +54,12 @@ def test_cli_build_on_worker_processes_then_only_what_is_missing(app, runner):
 def test_cli_build_reports_each_failure_then_fails(app, runner):
     """With the engine failing, every item is reported and the command ends with an error and the count."""
     app.extensions["tts"].backends["espeak"] = FailingBackend()
-    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "--jobs", "1"])
+    r = runner.invoke(args=["audio", "build", "--locale", "de", "--page", "werkstatt", "--jobs", "1"])
     assert r.exit_code == 1
     with app.app_context():
-        n = len(chunk_ids("de", "talentschulen")) + 1
-    assert "FAILED de/talentschulen/page: engine crashed" in r.output
-    assert "FAILED de/talentschulen/b4: engine crashed" in r.output
+        n = len(chunk_ids("de", "werkstatt")) + 1
+    assert "FAILED de/werkstatt/page: engine crashed" in r.output
+    assert "FAILED de/werkstatt/b4: engine crashed" in r.output
     assert f"Error: {n} audio file(s) could not be built" in r.output
     assert app.extensions["audio_cache"].files() == []
 
@@ -66,10 +67,10 @@ def test_cli_build_reports_each_failure_then_fails(app, runner):
 def test_cli_build_reports_failures_of_worker_processes(app_config, tmp_path):
     """Failures inside worker processes come back to the command as well."""
     app = create_app({**app_config, "TTS_BACKENDS": {"default": FAILING}})
-    r = app.test_cli_runner().invoke(args=["audio", "build", "--locale", "de", "--page", "talentschulen", "-j", "2"])
+    r = app.test_cli_runner().invoke(args=["audio", "build", "--locale", "de", "--page", "werkstatt", "-j", "2"])
     assert r.exit_code == 1
-    assert "FAILED de/talentschulen/page: engine crashed" in r.output
-    assert f"Error: {_count(app, 'de', 'talentschulen')} audio file(s) could not be built" in r.output
+    assert "FAILED de/werkstatt/page: engine crashed" in r.output
+    assert f"Error: {_count(app, 'de', 'werkstatt')} audio file(s) could not be built" in r.output
 
 
 def _count(app, locale: str, *slugs: str) -> int:
@@ -94,9 +95,10 @@ def test_ctrl_c_keeps_finished_files_and_a_rerun_goes_on(tmp_path, translations_
         "FLASK_DATABASE": str(tmp_path / "service.sqlite"),
         "FLASK_AUDIO_CACHE_DIR": str(cache),
         "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
+        "FLASK_CONTENT_DIR": str(FIXTURE_CONTENT),
         "FLASK_TTS_BACKENDS": "tests.audio_support:CountingBackend",
         "FLASK_TTS_BACKEND_OPTIONS": json.dumps(
-            {"tests.audio_support:CountingBackend": {"log": str(log), "delay": 0.1}}),
+            {"tests.audio_support:CountingBackend": {"log": str(log), "delay": 0.3}}),
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "audio", "build", "--jobs", "2",
              "--locale", "de", "--page", "datenschutz", "--page", "barrierefreiheit"]
@@ -114,7 +116,7 @@ def test_ctrl_c_keeps_finished_files_and_a_rerun_goes_on(tmp_path, translations_
     kept = sorted(p.stem for p in cache.glob("de/*.mp3"))
     n = _count(create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE": str(tmp_path / "count.sqlite"),
                            "BABEL_TRANSLATION_DIRECTORIES": str(translations_dir),
-                           "AUDIO_CACHE_DIR": str(tmp_path / "count_cache")}),
+                           "CONTENT_DIR": str(FIXTURE_CONTENT), "AUDIO_CACHE_DIR": str(tmp_path / "count_cache")}),
                "de", "datenschutz", "barrierefreiheit")
     assert 1 <= len(kept) < n, out
     for key in kept:  # each kept file is whole: its timings are there and parse

@@ -13,7 +13,7 @@ from service.tts.voices import VoiceStore
 from .audio_support import decode
 
 VOICE = "joe-test"
-SLUG = "talentschulen"
+SLUG = "werkstatt"
 
 
 @pytest.fixture

@@ -36,20 +36,20 @@ def test_app_refuses_a_non_standard_bitrate(app_config):
 def test_a_section_is_its_heading_and_what_follows(app):
     """s + a heading's number covers the blocks up to the next heading of its level; b + a number is one block."""
     with app.test_request_context("/"):
-        page = [s.block for s in page_segments("de", "talentschulen", "page")]
-        assert page == ["b1", "b2", "b3", "b4", "b5"]
-        assert [s.block for s in page_segments("de", "talentschulen", "s4")] == ["b4", "b5"]
-        assert [s.block for s in page_segments("de", "talentschulen", "b4")] == ["b4"]
-        assert [s.block for s in page_segments("de", "talentschulen", "b2")] == ["b2"]
+        page = [s.block for s in page_segments("de", "werkstatt", "page")]
+        assert page == ["b1", "b2", "b3", "b4", "b5", "b6"]
+        assert [s.block for s in page_segments("de", "werkstatt", "s4")] == ["b4", "b5", "b6"]
+        assert [s.block for s in page_segments("de", "werkstatt", "b4")] == ["b4"]
+        assert [s.block for s in page_segments("de", "werkstatt", "b2")] == ["b2"]
         with pytest.raises(AudioNotPublished):  # a paragraph starts no section
-            page_segments("de", "talentschulen", "s2")
+            page_segments("de", "werkstatt", "s2")
 
 
 def test_unpublished_ids_are_domain_errors(app):
     """Unknown pages, blocks and malformed ids raise AudioNotPublished (the view makes them 404)."""
     with app.test_request_context("/"):
-        for slug, audio_id in (("nosuchpage", "page"), ("talentschulen", "b999"), ("talentschulen", "x"),
-                               ("talentschulen", "page.mp3"), ("x" * 81, "page")):
+        for slug, audio_id in (("nosuchpage", "page"), ("werkstatt", "b999"), ("werkstatt", "x"),
+                               ("werkstatt", "page.mp3"), ("x" * 81, "page")):
             with pytest.raises(AudioNotPublished):
                 page_segments("de", slug, audio_id)
 
@@ -73,12 +73,12 @@ def test_speech_catalog_changes_what_is_spoken(app, translations_dir):
     with app.test_request_context("/"):
         before = page_segments("de", "index", "page")
         url_before = audio_urls("de", "index", "page")["mp3"]
-        target = next(s for s in before if "HSM" in s.text)
+        target = next(s for s in before if "neue Räume" in s.text)
         msgid = next(b.msgid for b in app.extensions["content"].pages["index"].blocks if b.id == target.block)
     po = translations_dir / "de" / "LC_MESSAGES" / "speech.po"
     po.parent.mkdir(parents=True, exist_ok=True)
     escaped = msgid.replace('"', '\\"')
-    spoken = escaped.replace("(HSM)", "(Ha Es Em)")
+    spoken = escaped.replace("neue Räume", "neue Klassenräume")
     po.write_text(f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
                   f'#, python-format\nmsgid "{escaped}"\nmsgstr "{spoken}"\n', encoding="utf-8")
     compile_po(po)
@@ -86,7 +86,7 @@ def test_speech_catalog_changes_what_is_spoken(app, translations_dir):
         after = page_segments("de", "index", "page")
         url_after = audio_urls("de", "index", "page")["mp3"]
     changed = next(s for s in after if s.block == target.block)
-    assert changed.text == target.text and changed.speech and "Ha Es Em" in changed.speech
+    assert changed.text == target.text and changed.speech and "neue Klassenräume" in changed.speech
     assert "%(" not in changed.speech
     assert url_after != url_before
 
@@ -96,7 +96,7 @@ def test_engine_failure_is_audio_unavailable(app):
     app.extensions["tts"].backends["espeak"] = FailingBackend()
     with app.test_request_context("/"):
         with pytest.raises(AudioUnavailable, match="engine crashed"):
-            ensure_entry("de", "talentschulen", "b4")
+            ensure_entry("de", "werkstatt", "b4")
     assert app.extensions["audio_cache"].files() == []
 
 
@@ -108,7 +108,7 @@ def test_disk_failure_is_audio_unavailable(app, monkeypatch):
     monkeypatch.setattr(files, "_write_all", full)
     with app.test_request_context("/"):
         with pytest.raises(AudioUnavailable, match="No space left"):
-            ensure_entry("de", "talentschulen", "b4")
+            ensure_entry("de", "werkstatt", "b4")
     assert app.extensions["audio_cache"].files() == []
 
 
@@ -116,14 +116,14 @@ def test_player_context(app):
     """The player gets the page's and each h2 section's URLs, or only "unavailable" when the engine is down."""
     content = app.extensions["content"]
     with app.test_request_context("/"):
-        lp = localize_page(content.pages["talentschulen"], "de")
+        lp = localize_page(content.pages["werkstatt"], "de")
         ctx = player_context(lp)
         assert ctx["available"] is True and set(ctx["page"]) == {"mp3", "json", "vtt"}
         assert list(ctx["sections"]) == ["b4"]
-        assert ctx["sections"]["b4"] == {"first": "b4", "last": "b5", "urls": audio_urls("de", "talentschulen", "s4")}
+        assert ctx["sections"]["b4"] == {"first": "b4", "last": "b6", "urls": audio_urls("de", "werkstatt", "s4")}
         # the playlist: one chunk per spoken block, each with its own content-hashed MP3 and timings
-        assert [c["block"] for c in ctx["chunks"]] == ["b1", "b2", "b3", "b4", "b5"]
-        assert ctx["chunks"][1]["mp3"] == audio_urls("de", "talentschulen", "b2")["mp3"]
-        assert len({c["mp3"] for c in ctx["chunks"]}) == 5
+        assert [c["block"] for c in ctx["chunks"]] == ["b1", "b2", "b3", "b4", "b5", "b6"]
+        assert ctx["chunks"][1]["mp3"] == audio_urls("de", "werkstatt", "b2")["mp3"]
+        assert len({c["mp3"] for c in ctx["chunks"]}) == 6
         app.extensions["tts"].backends["espeak"] = DownBackend()
         assert player_context(lp) == {"available": False}

@@ -16,7 +16,7 @@ def player_data(html: str) -> dict:
     return json.loads(m.group(1))
 
 
-def section_url(client, locale: str = "de", slug: str = "talentschulen") -> dict:
+def section_url(client, locale: str = "de", slug: str = "werkstatt") -> dict:
     """The URLs of the first section's audio on a page."""
     data = player_data(client.get(f"/{locale}/{slug}").get_data(as_text=True))
     return next(iter(data["sections"].values()))["urls"]
@@ -36,7 +36,7 @@ def test_pages_carry_a_player_without_autoplay(client, locales):
 def test_download_link_says_what_it_offers(client, locales):
     """The download link starts on the whole page; the player has a translated label for page and section."""
     for locale in locales:
-        html = client.get(f"/{locale}/talentschulen").get_data(as_text=True)
+        html = client.get(f"/{locale}/werkstatt").get_data(as_text=True)
         data = player_data(html)
         strings = data["strings"]
         link = re.search(r'<a class="player-download" href="([^"]+)" download>(.*?)</a>', html)
@@ -73,7 +73,7 @@ def test_download_parameter_makes_an_attachment(client):
     url = section_url(client)["mp3"]
     r = client.get(url + "?download=1")
     assert r.status_code == 200
-    assert r.headers["Content-Disposition"] == 'attachment; filename="talentschulen-s4-de.mp3"'
+    assert r.headers["Content-Disposition"] == 'attachment; filename="werkstatt-s4-de.mp3"'
     assert "Content-Disposition" not in client.get(url).headers
 
 
@@ -108,14 +108,14 @@ def test_unknown_and_tampered_ids_are_404(client):
     tampered = good.replace(key, ("0" if key[0] != "0" else "1") + key[1:])
     for url in (
         tampered,
-        good.replace("/talentschulen/", "/nosuchpage/"),
+        good.replace("/werkstatt/", "/nosuchpage/"),
         re.sub(r"/s\d+-", "/s999-", good),
         re.sub(r"/s\d+-", "/s2-", good),  # a paragraph starts no section
         good.replace(".mp3", ".wav"),
         good.replace("/de/", "/xx/"),
         good.replace("/de/", "/../"),
-        "/audio/de/talentschulen/page-" + "g" * 32 + ".mp3",
-        "/audio/de/talentschulen/" + "x" * 300,
+        "/audio/de/werkstatt/page-" + "g" * 32 + ".mp3",
+        "/audio/de/werkstatt/" + "x" * 300,
     ):
         assert client.get(url).status_code == 404, url
     assert client.post(good).status_code == 405
@@ -147,7 +147,7 @@ def test_failing_synthesis_is_503_and_not_cached(app, client):
     r = client.get(en["mp3"], headers={"Accept": "application/json"})
     assert r.status_code == 503 and r.get_json()["error"] == "Read-aloud is not available at the moment."
     assert app.extensions["audio_cache"].files() == []
-    assert client.get("/de/talentschulen").status_code == 200
+    assert client.get("/de/werkstatt").status_code == 200
 
 
 def test_health_reports_each_backend(client):
@@ -183,9 +183,9 @@ def test_the_verdict_for_nginx_names_only_published_audio(app, client):
 
 def test_lengths_of_the_chunks_made_so_far(client):
     """/audio-lengths names the exact length of each chunk already made, makes none itself, and knows no other page."""
-    data = player_data(client.get("/de/talentschulen").get_data(as_text=True))
+    data = player_data(client.get("/de/werkstatt").get_data(as_text=True))
     url = data["lengths"]
-    assert url == "/audio-lengths/de/talentschulen"
+    assert url == "/audio-lengths/de/werkstatt"
     first = data["chunks"][1]
     before = client.get(url)
     assert before.status_code == 200 and "max-age=0" in before.headers["Cache-Control"]
@@ -194,4 +194,4 @@ def test_lengths_of_the_chunks_made_so_far(client):
     after = client.get(url).get_json()
     assert after[first["block"]] == round(timings["duration"])
     assert client.get("/audio-lengths/de/no-such-page").status_code == 404
-    assert client.get("/audio-lengths/xx/talentschulen").status_code == 404
+    assert client.get("/audio-lengths/xx/werkstatt").status_code == 404

@@ -13,7 +13,7 @@ from service.tts.text import word_starts
 
 from .audio_support import decode
 
-SLUG = "talentschulen"
+SLUG = "werkstatt"
 #: What ``auto`` chooses with the voices setup.sh --test installs (the first choice of every locale).
 CHOSEN = {"de": "mbrola", "tr": "mbrola", "ar": "mbrola", "ro": "mbrola",
           "pl": "rhvoice", "ru": "rhvoice", "uk": "rhvoice", "en": "rhvoice"}

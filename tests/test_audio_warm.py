@@ -10,7 +10,7 @@ from service.audio.publish import audio_key, audio_urls, ensure_entry, page_segm
 from service.audio.warm import Warmer, playlist
 from service.core import offload
 
-SLUG = "datenschutz"  # five sections
+SLUG = "werkstatt"  # six blocks (tests/fixtures/site/content)
 
 
 def built_ids(app, locale: str = "de") -> set[str]:

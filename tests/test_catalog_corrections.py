@@ -14,6 +14,9 @@ from service.config import ROOT, SHIPPED_LOCALES
 from .html import find
 from .workbench_support import entry_key, login, make_user, save
 
+#: End to end: reviews of the shipped translations of the real pages (content/).
+pytestmark = pytest.mark.real_content
+
 TRANSLATED = [loc for loc in SHIPPED_LOCALES if loc != "de"]
 INDEX_PARAGRAPH = "Ein wesentlicher Bestandteil der Herner Bildungslandschaft"
 

@@ -22,7 +22,7 @@ def test_syntax_errors_name_their_line():
 
 def test_outdated_entry_keeps_its_old_source_through_a_round_trip():
     """The old German text of an outdated entry ("#| msgid") survives reading and writing, once."""
-    old = ("Die Zeit des Bergbaus in Herne ist schon lange Geschichte, heute heben wir andere Ressourcen: "
+    old = ("Die Zeit der Zechen in Herne ist schon lange Geschichte, heute heben wir andere Ressourcen: "
            "die Talente der Menschen in unserer „Stadt“ und \"anderswo\".")
     new = old.replace("schon lange", "längst")
     catalog = Catalog(locale="en")
@@ -52,13 +52,13 @@ def test_update_merges_a_template_under_the_catalog_lock(tmp_path):
     path = po_path(tmp_path, "en")
     template = Catalog()
     template.add("Hinweis")
-    template.add("Stadt der Talente")
+    template.add("Lernen am Kanal")
     catalog = new_catalog(template, "en")
-    catalog["Stadt der Talente"].string = "City of Talents"
+    catalog["Lernen am Kanal"].string = "Learning by the canal"
     save_po(path, catalog)
     changed = Catalog()
     changed.add("Hinweis")
-    changed.add("Stadt der vielen Talente")
+    changed.add("Lernen am langen Kanal")
     locks = FileLocks(tmp_path / ".locks")
     done = threading.Event()
     with locks.hold(lock_name("en", "messages")):
@@ -67,6 +67,6 @@ def test_update_merges_a_template_under_the_catalog_lock(tmp_path):
         assert not done.wait(0.3)  # blocked while another writer holds the catalog
     worker.join(10)
     assert done.is_set()
-    entry = parse_po(path.read_bytes(), "en")["Stadt der vielen Talente"]
-    assert entry.fuzzy and entry.string == "City of Talents" and entry.previous_id == ["Stadt der Talente"]
+    entry = parse_po(path.read_bytes(), "en")["Lernen am langen Kanal"]
+    assert entry.fuzzy and entry.string == "Learning by the canal" and entry.previous_id == ["Lernen am Kanal"]
     assert lock_name("tr", "speech") == "catalog:tr:speech"

@@ -16,9 +16,9 @@ def test_status_of_each_kind_of_entry():
 
 def test_an_outdated_translation_fits_only_a_close_old_source():
     """A small edit of the source keeps the translation showable; an unrelated fuzzy guess does not."""
-    close = Message("Die Stadt der vielen Talente", "City of Talents", flags=["fuzzy"],
-                    previous_id=["Die Stadt der Talente"])
-    far = Message("Stadt der Talente", "Enforcement procedure", flags=["fuzzy"], previous_id=["Durchsetzungsverfahren"])
+    close = Message("Lernen am alten Kanal", "Learning by the canal", flags=["fuzzy"],
+                    previous_id=["Lernen am Kanal"])
+    far = Message("Lernen am Kanal", "Enforcement procedure", flags=["fuzzy"], previous_id=["Durchsetzungsverfahren"])
     assert close_to_previous(close) and not close_to_previous(far)
 
 

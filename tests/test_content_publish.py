@@ -10,18 +10,21 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.config import ROOT
 
-OLD = "Die Zeit des Bergbaus in Herne ist schon lange Geschichte"
+from .site_support import FIXTURE_CONTENT, fixture_content
+
+OLD = "Diese Seiten zeigen, wie Lernen in der Stadt aussieht"
 #: The same length as OLD: a copy that keeps times and sizes (rsync -a) is not seen by the files' stamps.
-NEW = "Die Zeit des Bergbaus in Herne ist schon LANGE Geschichte"
+NEW = "Diese Seiten zeigen, wie LERNEN in der Stadt aussieht"
+#: How the content commands count the fixture pages.
+PAGES = f"{len(fixture_content().pages)} pages, {len(fixture_content().notices)} notices"
 
 
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
-    """A private copy of the content folder that a test may edit."""
+    """A private copy of the fixture pages that a test may edit."""
     target = tmp_path / "content"
-    shutil.copytree(ROOT / "content", target)
+    shutil.copytree(FIXTURE_CONTENT, target)
     return target
 
 
@@ -42,19 +45,19 @@ def test_an_edited_page_is_live_without_a_restart(app_config, content_dir, caplo
     client = app.test_client()
     first = client.get("/de/")
     assert OLD in first.text and client.get("/de/").data == first.data  # the second from the front
-    _edit(content_dir / "index.md", "heute heben wir andere Ressourcen", "heute fördern wir andere Ressourcen")
+    _edit(content_dir / "index.md", "für neue Räume", "für neue Klassenräume")
     second = client.get("/de/")
-    assert "heute fördern wir andere Ressourcen" in second.text
+    assert "für neue Klassenräume" in second.text
     assert second.headers["ETag"] != first.headers["ETag"]
     assert client.get("/de/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
     assert client.get("/de/", headers={"If-None-Match": second.headers["ETag"]}).status_code == 304
     with caplog.at_level(logging.ERROR, logger="service.content"):
-        _edit(content_dir / "index.md", "# Stadt der Talente", "Stadt der Talente")  # no heading: no page
+        _edit(content_dir / "index.md", "# Lernen am Kanal", "Lernen am Kanal")  # no heading: no page
         kept = client.get("/de/")
     assert kept.status_code == 200 and kept.data == second.data
     assert "a page needs exactly one '# heading'" in caplog.text and "pages stay as they were" in caplog.text
-    _edit(content_dir / "index.md", "\nStadt der Talente\n", "\n# Stadt der Talente im Wandel\n")
-    assert "Stadt der Talente im Wandel" in client.get("/de/").text
+    _edit(content_dir / "index.md", "\nLernen am Kanal\n", "\n# Lernen am Kanal im Wandel\n")
+    assert "Lernen am Kanal im Wandel" in client.get("/de/").text
 
 
 def test_publish_makes_every_worker_reload_and_keeps_translations(app_config, content_dir, translations_dir):
@@ -64,15 +67,15 @@ def test_publish_makes_every_worker_reload_and_keeps_translations(app_config, co
     app, other_worker = create_app(settings), create_app(settings)
     client, other = app.test_client(), other_worker.test_client()
     english = other.get("/en/")
-    assert "The coal-mining era" in english.text and "mark-outdated" not in english.text
+    assert "These pages show what learning" in english.text and "mark-outdated" not in english.text
     _edit(content_dir / "index.md", OLD, NEW, keep_stamp=True)
     assert NEW not in client.get("/de/").text  # nothing tells the running workers yet
     result = app.test_cli_runner().invoke(args=["content", "publish", "--no-audio"])
     assert result.exit_code == 0, result.output
-    assert "published: 9 pages, 1 notices; every worker reloads it at its next request" in result.output
+    assert f"published: {PAGES}; every worker reloads it at its next request" in result.output
     assert NEW in client.get("/de/").text and NEW in other.get("/de/").text
     page = other.get("/en/")
-    assert "The coal-mining era" in page.text and 'class="block-mark mark-outdated"' in page.text
+    assert "These pages show what learning" in page.text and 'class="block-mark mark-outdated"' in page.text
     assert page.headers["ETag"] != english.headers["ETag"]
     assert NEW in (translations_dir / "messages.pot").read_text(encoding="utf-8")
     assert app.test_cli_runner().invoke(args=["i18n", "check"]).exit_code == 0  # waiting work fails nothing
@@ -82,7 +85,7 @@ def test_publish_refuses_a_broken_folder_and_changes_nothing(app_config, content
     """A file that does not parse stops the command before any catalog is touched, naming the file."""
     app = create_app({**app_config, "CONTENT_DIR": str(content_dir)})
     checked = app.test_cli_runner().invoke(args=["content", "check"])
-    assert checked.exit_code == 0 and "9 pages, 1 notices: ok" in checked.output
+    assert checked.exit_code == 0 and f"{PAGES}: ok" in checked.output
     pot = (translations_dir / "messages.pot").read_bytes()
     (content_dir / "kaputt.md").write_text("---\nslug: kaputt\nkeine Zeile mit Doppelpunkt\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["content", "publish"])

@@ -92,7 +92,7 @@ def _legacy_rows() -> list[tuple[str, str, tuple]]:
          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "wb_audit",
          ("2024-02-03T04:05:06Z", "root", "tr", "upload", "Beispiele", "", "Örnekler", "fuzzy", "")),
         ("INSERT INTO wb_suggestions (locale, slug, block_id, msgid, shown, text) VALUES (?, ?, ?, ?, ?, ?)",
-         "wb_suggestions", ("en", "index", "b1", "Stadt der Talente", "City of Talents", "Town of Talents")),
+         "wb_suggestions", ("en", "index", "b1", "Lernen am Kanal", "Learning by the canal", "Learning at the canal")),
         ("INSERT INTO wb_suggestions (locale, slug, block_id, msgid, shown, text, state, handled_by, handled_at)"
          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "wb_suggestions",
          ("tr", "index", "b2", "Hinweis", "Not", "Uyarı", "done", "root", "2024-03-04T05:06:07Z")),
@@ -189,7 +189,7 @@ def test_upgrade_of_a_database_from_before_alembic_keeps_every_row(app_config, h
     # The old account still signs in, and the old rows are what the workbench shows.
     client = app.test_client()
     assert login(client, "root").status_code == 303
-    assert "Town of Talents" in client.get("/translate/en/suggestions").text
+    assert "Learning at the canal" in client.get("/translate/en/suggestions").text
     assert "Note" in client.get("/translate/en/history").text
 
 

@@ -19,7 +19,7 @@ ROWS = [
      "email": "anna@example.org", "message": "Der Kontrast im Menü ist zu schwach."},
     {"created": "2026-11-02T09:30:00Z", "locale": "ar", "page": "index", "name": "", "email": "",
      "message": "النص صغير جدا على الهاتف"},
-    {"created": "2026-11-03T10:00:00Z", "locale": "en", "page": "talentschulen", "name": "=HYPERLINK(\"http://x\")",
+    {"created": "2026-11-03T10:00:00Z", "locale": "en", "page": "werkstatt", "name": "=HYPERLINK(\"http://x\")",
      "email": "", "message": "+49 123 – the player button has no label; -1 @SUM(A1)"},
 ]
 

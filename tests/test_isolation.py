@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from service.config import ROOT
+
+from .site_support import FIXTURE_CONTENT, REAL_CONTENT, fixture_content, real_content
 
 TEMP = Path(tempfile.gettempdir()).resolve()
 
@@ -46,3 +51,67 @@ def test_the_suite_ignores_a_hostile_environment(tmp_path: Path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "1 passed" in run.stdout
     assert not hostile.exists()
+
+
+#: End-to-end modules that read the editors' pages in content/ on purpose (marked ``real_content``, or run
+#: whole servers on content/); every other test module runs on the fixture pages (tests/fixtures/site).
+REAL_CONTENT_MODULES = {
+    "tests/browser",  # headless Chromium over the real pages (axe, keyboard, player, layout)
+    "tests/deploy",  # nginx and gunicorn as deployed, serving content/
+    "tests/cluster",  # several app servers, workers, PostgreSQL and Redis, serving content/
+    "tests/test_audio_sync.py",  # the words' timings of every real page with every engine
+    "tests/test_legal_pages.py",  # the real statements: the wording the law and the model statement ask for
+    "tests/test_catalog_corrections.py",  # reviews of the shipped translations of the real pages
+    "tests/test_translation_review.py",
+    "tests/test_isolation.py",  # this guard
+}
+#: A message this long (in words) names a real page's text rather than an interface word.
+MIN_WORDS = 3
+#: Longer messages are also found by their start (a test may split a paragraph over several literals).
+PREFIX = 30
+
+
+def _module_allowed(path: Path) -> bool:
+    """Whether a test module is one of the end-to-end modules allowed to read content/."""
+    relative = path.relative_to(ROOT).as_posix()
+    return any(relative == entry or relative.startswith(entry + "/") for entry in REAL_CONTENT_MODULES)
+
+
+def _real_anchors() -> tuple[set[str], set[str]]:
+    """The real pages' slugs and longer messages that the fixture pages do not share."""
+    real, fixture = real_content(), fixture_content()
+    slugs = {p.slug for p in [*real.pages.values(), *real.notices]}
+    slugs -= {p.slug for p in [*fixture.pages.values(), *fixture.notices]}
+    slugs |= {path.stem.lstrip("_") for path in REAL_CONTENT.glob("*.md")} - {
+        path.stem.lstrip("_") for path in FIXTURE_CONTENT.glob("*.md")}
+    shared = set(fixture.all_messages())
+    messages = {m for m in real.all_messages() if len(m.split()) >= MIN_WORDS and m not in shared}
+    return slugs, {m[:PREFIX] for m in messages}
+
+
+def test_the_test_app_reads_the_fixture_pages(app):
+    """The default test app serves the fixture pages, not the editors' content/."""
+    assert Path(app.config["CONTENT_DIR"]) == FIXTURE_CONTENT
+    assert set(app.extensions["content"].pages) == set(fixture_content().pages)
+
+
+@pytest.mark.real_content
+def test_a_real_content_test_reads_content(app):
+    """A test marked real_content gets an app on content/."""
+    assert Path(app.config["CONTENT_DIR"]) == REAL_CONTENT
+
+
+def test_no_unit_test_names_a_real_page_or_its_text():
+    """Outside the end-to-end modules, no test names a real page's slug or quotes its text, so an editor's change
+    to content/ cannot break it (ask: does the fixture site have what the test needs? add it there)."""
+    slugs, messages = _real_anchors()
+    assert slugs and messages
+    slug_re = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(slugs)) + r")(?![\w-])")
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if _module_allowed(path):
+            continue
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.relative_to(ROOT)}: slug {m.group(1)!r}" for m in slug_re.finditer(text)]
+        found += [f"{path.relative_to(ROOT)}: text {m[:50]!r}" for m in messages if m in text]
+    assert not found, "\n".join(found)

@@ -11,6 +11,9 @@ from service.config import SHIPPED_LOCALES
 
 from .html import find
 
+#: End to end: the real statements, with the wording the law and the model statement ask for.
+pytestmark = pytest.mark.real_content
+
 OPERATOR = {
     "controller_name": "Stadt Herne – Der Oberbürgermeister",
     "controller_address": "Friedrich-Ebert-Platz 2, 44623 Herne",

@@ -136,14 +136,14 @@ def test_suggestion_email_goes_to_the_translators_of_its_locale(app_config, cloc
     """A Turkish suggestion is mailed to the Turkish translators; an English one (no address) queues nothing."""
     app = mail_app(app_config, clock, port, MAIL_SUGGESTIONS_TO={"tr": ["tr-team@herne.invalid"]})
     client = app.test_client()
-    assert client.post("/tr/suggest/index/b1", data={"suggestion": "Yetenekler Şehri"}).status_code == 303
-    assert client.post("/en/suggest/index/b1", data={"suggestion": "Town of Talents"}).status_code == 303
+    assert client.post("/tr/suggest/index/b1", data={"suggestion": "Kanal kıyısında öğrenmek"}).status_code == 303
+    assert client.post("/en/suggest/index/b1", data={"suggestion": "Learning at the canal"}).status_code == 303
     with SMTPServer(port) as server:
         assert maintenance.run_once(app)[0].sent == 1
         [mail] = server.inbox.messages
     assert server.inbox.envelopes[0][1] == ["tr-team@herne.invalid"]
     assert mail["Subject"] == "Übersetzungsvorschlag (tr, Nr. 1)"
-    assert "Yetenekler Şehri" in mail.get_content() and "Stadt der Talente" in mail.get_content()
+    assert "Kanal kıyısında öğrenmek" in mail.get_content() and "Lernen am Kanal" in mail.get_content()
     assert [r.topic for r in outbox(app)] == ["suggestion"]
 
 

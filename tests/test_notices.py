@@ -8,13 +8,15 @@ import pytest
 
 from service import create_app
 from service.audio.publish import page_segments
-from service.config import ROOT, SHIPPED_LOCALES
+from service.config import SHIPPED_LOCALES
 from service.content import parse_page
 
 from .clock_support import MovableClock, utc
 from .html import find, parse
+from .site_support import FIXTURE_CONTENT
 
-#: The shipped year-end notice: 14 Dec 2026 00:00 to 2 Jan 2027 00:00, Berlin time (UTC+1 in winter).
+#: The fixture's year-end notice (tests/fixtures/site/content/_notice-winterpause.md): 14 Dec 2026 00:00 to
+#: 2 Jan 2027 00:00, Berlin time (UTC+1 in winter).
 OPENS = utc(2026, 12, 13, 23, 0, 0)
 CLOSES = utc(2027, 1, 1, 23, 0, 0)
 SECOND = """---
@@ -31,13 +33,13 @@ Heute zwischen 8 und 18 Uhr kann das Vorlesen kurz ausfallen.
 
 @pytest.fixture
 def clock() -> MovableClock:
-    """A clock before the shipped notice's window."""
+    """A clock before the fixture notice's window."""
     return MovableClock(utc(2026, 11, 30, 12))
 
 
 @pytest.fixture
 def notice_app(app_config, clock):
-    """The real app on the shipped content, reading the movable clock."""
+    """The real app on the fixture pages, reading the movable clock."""
     return create_app({**app_config, "CLOCK": clock})
 
 
@@ -49,24 +51,24 @@ def notice_texts(html: str) -> list[str]:
 def test_notice_appears_and_disappears_at_its_times_without_restart(notice_app, clock):
     """One app, one page cache: hidden a second before the window, shown at its first second, gone at its end."""
     client = notice_app.test_client()
-    before = client.get("/de/talentschulen")
+    before = client.get("/de/werkstatt")
     assert notice_texts(before.text) == []
 
     clock.set(OPENS.replace(second=0) - dt.timedelta(seconds=1))
-    assert notice_texts(client.get("/de/talentschulen").text) == []
+    assert notice_texts(client.get("/de/werkstatt").text) == []
     clock.set(OPENS)
-    shown = client.get("/de/talentschulen")
+    shown = client.get("/de/werkstatt")
     assert shown.status_code == 200
     texts = notice_texts(shown.text)
     assert len(texts) == 1 and "24. Dezember 2026 bis einschließlich 1. Januar 2027" in texts[0]
     assert shown.headers["ETag"] != before.headers["ETag"]  # the cached page changed with the window
     # A client holding the old page is not told "304 Not Modified".
-    assert client.get("/de/talentschulen", headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
+    assert client.get("/de/werkstatt", headers={"If-None-Match": before.headers["ETag"]}).status_code == 200
 
     clock.set(CLOSES - dt.timedelta(seconds=1))
-    assert len(notice_texts(client.get("/de/talentschulen").text)) == 1
+    assert len(notice_texts(client.get("/de/werkstatt").text)) == 1
     clock.set(CLOSES)
-    after = client.get("/de/talentschulen")
+    after = client.get("/de/werkstatt")
     assert notice_texts(after.text) == []
     assert after.headers["ETag"] == before.headers["ETag"]
 
@@ -101,29 +103,29 @@ def test_notice_names_the_year_in_every_locale(notice_app, clock, locale):
 def test_notice_is_read_aloud_only_inside_its_window(notice_app, clock):
     """The page's audio speaks the notice right after the title while it is live; sections never hold it."""
     with notice_app.test_request_context():
-        outside = page_segments("de", "talentschulen", "page")
-        assert not any("Dienststellen" in s.text for s in outside)
+        outside = page_segments("de", "werkstatt", "page")
+        assert not any("Bürgerbüro" in s.text for s in outside)
         clock.set(utc(2026, 12, 27, 10))
-        inside = page_segments("de", "talentschulen", "page")
-        assert inside[0].text == "Beispiel: Herner Talentschulen"
+        inside = page_segments("de", "werkstatt", "page")
+        assert inside[0].text == "Beispiel: Offene Werkstatt"
         assert inside[1].block.startswith("notice-") and inside[1].text == "Hinweis"
         assert "24. Dezember 2026" in inside[2].text
         assert len(inside) == len(outside) + 2
-        assert not any(s.block.startswith("notice-") for s in page_segments("de", "talentschulen", "b4"))
+        assert not any(s.block.startswith("notice-") for s in page_segments("de", "werkstatt", "b4"))
         clock.set(CLOSES)
-        assert [s.text for s in page_segments("de", "talentschulen", "page")] == [s.text for s in outside]
+        assert [s.text for s in page_segments("de", "werkstatt", "page")] == [s.text for s in outside]
 
 
 def test_several_notices_at_once(app_config, tmp_path, clock):
     """Two notices whose windows overlap are both shown, in file order, each labelled; then one goes."""
     content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(FIXTURE_CONTENT, content)
     (content / "_notice-wartung.md").write_text(SECOND, encoding="utf-8")
     client = create_app({**app_config, "CONTENT_DIR": str(content), "CLOCK": clock}).test_client()
     clock.set(utc(2026, 12, 20, 7, 30))  # 08:30 in Berlin
     texts = notice_texts(client.get("/de/").text)
     assert len(texts) == 2
-    assert "24. Dezember 2026" in texts[0] and "Wartung am 20. Dezember 2026" in texts[1]
+    assert "Wartung am 20. Dezember 2026" in texts[0] and "24. Dezember 2026" in texts[1]  # _notice-wa… < _notice-wi…
     ids = [e.attrs["id"] for e in find(client.get("/de/").text, "div", class_="service-notice")]
     assert len(set(ids)) == 2
     clock.set(utc(2026, 12, 20, 17, 0))  # 18:00 in Berlin: the maintenance window has closed

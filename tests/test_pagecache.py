@@ -9,14 +9,14 @@ from flask import request
 from service import create_app
 
 PUBLIC = "public, max-age=0, must-revalidate, s-maxage=2, stale-while-revalidate=1"
-AUDIO_RE = re.compile(r"/audio/de/talentschulen/(?:page|b\d+)-([0-9a-f]{32})\.mp3")
+AUDIO_RE = re.compile(r"/audio/de/werkstatt/(?:page|b\d+)-([0-9a-f]{32})\.mp3")
 
 
 def test_public_pages_tell_shared_caches_how_long(client):
     """A page: browsers revalidate, shared caches may keep it for PAGE_SHARED_MAX_AGE seconds; a 304 says the same."""
-    page = client.get("/de/talentschulen")
+    page = client.get("/de/werkstatt")
     assert page.status_code == 200 and page.headers["Cache-Control"] == PUBLIC
-    again = client.get("/de/talentschulen", headers={"If-None-Match": page.headers["ETag"]})
+    again = client.get("/de/werkstatt", headers={"If-None-Match": page.headers["ETag"]})
     assert again.status_code == 304 and again.headers["Cache-Control"] == PUBLIC
 
 
@@ -69,7 +69,7 @@ def test_audio_names_its_file_for_nginx(app_config, tmp_path):
     """With AUDIO_X_ACCEL_PREFIX the app checks the URL and answers X-Accel-Redirect, with no body."""
     app = create_app({**app_config, "AUDIO_X_ACCEL_PREFIX": "/_audio/"})
     client = app.test_client()
-    match = AUDIO_RE.search(client.get("/de/talentschulen").get_data(as_text=True))
+    match = AUDIO_RE.search(client.get("/de/werkstatt").get_data(as_text=True))
     reply = client.get(match.group(0))
     assert reply.status_code == 200 and reply.data == b""
     assert reply.headers["X-Accel-Redirect"] == f"/_audio/de/{match.group(1)}.mp3"
@@ -96,15 +96,15 @@ def test_a_repeated_page_is_answered_before_flask(app):
     """The second GET of a page gets the same bytes and headers from the front: Flask does no work for it."""
     client = app.test_client()
     seen = counted(app)
-    first = client.get("/tr/talentschulen")
-    second = client.get("/tr/talentschulen")
+    first = client.get("/tr/werkstatt")
+    second = client.get("/tr/werkstatt")
     assert first.status_code == second.status_code == 200
     assert second.data == first.data and dict(second.headers) == dict(first.headers)
-    assert seen == ["/tr/talentschulen"]
-    head = client.head("/tr/talentschulen")
+    assert seen == ["/tr/werkstatt"]
+    head = client.head("/tr/werkstatt")
     assert head.status_code == 200 and head.data == b""
     assert head.headers["Content-Length"] == str(len(first.data)) and head.headers["ETag"] == first.headers["ETag"]
-    assert seen == ["/tr/talentschulen"]
+    assert seen == ["/tr/werkstatt"]
 
 
 def test_the_front_answers_if_none_match_with_304(app):
@@ -165,7 +165,7 @@ def test_a_catalog_change_reaches_the_next_answer(app, translations_dir):
     from service.catalogs import compile_po, load_po, po_path, save_po
 
     client = app.test_client()
-    before = client.get("/en/talentschulen").get_data(as_text=True)
+    before = client.get("/en/werkstatt").get_data(as_text=True)
     path = po_path(translations_dir, "en")
     catalog = load_po(path, "en")
     message = next(m for m in catalog if m.id and isinstance(m.string, str) and m.string
@@ -173,9 +173,9 @@ def test_a_catalog_change_reaches_the_next_answer(app, translations_dir):
     message.string = "Front check 7f3a"
     save_po(path, catalog)
     compile_po(path)
-    after = client.get("/en/talentschulen").get_data(as_text=True)
-    assert "Front check 7f3a" in after and client.get("/en/talentschulen").get_data(as_text=True) == after
-    assert client.get("/tr/talentschulen").status_code == 200  # other locales are unaffected
+    after = client.get("/en/werkstatt").get_data(as_text=True)
+    assert "Front check 7f3a" in after and client.get("/en/werkstatt").get_data(as_text=True) == after
+    assert client.get("/tr/werkstatt").status_code == 200  # other locales are unaffected
 
 
 def test_the_front_can_be_turned_off(app_config):

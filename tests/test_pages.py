@@ -8,13 +8,15 @@ from babel import Locale
 
 from service import create_app
 from service.catalogs import compile_po, load_po, save_po
-from service.config import ROOT, SHIPPED_LOCALES
-from service.content import Content
+from service.config import SHIPPED_LOCALES
 
 from .clock_support import MovableClock, utc
 from .html import find, parse
+from .site_support import fixture_content, real_content
 
-SLUGS = [p.url_slug for p in Content(ROOT / "content").pages.values()]
+#: The fixture pages (tests/fixtures/site/content); REAL_SLUGS: the editors' pages, read end to end.
+SLUGS = [p.url_slug for p in fixture_content().pages.values()]
+REAL_SLUGS = [p.url_slug for p in real_content().pages.values()]
 RTL = {"ar"}
 
 
@@ -25,10 +27,11 @@ def get_ok(client, url):
     return response.get_data(as_text=True)
 
 
+@pytest.mark.real_content
 @pytest.mark.parametrize("locale", SHIPPED_LOCALES)
-@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("slug", REAL_SLUGS)
 def test_every_page_in_every_locale(client, locale, slug):
-    """200, right lang/dir, one h1, full switcher with endonyms, hreflang for every locale."""
+    """Every real page: 200, right lang/dir, one h1, full switcher with endonyms, hreflang for every locale."""
     html = get_ok(client, f"/{locale}/{slug}")
     root = find(html, "html")[0]
     assert root.attrs["lang"] == locale
@@ -52,7 +55,7 @@ def test_every_page_in_every_locale(client, locale, slug):
 @pytest.mark.parametrize("locale", [loc for loc in SHIPPED_LOCALES if loc != "de"])
 @pytest.mark.parametrize("slug", SLUGS)
 def test_no_untranslated_message_in_shipped_locales(client, locale, slug):
-    """No element of a translated page falls back to German."""
+    """No element of a fully translated page falls back to German (the fixture pages are translated in full)."""
     html = get_ok(client, f"/{locale}/{slug}")
     # The switcher's "Deutsch" entry is German on purpose (lang and hreflang "de"), and so are the operator's
     # names and addresses, which keep their official German form inside <bdi lang="de"> (issue 26).
@@ -63,38 +66,32 @@ def test_no_untranslated_message_in_shipped_locales(client, locale, slug):
 
 
 def test_overview_in_german_has_the_source_content(app_config):
-    """The German overview shows the seed's title, text, amount, date, examples and (at year's end) the notice."""
+    """The German overview shows the source's title, text, amount, date, examples and (at year's end) the notice."""
     client = create_app({**app_config, "CLOCK": MovableClock(utc(2026, 12, 20, 12))}).test_client()
     html = get_ok(client, "/de/")
-    assert find(html, "h1")[0].text.strip() == "Stadt der Talente"
-    assert "rund 150 Millionen Euro in den Gebäudebestand" in html
-    assert "Veröffentlicht am 24. Juli 2020" in html
+    assert find(html, "h1")[0].text.strip() == "Lernen am Kanal"
+    assert "Die Stadt gibt 3 Millionen Euro für neue Räume aus." in html
+    assert "Veröffentlicht am 15. März 2021" in html
     notice = find(html, "div", class_="service-notice")[0]
     assert "24. Dezember 2026 bis einschließlich 1. Januar 2027" in notice.text
-    for label in ("Herner Bildungsnetzwerk", "Herner Talentschulen", "TalentKolleg Ruhr",
-                  "Herner Schulmodernisierungsgesellschaft"):
-        assert label in html
+    assert "Offene Werkstatt" in html
 
 
 def test_numbers_and_dates_follow_the_locale(client):
     """The amount and the publication date are formatted by Babel for each locale."""
     en = get_ok(client, "/en/")
-    assert "150 million euros" in en
-    assert "24 July 2020" in en  # British English
-    pl = get_ok(client, "/pl/schulmodernisierung")
-    assert "150 milionów euro" in pl
-    assert "24 lipca 2020" in pl
+    assert "3 million euros" in en
+    assert "15 March 2021" in en  # British English
+    pl = get_ok(client, "/pl/")
+    assert "3 miliony euro" in pl
+    assert "15 marca 2021" in get_ok(client, "/pl/werkstatt")
 
 
 def test_external_links_are_links(client):
     """Each example's external links are real links, announced as external."""
-    html = get_ok(client, "/de/talentkolleg-ruhr")
+    html = get_ok(client, "/de/werkstatt")
     hrefs = [a.attrs["href"] for a in find(html, "a", rel="external")]
-    assert hrefs == [
-        "https://www.tkr-herne.de/",
-        "https://inherne.net/talentkolleg-ruhr-startet-jetzt-durch/",
-        "https://inherne.net/unsere-talente/",
-    ]
+    assert hrefs == ["https://werkstatt.example.org/", "https://example.org/werkstatt-bericht/"]
 
 
 @pytest.mark.parametrize(
@@ -121,7 +118,7 @@ def test_root_redirects_by_accept_language(client, header, expected):
 @pytest.mark.parametrize(
     "url",
     ["/xx/", "/de/../../etc/passwd", "/de/%00", "/%00/", "/de/" + "a" * 10_000, "/" + "b" * 10_000 + "/",
-     "/de/nicht-da", "/DE/", "/de/index", "/ar/_notice", "/de/talentschulen/extra"],
+     "/de/nicht-da", "/DE/", "/de/index", "/ar/_notice", "/de/werkstatt/extra"],
 )
 def test_bad_paths_get_a_404_page(client, url):
     """Unknown or malformed locales and pages: a real 404 page, never a 500 or a trace."""
@@ -173,18 +170,18 @@ def test_sitemap_lists_every_page_in_every_locale(client):
 
 def test_etag_and_conditional_requests(client):
     """Pages carry an ETag and answer If-None-Match with 304."""
-    first = client.get("/tr/talentschulen")
+    first = client.get("/tr/werkstatt")
     etag = first.headers["ETag"]
-    again = client.get("/tr/talentschulen", headers={"If-None-Match": etag})
+    again = client.get("/tr/werkstatt", headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.data == b""
-    other = client.get("/uk/talentschulen")
+    other = client.get("/uk/werkstatt")
     assert other.headers["ETag"] != etag
 
 
 def test_no_cookie_and_no_third_party_reference(client):
     """Reading sets no cookie, and every script, style and image comes from this service."""
-    for url in ("/de/", "/ar/talentschulen", "/en/barrierefreiheit"):
+    for url in ("/de/", "/ar/werkstatt", "/en/barrierefreiheit"):
         response = client.get(url)
         assert "Set-Cookie" not in response.headers
         for el in parse(response.get_data(as_text=True)):
@@ -213,39 +210,39 @@ def test_recompiled_catalog_is_live_without_restart_in_every_worker(app_config, 
 
     workers = [create_app(app_config).test_client() for _ in range(2)]
     for w in workers:
-        assert "Stadt der Talente" not in w.get("/en/").get_data(as_text=True).split("<h1")[1][:200]
-    _set_translation(translations_dir, "en", "Stadt der Talente", "City of Many Talents")
+        assert find(w.get("/en/").get_data(as_text=True), "h1")[0].text.strip() == "Learning by the canal"
+    _set_translation(translations_dir, "en", "Lernen am Kanal", "Learning along the canal")
     for w in workers:
         h1 = find(w.get("/en/").get_data(as_text=True), "h1")[0]
-        assert h1.text.strip() == "City of Many Talents"
+        assert h1.text.strip() == "Learning along the canal"
 
 
 def test_missing_message_falls_back_to_german_with_lang(client, translations_dir):
     """An empty catalog entry shows the German source marked lang="de", never empty or a key."""
-    _set_translation(translations_dir, "tr", "Stadt der Talente", "")
+    _set_translation(translations_dir, "tr", "Lernen am Kanal", "")
     html = client.get("/tr/").get_data(as_text=True)
     h1 = find(html, "h1")[0]
-    assert h1.text.strip() == "Stadt der Talente"
+    assert h1.text.strip() == "Lernen am Kanal"
     assert h1.attrs["lang"] == "de"
     assert find(html, "html")[0].attrs["lang"] == "tr"
 
 
 def test_outdated_translation_is_shown_and_marked(client, translations_dir):
     """An outdated entry (German source slightly changed) is shown in its language and marked as outdated."""
-    _set_translation(translations_dir, "pl", "Stadt der Talente", "Miasto talentów (stare)", fuzzy=True,
-                     previous="Die Stadt der Talente")
+    _set_translation(translations_dir, "pl", "Lernen am Kanal", "Nauka nad kanałem (stare)", fuzzy=True,
+                     previous="Lernen an dem Kanal")
     html = client.get("/pl/").get_data(as_text=True)
     h1 = find(html, "h1")[0]
-    assert h1.text.strip() == "Miasto talentów (stare)"
+    assert h1.text.strip() == "Nauka nad kanałem (stare)"
     assert "status-outdated" in h1.attrs["class"]
 
 
 def test_unrelated_fuzzy_guess_is_not_shown_to_readers(client, translations_dir):
     """A fuzzy entry whose old source is unlike the new one (a bad guess of Babel's) falls back to German."""
-    _set_translation(translations_dir, "en", "Stadt der Talente", "Enforcement procedure", fuzzy=True,
+    _set_translation(translations_dir, "en", "Lernen am Kanal", "Enforcement procedure", fuzzy=True,
                      previous="Durchsetzungsverfahren")
     h1 = find(client.get("/en/").get_data(as_text=True), "h1")[0]
-    assert h1.text.strip() == "Stadt der Talente"
+    assert h1.text.strip() == "Lernen am Kanal"
     assert h1.attrs["lang"] == "de"
 
 

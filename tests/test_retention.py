@@ -30,8 +30,8 @@ def fb(name: str, created: str, handled_at: str | None = None) -> dict:
 
 def sg(text: str, state: str, handled_at: str | None) -> dict:
     """A suggestion row."""
-    return {"created": ago(days=400), "locale": "tr", "slug": "index", "block_id": "b1", "msgid": "Stadt der Talente",
-            "shown": "Yetenekler Şehri", "text": text, "state": state, "handled_at": handled_at,
+    return {"created": ago(days=400), "locale": "tr", "slug": "index", "block_id": "b1", "msgid": "Lernen am Kanal",
+            "shown": "Kanal kıyısında öğrenmek", "text": text, "state": state, "handled_at": handled_at,
             "handled_by": "anna" if handled_at else None}
 
 

@@ -8,6 +8,9 @@ import pytest
 from service.catalogs import load_po, po_path
 from service.config import ROOT
 
+#: End to end: reviews of the shipped translations of the real pages (content/).
+pytestmark = pytest.mark.real_content
+
 LOCALES = ["en", "tr", "ar", "pl", "uk", "ro", "ru"]
 
 

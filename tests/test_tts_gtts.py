@@ -87,7 +87,7 @@ def test_synthesizes_through_the_endpoint(endpoint):
 def test_cache_joins_gtts_segments(endpoint, tmp_path):
     """A page spoken by gTTS becomes one playable MP3 with timings for each block."""
     backend = GttsBackend(endpoint=endpoint, timeout=5)
-    segs = [Segment("b1", "de", "Stadt der Talente"),
+    segs = [Segment("b1", "de", "Lernen am Kanal"),
             Segment("b2", "de", "Alle Menschen sollen ihre Talente entfalten.")]
     entry = AudioCache(tmp_path).get_or_create("de", backend, backend.languages(), segs)
     timings = json.loads(entry.timings.read_text())

@@ -130,7 +130,7 @@ def test_mp3_through_the_cache_decodes_to_the_timed_length(piper, tmp_path):
     """The cache encodes Piper's PCM as MP3: it decodes to the timed length; a hit does not speak again."""
     cache = AudioCache(tmp_path)
     voices = {"en": piper.languages()["en"], "de": piper.languages()["de"]}
-    segments = [Segment("b1", "en", "Stadt der Talente is our motto."), Segment("b2", "de", "Die Stadt Herne.")]
+    segments = [Segment("b1", "en", "Lernen am Kanal is our motto."), Segment("b2", "de", "Die Stadt Herne.")]
     entry = cache.get_or_create("en", piper, voices, segments)
     decoded = decode(entry.mp3)
     timings = json.loads(entry.timings.read_text())

@@ -23,6 +23,7 @@ def test_each_occurrence_gets_its_own_case():
     assert grammar.dative("2 Stunden", "de") == "2 Stunden" and grammar.dative("3 Jahre", "de") == "3 Jahren"
     assert grammar.mark_cases("po upływie %(k)s", "pl") == ("po upływie %(k)s", set())
 
+@pytest.mark.real_content  # a review of the real privacy and Leichte Sprache pages in their shipped translations
 @pytest.mark.parametrize("path, right, wrong", [
     ("/de/datenschutz", ["wird nach 7 Tagen gelöscht", "nach 180 Tagen", "nach 730 Tagen",
                          "365 Tage nach dem Abschluss", "noch 90 Tage auf", "nach höchstens 1 Stunde"],

@@ -153,9 +153,9 @@ def test_download_installs_a_voice_that_speaks(app, runner, client, repo):
     tts = app.extensions["tts"]
     assert tts.locale_state("en")["serving"] == "piper"
     assert tts.backends["piper"].store.find(NAME).source == "instance"  # the download, not the packaged copy
-    assert client.get("/en/talentschulen").status_code == 200
+    assert client.get("/en/werkstatt").status_code == 200
     with app.test_request_context("/"):
-        urls = audio_urls("en", "talentschulen", "b4")
+        urls = audio_urls("en", "werkstatt", "b4")
     timings = client.get(urls["json"]).get_json()
     assert timings["backend"] == "piper" and timings["words"]
     mp3 = client.get(urls["mp3"])

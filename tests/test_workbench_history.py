@@ -80,7 +80,7 @@ def test_saves_through_the_editor_are_counted(app, client):
     login(client, "anna")
     from service.workbench.entries import entry_key
 
-    save(client, "en", entry_key(Message("Stadt der Talente")), "Town of Talents")
+    save(client, "en", entry_key(Message("Lernen am Kanal")), "Learning at the canal")
     page = unescape(client.get("/translate/en/contributions").text)
     assert '<tr><th scope="row">anna</th><td>1</td><td>0</td><td>0</td></tr>' in page
 
@@ -89,8 +89,8 @@ def test_i18n_update_writes_its_changes_into_the_audit_log_with_its_actor(app, r
     """A German source changed in the template: the entry of every locale is audited as "update" by the command."""
     pot = translations_dir / "messages.pot"
     template = catalogs.load_po(pot)
-    template.delete("Stadt der Talente")
-    template.add("Stadt der vielen Talente", locations=[("content/start.md", 0)])
+    template.delete("Lernen am Kanal")
+    template.add("Lernen am langen Kanal", locations=[("content/start.md", 0)])
     catalogs.save_po(pot, template)
     result = runner.invoke(args=["i18n", "update", "--domain", "messages", "--locale", "en"])
     assert result.exit_code == 0, result.output
@@ -99,9 +99,9 @@ def test_i18n_update_writes_its_changes_into_the_audit_log_with_its_actor(app, r
         rows = list(conn.execute(select(wb_audit).where(wb_audit.c.action == "update")))
     assert {r.username for r in rows} == {rows[0].username} and rows[0].username.startswith("flask i18n update (")
     by_msgid = {r.msgid: r for r in rows}
-    assert by_msgid["Stadt der Talente"].old == "City of Talents" and by_msgid["Stadt der Talente"].new == ""
-    added = by_msgid["Stadt der vielen Talente"]
-    assert added.new == "City of Talents" and "fuzzy" in added.new_flags  # kept as outdated, not lost
+    assert by_msgid["Lernen am Kanal"].old == "Learning by the canal" and by_msgid["Lernen am Kanal"].new == ""
+    added = by_msgid["Lernen am langen Kanal"]
+    assert added.new == "Learning by the canal" and "fuzzy" in added.new_flags  # kept as outdated, not lost
     assert all(r.locale == "en" for r in rows)
     # The workbench shows them in the history with their actor.
     from .workbench_support import make_user as _make

@@ -28,7 +28,7 @@ def _rows(page: str) -> list[str]:
 def test_a_failing_entry_shows_its_check_and_the_filter_lists_only_those(app, client, translations_dir):
     """A translation that lost a placeholder carries the badge "Platzhalter"; check=placeholders lists it alone."""
     _set(translations_dir, "en", BROKEN, "The placeholders must be the same as in the original: %(expectd)s")
-    (translations_dir / "en" / "glossary.txt").write_text("Talente = Gifted\n", encoding="utf-8")
+    (translations_dir / "en" / "glossary.txt").write_text("Kanal = Waterway\n", encoding="utf-8")
     make_user(app, "anna")
     login(client, "anna")
     page = unescape(client.get("/translate/en/").text)
@@ -41,8 +41,8 @@ def test_a_failing_entry_shows_its_check_and_the_filter_lists_only_those(app, cl
     assert len(rows) == 1 and "Die Platzhalter müssen dieselben sein" in rows[0]
     assert 'data-check="placeholders"' in rows[0] and ">Platzhalter</span>" in rows[0]
     assert "1 Eintrag gefunden." in listed
-    glossary = unescape(client.get("/translate/en/", query_string={"check": "glossary", "q": "Stadt der"}).text)
-    assert "Stadt der Talente</a>" in glossary and 'data-check="glossary"' in glossary
+    glossary = unescape(client.get("/translate/en/", query_string={"check": "glossary", "q": "Lernen am"}).text)
+    assert "Lernen am Kanal</a>" in glossary and 'data-check="glossary"' in glossary
     everything = unescape(client.get("/translate/en/", query_string={"q": "Platzhalter müssen"}).text)
     assert 'data-check="placeholders"' in everything  # the badge shows in the unfiltered list too
 
@@ -73,7 +73,7 @@ def test_search_covers_comments_translator_notes_and_context(app, client, transl
     """A word only in an entry's extracted comment, translator comment or msgctxt finds it."""
     path = catalogs.po_path(translations_dir, "en")
     catalog = catalogs.load_po(path, "en")
-    catalog["Stadt der Talente"].user_comments.append("Slogan der Kampagne Quokkafeld")
+    catalog["Lernen am Kanal"].user_comments.append("Slogan der Kampagne Quokkafeld")
     catalogs.save_po(path, catalog)
     make_user(app, "anna")
     login(client, "anna")
@@ -82,9 +82,9 @@ def test_search_covers_comments_translator_notes_and_context(app, client, transl
         """The list's rows for a search."""
         return "".join(_rows(unescape(client.get("/translate/en/", query_string={"q": query}).text)))
 
-    assert "Stadt der Talente</a>" in found("quokkafeld")  # translator comment
+    assert "Lernen am Kanal</a>" in found("quokkafeld")  # translator comment
     assert "Vorlesen</a>" in found("player button")  # msgctxt
-    assert "notice-jahreswechsel-2026" not in found("Unübersetzt")
+    assert "notice-winterpause" not in found("Unübersetzt")
     comment = catalog.get("Unübersetzt")
     assert comment is not None
     extracted = next(m for m in catalog if m.auto_comments and "navigation label of page" in m.auto_comments[0])

@@ -128,16 +128,16 @@ def test_accepting_a_readers_suggestion_takes_one_click(app, team, client, trans
     anna, rita = team
     form = client.get("/en/suggest/index/b1")
     assert form.status_code == 200
-    assert client.post("/en/suggest/index/b1", data={"suggestion": "City of Talents!"}).status_code == 303
-    key = entry_key(rita, "en", "Stadt der Talente")
+    assert client.post("/en/suggest/index/b1", data={"suggestion": "Learning by the canal!"}).status_code == 303
+    key = entry_key(rita, "en", "Lernen am Kanal")
     page = rita.get(f"/translate/en/entry/{key}").text
     assert "<ins>!</ins>" in page or "<del>" in page
     match = re.search(r'<form method="post" action="[^"]+" class="wb-inline">(.*?)</form>', page, re.S)
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', match.group(1)))
     response = rita.post(f"/translate/en/entry/{key}", data={**fields, "action": "approve"})
     assert response.status_code == 303
-    assert on_disk(translations_dir, "Stadt der Talente").string == "City of Talents!"
-    assert "City of Talents!" not in rita.get("/translate/en/suggestions").text
+    assert on_disk(translations_dir, "Lernen am Kanal").string == "Learning by the canal!"
+    assert "Learning by the canal!" not in rita.get("/translate/en/suggestions").text
 
 
 def test_stats_count_waiting_entries_apart_and_never_round_up_to_100(team, runner):

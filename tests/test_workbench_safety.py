@@ -18,6 +18,7 @@ from service.db.schema import wb_audit
 from service.workbench.entries import entry_key
 from service.workbench.store import Store
 
+from .site_support import FIXTURE_CONTENT
 from .workbench_support import count, login, make_user
 from .workbench_support import entry_key as find_key
 
@@ -53,9 +54,9 @@ def _writer(directory: str, database: str, msgid: str, texts: list[str], die_at_
 def test_writes_are_serialized_across_processes(app, translations_dir):
     """Two processes saving different entries of one catalog at once lose nothing."""
     a = [f"Notice {i}" for i in range(8)]
-    b = [f"City of Talents {i}" for i in range(8)]
+    b = [f"Learning by the canal {i}" for i in range(8)]
     procs = [CTX.Process(target=_writer, args=(str(translations_dir), app.config["DATABASE"], msgid, texts))
-             for msgid, texts in (("Hinweis", a), ("Stadt der Talente", b))]
+             for msgid, texts in (("Hinweis", a), ("Lernen am Kanal", b))]
     for p in procs:
         p.start()
     for p in procs:
@@ -63,7 +64,7 @@ def test_writes_are_serialized_across_processes(app, translations_dir):
         assert p.exitcode == 0
     catalog = catalogs.load_po(catalogs.po_path(translations_dir, "en"), "en")
     assert catalog.get("Hinweis").string == a[-1]
-    assert catalog.get("Stadt der Talente").string == b[-1]
+    assert catalog.get("Lernen am Kanal").string == b[-1]
     assert count(app, wb_audit) == 16
 
 
@@ -116,14 +117,15 @@ def test_outdated_when_the_german_source_changes(app_config, tmp_path, translati
     from service import create_app
 
     root = tmp_path / "project"
-    shutil.copytree(ROOT / "content", root / "content")
+    shutil.copytree(FIXTURE_CONTENT, root / "content")
     (root / "service").symlink_to(ROOT / "service")
     app = create_app({**app_config, "CONTENT_DIR": str(root / "content")})
-    old = "Die Zeit des Bergbaus in Herne ist schon lange Geschichte"
-    new = "Die Zeit des Bergbaus in Herne ist längst Geschichte"
+    old = "Diese Seiten zeigen, wie Lernen in der Stadt aussieht"
+    new = "Diese Seiten zeigen, wie das Lernen in der Stadt aussieht"
     index = root / "content" / "index.md"
     index.write_text(index.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    old_full = next(m.id for m in catalogs.load_po(catalogs.po_path(translations_dir, "en")) if m.id.startswith(old))
+    old_full = next(m.id for m in catalogs.load_po(catalogs.po_path(translations_dir, "en"))
+                if isinstance(m.id, str) and m.id.startswith(old))
     new_full = old_full.replace(old, new)
     po = catalogs.po_path(translations_dir, "en")
     with app.app_context():
@@ -133,14 +135,15 @@ def test_outdated_when_the_german_source_changes(app_config, tmp_path, translati
         catalogs.compile_po(po)
     app.extensions["content"].reload()
     entry = catalogs.load_po(po, "en").get(new_full)
-    assert entry.fuzzy and entry.string.startswith("The coal-mining era") and catalogs.status_of(entry) == "outdated"
+    assert entry.fuzzy and entry.string.startswith("These pages show what learning")
+    assert catalogs.status_of(entry) == "outdated"
     make_user(app, "anna")
     client = app.test_client()
     login(client, "anna")
     listing = client.get("/translate/en/?status=outdated").text
     assert new in listing
     editor = client.get(f"/translate/en/entry/{find_key(client, 'en', new)}").text
-    assert "ungeprüft oder veraltet" in editor and "The coal-mining era" in editor
+    assert "ungeprüft oder veraltet" in editor and "These pages show what learning" in editor
     page = app.test_client().get("/en/").text
     assert 'class="block status-outdated" data-block="b2"' in page
     assert 'class="block-mark mark-outdated"' in page

@@ -35,8 +35,8 @@ def message(translations_dir, msgid: str, locale: str = "en"):
 
 def test_editor_links_the_pages_where_a_message_appears(anna):
     """A content message links to its block on the translated page and to the German original."""
-    page = anna.get(f"/translate/en/entry/{entry_key(anna, 'en', 'Stadt der Talente')}").text
-    assert ('<dd><ul><li><a href="/en/#b1">Stadt der Talente</a> (<a href="/de/" hreflang="de">Original</a>)'
+    page = anna.get(f"/translate/en/entry/{entry_key(anna, 'en', 'Lernen am Kanal')}").text
+    assert ('<dd><ul><li><a href="/en/#b1">Lernen am Kanal</a> (<a href="/de/" hreflang="de">Original</a>)'
             '</li></ul></dd>') in page
 
 
@@ -44,7 +44,7 @@ def test_invalid_translation_is_shown_inline_and_not_saved(anna, translations_di
     """A missing placeholder is reported next to the field; the file stays as it was."""
     po = po_of(translations_dir)
     before = po.read_bytes()
-    key = entry_key(anna, "en", "Die städtischen Dienststellen")
+    key = entry_key(anna, "en", "Das Bürgerbüro ist vom")
     response = save(anna, "en", key, "Offices are closed.", action="approve")
     assert response.status_code == 400
     text = unescape(response.text)
@@ -62,7 +62,7 @@ def test_findings_are_shown_in_the_translators_language(anna, translations_dir):
     po = po_of(translations_dir)
     before = po.read_bytes()
     anna.get("/translate/?lang=en")
-    key = entry_key(anna, "en", "Die städtischen Dienststellen")
+    key = entry_key(anna, "en", "Das Bürgerbüro ist vom")
     response = save(anna, "en", key, "Offices are closed.", action="approve")
     assert response.status_code == 400
     errors = re.search(r'<div class="form-errors" role="alert" id="form-errors">(.*?)</div>', response.text, re.S)
@@ -126,20 +126,20 @@ def test_saved_translation_is_served_at_once(app, anna, translations_dir):
     """After a save the .mo is recompiled and the next page request shows the new text (no restart)."""
     reader = app.test_client()
     first = reader.get("/en/")
-    assert "City of Talents" in first.text
-    key = entry_key(anna, "en", "Stadt der Talente")
+    assert "Learning by the canal" in first.text
+    key = entry_key(anna, "en", "Lernen am Kanal")
     mo = po_of(translations_dir).with_suffix(".mo")
     mo_before = mo.read_bytes()
-    assert save(anna, "en", key, "Town of Talents", action="approve").status_code == 303
+    assert save(anna, "en", key, "Learning at the canal", action="approve").status_code == 303
     assert mo.read_bytes() != mo_before
     second = reader.get("/en/")
-    assert "Town of Talents" in second.text and "City of Talents" not in second.text
+    assert "Learning at the canal" in second.text and "Learning by the canal" not in second.text
     assert reader.get("/en/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
     # A second app on the same files (another worker) sees it too.
     from service import create_app
 
     other = create_app({**app.config}).test_client()
-    assert "Town of Talents" in other.get("/en/").text
+    assert "Learning at the canal" in other.get("/en/").text
 
 
 def test_audit_log_records_every_change(app, anna):
@@ -159,24 +159,24 @@ def test_filters_and_search(anna, translations_dir):
     po = po_of(translations_dir)
     catalog = catalogs.load_po(po, "en")
     catalog.get("Hinweis").flags.add("fuzzy")
-    machine = catalog.get("Stadt der Talente")
+    machine = catalog.get("Lernen am Kanal")
     machine.flags.add("fuzzy")
     machine.auto_comments.append(f"{catalogs.MACHINE_COMMENT_PREFIX} by argos")
     catalog.get("Bildung").string = ""
     catalogs.save_po(po, catalog)
     def listed(url: str) -> str:
-        """The table of a list page (the source filter names pages too, "Stadt der Talente" among them)."""
+        """The table of a list page (the source filter names pages too, "Lernen am Kanal" among them)."""
         return anna.get(url).text.split("<tbody>")[1]
 
     outdated = listed("/translate/en/?status=outdated")
-    assert ">Hinweis<" in outdated and "Stadt der Talente" not in outdated
+    assert ">Hinweis<" in outdated and "Lernen am Kanal" not in outdated
     machine_list = listed("/translate/en/?status=machine")
-    assert "Stadt der Talente" in machine_list and ">Hinweis<" not in machine_list
+    assert "Lernen am Kanal" in machine_list and ">Hinweis<" not in machine_list
     missing = listed("/translate/en/?status=missing")
     assert ">Bildung<" in missing and ">Hinweis<" not in missing
-    found = anna.get("/translate/en/", query_string={"q": "talents"}).text  # the translation is searched too
-    assert "Stadt der Talente" in found
-    editor = anna.get(f"/translate/en/entry/{entry_key(anna, 'en', 'Stadt der Talente')}").text
+    found = anna.get("/translate/en/", query_string={"q": "canal"}).text  # the translation is searched too
+    assert "Lernen am Kanal" in found
+    editor = anna.get(f"/translate/en/entry/{entry_key(anna, 'en', 'Lernen am Kanal')}").text
     assert "Maschineller Vorschlag" in editor and "by argos" in editor
     assert anna.get("/translate/en/?status=bogus&page=x").status_code == 200
 
@@ -258,22 +258,22 @@ def test_one_broken_entry_does_not_reject_the_file(app, anna, translations_dir):
     """A broken entry is reported with its line, German text and problem; the valid ones are imported."""
     po = po_of(translations_dir)
     text = po.read_text(encoding="utf-8")
-    text = text.replace('msgstr "City of Talents"', 'msgstr "City of %(x)s"')
+    text = text.replace('msgstr "Learning by the canal"', 'msgstr "Learning by %(x)s"')
     text = text.replace('msgid "Hinweis"\nmsgstr "Notice"', 'msgid "Hinweis"\nmsgstr "Important"')
     text += '\nmsgid "Beispiele für %(x)s"\nmsgstr "unterminated\n'
-    line = text.split("\n").index('msgstr "City of %(x)s"') + 1
+    line = text.split("\n").index('msgstr "Learning by %(x)s"') + 1
     preview = upload(anna, "en", text.encode("utf-8"))
     assert preview.status_code == 200
     page = unescape(preview.text)
     assert "2 fehlerhafte Einträge: nicht übernommen." in page
-    row = re.search(r'<tr class="wb-upload-invalid">\s*<td>(\d+)</td>\s*<td lang="de" dir="ltr">Stadt der Talente</td>'
+    row = re.search(r'<tr class="wb-upload-invalid">\s*<td>(\d+)</td>\s*<td lang="de" dir="ltr">Lernen am Kanal</td>'
                     r'\s*<td>(.*?)</td>', page)
     assert row and int(row.group(1)) in (line - 1, line), (line, row and row.group(1))
     assert "Die Platzhalter müssen dieselben sein wie im Original" in row.group(2)
     assert "Beispiele für %(x)s" in page and 'Keine gültige .po-Zeile: msgstr "unterminated' in page
     confirm(anna, preview)
     assert message(translations_dir, "Hinweis").string == "Important"
-    assert message(translations_dir, "Stadt der Talente").string == "City of Talents"
+    assert message(translations_dir, "Lernen am Kanal").string == "Learning by the canal"
 
 
 def test_upload_modes_fill_and_suggest(app, anna, translations_dir):
@@ -352,7 +352,7 @@ def test_upload_rejected_whole(app, anna, translations_dir):
 
 def test_editor_offers_the_audio_of_the_published_block(app, anna):
     """With read-aloud available (real espeak-ng), the editor plays the block as it is published."""
-    key = entry_key(anna, "en", "Stadt der Talente")
+    key = entry_key(anna, "en", "Lernen am Kanal")
     page = anna.get(f"/translate/en/entry/{key}").text
     url = re.search(r'<audio controls preload="none" src="([^"]+)"', page).group(1)
     assert url.startswith("/audio/en/index/b1-") and url.endswith(".mp3")

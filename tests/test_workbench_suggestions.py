@@ -14,7 +14,7 @@ def test_page_marks_blocks_and_links_the_form_without_cookies(client, translatio
     """Each block of a translated page links to its suggestion form; machine blocks carry a visible mark."""
     po = catalogs.po_path(translations_dir, "en")
     catalog = catalogs.load_po(po, "en")
-    entry = catalog.get("Stadt der Talente")
+    entry = catalog.get("Lernen am Kanal")
     entry.flags.add("fuzzy")
     entry.auto_comments.append(f"{catalogs.MACHINE_COMMENT_PREFIX} by argos")
     catalogs.save_po(po, catalog)
@@ -26,16 +26,16 @@ def test_page_marks_blocks_and_links_the_form_without_cookies(client, translatio
     assert "/de/suggest/" not in client.get("/de/").text  # nothing to suggest on the German source
     form = client.get("/en/suggest/index/b1")
     assert form.status_code == 200 and "Set-Cookie" not in form.headers
-    assert "Stadt der Talente" in form.text and 'name="csrf_token"' not in form.text
+    assert "Lernen am Kanal" in form.text and 'name="csrf_token"' not in form.text
 
 
 def test_suggestion_stored_and_shown_in_the_queue_of_its_locale(app, client):
     """A reader's suggestion lands in the English queue and nowhere else; a translator closes it."""
-    response = client.post("/en/suggest/index/b1", data={"suggestion": "Town of Talents", "msgid": "tampered"})
+    response = client.post("/en/suggest/index/b1", data={"suggestion": "Learning at the canal", "msgid": "tampered"})
     assert response.status_code == 303 and "Set-Cookie" not in response.headers
     assert "Thank you" in client.get(response.headers["Location"]).text  # in the reader's language
     (row,) = rows(app, wb_suggestions)
-    assert (row.locale, row.msgid, row.text, row.state) == ("en", "Stadt der Talente", "Town of Talents",
+    assert (row.locale, row.msgid, row.text, row.state) == ("en", "Lernen am Kanal", "Learning at the canal",
                                                                          "open")
     make_user(app, "anna", locales=("en",))
     translator = app.test_client()
@@ -43,15 +43,15 @@ def test_suggestion_stored_and_shown_in_the_queue_of_its_locale(app, client):
     home = translator.get("/translate/").text
     assert 'href="/translate/en/suggestions">1<' in home
     queue = translator.get("/translate/en/suggestions")
-    assert "Town of Talents" in queue.text
-    assert "Town of Talents" not in translator.get("/translate/tr/suggestions").text
+    assert "Learning at the canal" in queue.text
+    assert "Learning at the canal" not in translator.get("/translate/tr/suggestions").text
     key = re.search(r"/translate/en/entry/([0-9a-f]{16})", queue.text).group(1)
     editor = translator.get(f"/translate/en/entry/{key}")
-    assert "Town of Talents" in editor.text
+    assert "Learning at the canal" in editor.text
     closed = translator.post(f"/translate/en/suggestions/{row.id}",
                              data={"csrf_token": token(editor.text), "state": "done"})
     assert closed.status_code == 303
-    assert "Town of Talents" not in translator.get("/translate/en/suggestions").text
+    assert "Learning at the canal" not in translator.get("/translate/en/suggestions").text
     assert translator.post(f"/translate/en/suggestions/{row.id}",
                            data={"csrf_token": token(editor.text), "state": "done"}).status_code == 404
 

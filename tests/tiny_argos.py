@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-#: The repository's own German pages: the training text (nothing is read from outside the clone).
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+#: The fixture pages: the training text (nothing is read from outside the clone, nor from the editors' pages).
+CONTENT_DIR = Path(__file__).resolve().parent / "fixtures" / "site" / "content"
 #: Words that must be single pieces so that a swap can exchange them.
 SWAP_WORDS = ["Stadt", "City", "Ville", "Schule", "School"]
 #: Extra training text beyond the seed, so common page words are in the vocabulary.

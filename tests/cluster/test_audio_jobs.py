@@ -67,6 +67,7 @@ def test_audio_build_on_a_worker_counts_pages_sharing_the_notice_once(app_config
            "FLASK_DATABASE": str(tmp_path / "worker.sqlite"), "FLASK_REDIS_URL": settings["REDIS_URL"],
            "FLASK_MT_ENABLED": "false", "FLASK_AUDIO_CACHE_DIR": app.config["AUDIO_CACHE_DIR"],
            "FLASK_BABEL_TRANSLATION_DIRECTORIES": app.config["BABEL_TRANSLATION_DIRECTORIES"],
+           "FLASK_CONTENT_DIR": app.config["CONTENT_DIR"],  # the pages the app reads (the fixture site)
            # the worker speaks as the app does (the test app's voices, not the default's choice of installed ones)
            "FLASK_TTS_BACKENDS": json.dumps(app.config["TTS_BACKENDS"])}
     with app.app_context():  # the scenario: both pages read the notice's block, the same text

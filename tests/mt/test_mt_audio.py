@@ -10,12 +10,12 @@ from service.audio.publish import page_segments
 
 def test_machine_translated_page_is_read_aloud_in_its_language(mt_app, mt_client):
     """After MT lands, /fr/ has a player whose MP3 speaks the French machine text with the fr voice."""
-    mt_client.get("/fr/talentkolleg-ruhr")
+    mt_client.get("/fr/werkstatt")
     assert mt_app.extensions["mt"].wait(60)
-    page = mt_client.get("/fr/talentkolleg-ruhr").get_data(as_text=True)
+    page = mt_client.get("/fr/werkstatt").get_data(as_text=True)
     assert "status-machine" in page
     mp3_url = re.search(r'<audio class="player-audio"[^>]*src="([^"]+)"', page).group(1)
-    timings_url = re.search(r'"json": "(/audio/fr/talentkolleg-ruhr/page-[0-9a-f]{32}\.json)"', page).group(1)
+    timings_url = re.search(r'"json": "(/audio/fr/werkstatt/page-[0-9a-f]{32}\.json)"', page).group(1)
     audio = mt_client.get(mp3_url)
     assert audio.status_code == 200 and audio.mimetype == "audio/mpeg"
     decoded = miniaudio.decode(audio.data, nchannels=1)
@@ -24,7 +24,7 @@ def test_machine_translated_page_is_read_aloud_in_its_language(mt_app, mt_client
     assert {b["lang"] for b in timings["blocks"]} == {"fr"}
     assert timings["words"] and timings["words"][-1]["end"] <= timings["duration"]
     with mt_app.test_request_context():
-        segments = page_segments("fr", "talentkolleg-ruhr", "page")
-    assert any("Ville Herne" in s.text for s in segments)  # the machine-made words are what is read
+        segments = page_segments("fr", "werkstatt", "page")
+    assert any("Werkstatt der Ville" in s.text for s in segments)  # the machine-made words are what is read
     assert {s.lang for s in segments} == {"fr"}
     assert mt_app.extensions["tts"].voices("fr")["fr"] == "fr"

@@ -85,13 +85,13 @@ def test_a_pages_background_translation_runs_as_a_job(mt_config, redis_unix, mt_
     service.engine.reload()
     try:
         client = app.test_client()
-        first = client.get("/fr/talentschulen")
+        first = client.get("/fr/werkstatt")
         assert first.status_code == 200
         assert service.wait(timeout=120)
         jobs = FinishedJobRegistry("interactive", connection=mt_worker).get_job_ids()
         assert jobs and all(jid.startswith("mt-fr-") for jid in jobs)
         assert service.cache.stats().get("fr")  # stored by the worker in the shared cache
-        assert client.get("/fr/talentschulen").text != first.text  # the page now shows the machine translation
+        assert client.get("/fr/werkstatt").text != first.text  # the page now shows the machine translation
         assert service.translated_blocks == 0  # nothing was translated in the app's own process
     finally:
         service.shutdown()

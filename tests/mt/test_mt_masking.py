@@ -37,13 +37,14 @@ def test_restore_tolerates_spacing_and_case():
 
 def test_glossary_file_format(tmp_path):
     """Plain terms stay, `a = b` is a fixed translation, the locale file wins."""
-    (tmp_path / "glossary.txt").write_text("# comment\nHSM\nTalentKolleg Ruhr\nStadt der Talente = Stadt der Talente\n")
+    (tmp_path / "glossary.txt").write_text("# comment\nHSM\nTalentKolleg Ruhr\nLernen am Kanal = Lernen am Kanal\n")
     (tmp_path / "en").mkdir()
-    (tmp_path / "en" / "glossary.txt").write_text("Stadt der Talente = City of Talents\n")
+    (tmp_path / "en" / "glossary.txt").write_text("Lernen am Kanal = Learning by the canal\n")
     g = Glossary.load(tmp_path, "en")
-    assert g.terms == {"HSM": "HSM", "TalentKolleg Ruhr": "TalentKolleg Ruhr", "Stadt der Talente": "City of Talents"}
+    assert g.terms == {"HSM": "HSM", "TalentKolleg Ruhr": "TalentKolleg Ruhr",
+                       "Lernen am Kanal": "Learning by the canal"}
     assert parse_glossary("A = B # note\n\n") == {"A": "B"}
-    assert roundtrip("Die Stadt der Talente und HSM.", g) == "Die City of Talents und HSM."
+    assert roundtrip("Das Lernen am Kanal und HSM.", g) == "Das Learning by the canal und HSM."
 
 
 def test_real_model_keeps_protected_text(mt_app):

@@ -19,22 +19,22 @@ def test_mt_locale_is_served_and_unknown_is_404(mt_client):
 
 def test_first_request_pending_then_machine_translated(mt_app, mt_client):
     """German with a 'being prepared' notice first; after the worker ran, the translation, marked as machine-made."""
-    first = mt_client.get("/fr/talentkolleg-ruhr").get_data(as_text=True)
+    first = mt_client.get("/fr/werkstatt").get_data(as_text=True)
     b = blocks(first)
     assert 'lang="de"' in b["b1"] and "status-pending" in b["b1"]
     assert "wird vorbereitet" in first and "neu" in first
     assert mt_app.extensions["mt"].wait(60)
 
-    page = mt_client.get("/fr/talentkolleg-ruhr").get_data(as_text=True)
+    page = mt_client.get("/fr/werkstatt").get_data(as_text=True)
     b = blocks(page)
     assert '<html lang="fr"' in page
     assert "status-machine" in b["b2"] and 'lang="de"' not in b["b2"]
-    assert "Ziel der Ville Herne" in b["b2"]  # Stadt -> City -> Ville through the pivot
-    assert "TalentKolleg Ruhr" in b["b2"]  # glossary term untouched
+    assert "Werkstatt der Ville ist" in b["b2"]  # Stadt -> City -> Ville through the pivot
+    assert "Realschule Crange" in b["b2"]  # glossary term untouched
     assert "wird vorbereitet" not in page
     notice = re.search(r'<div class="mt-notice" role="note">.*?</div>', page, re.S).group(0)
     assert '<p lang="de">Diese Seite wurde maschinell übersetzt' in notice
-    assert 'href="/de/talentkolleg-ruhr"' in notice
+    assert 'href="/de/werkstatt"' in notice
 
 
 def test_placeholders_filled_after_mt(mt_app, mt_client):
@@ -42,8 +42,8 @@ def test_placeholders_filled_after_mt(mt_app, mt_client):
     mt_client.get("/fr/")
     assert mt_app.extensions["mt"].wait(60)
     page = mt_client.get("/fr/").get_data(as_text=True)
-    hsm = next(v for v in blocks(page).values() if "HSM" in v)
-    assert "%(" not in hsm and "status-machine" in hsm and "Ville" in hsm
+    amount = next(v for v in blocks(page).values() if "für neue Räume" in v)  # "Die Stadt gibt %(amount)s …"
+    assert "%(" not in amount and "status-machine" in amount and "Ville gibt 3" in amount
 
 
 def test_human_catalog_entry_wins(mt_app):
@@ -87,9 +87,9 @@ def test_failing_model_keeps_german_with_notice(mt_config, private_packages):
     app = create_app({**mt_config, "MT_PACKAGES_DIR": str(private_packages)})
     app.extensions["mt"].engine.reload()
     client = app.test_client()
-    assert client.get("/fr/talentkolleg-ruhr").status_code == 200
+    assert client.get("/fr/werkstatt").status_code == 200
     assert app.extensions["mt"].wait(60)
-    response = client.get("/fr/talentkolleg-ruhr")
+    response = client.get("/fr/werkstatt")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'lang="de"' in blocks(page)["b2"]

@@ -18,7 +18,11 @@ from tests.workbench_support import PENDING_RE, REVISION_RE, login, make_user, t
 
 from .test_mt_jobs import mt_worker, redis_unix  # noqa: F401  (fixtures of the scaled set-up)
 
-SOURCE = "Stadt der Talente"
+#: A fixture paragraph (tests/fixtures/site/content/index.md) with the one word the tiny model swaps.
+SOURCE = "Diese Seiten zeigen, wie Lernen in der Stadt aussieht."
+MACHINE = "Diese Seiten zeigen, wie Lernen in der City aussieht."
+REVIEWED = "These pages show what learning in the city looks like."
+EDITED = "Diese Seiten zeigen, wie Lernen in der großen City aussieht."
 KEY = key_of(Message(SOURCE))
 
 
@@ -45,13 +49,14 @@ def test_the_button_asks_off_the_request_and_shows_a_machine_suggestion_without_
     assert 'id="wb-mt-ask"' in page and "Maschinellen Vorschlag holen" in page
     answer = _ready(client)
     assert answer["first"][0] == 202 and answer["first"][1]["state"] == "pending"
-    assert answer["text"] == "City der Talente"
+    assert answer["text"] == MACHINE
     assert answer["note"].startswith("machine-translated by argos (") and answer["note"].endswith("not reviewed")
     assert mt_app.extensions["mt"].translated_blocks == 1  # made once, in the app's MT service
     shown = unescape(client.get(f"/translate/en/entry/{KEY}", query_string={"mt": "1"}).text)
-    assert '<p class="wb-text wb-mt-result" lang="en" dir="ltr" data-origin="machine">City der Talente</p>' in shown
+    assert f'<p class="wb-text wb-mt-result" lang="en" dir="ltr" data-origin="machine">{MACHINE}</p>' in shown
     assert "Maschineller Vorschlag, nicht geprüft" in shown
-    assert re.search(r'<textarea id="msgstr"[^>]*>City of Talents</textarea>', shown)  # only a click puts it there
+    # only a click puts it there
+    assert re.search(rf'<textarea id="msgstr"[^>]*>{re.escape(REVIEWED)}</textarea>', shown)
 
 
 def test_an_unchanged_machine_text_is_saved_for_review_marked_machine_never_approved(mt_app, mt_config):
@@ -63,18 +68,18 @@ def test_an_unchanged_machine_text_is_saved_for_review_marked_machine_never_appr
     page = client.get(f"/translate/en/entry/{KEY}").text
     response = client.post(f"/translate/en/entry/{KEY}", data={
         "csrf_token": token(page), "revision": REVISION_RE.search(page).group(1),
-        "pending": PENDING_RE.search(page).group(1), "msgstr": "City der Talente", "action": "approve"})
+        "pending": PENDING_RE.search(page).group(1), "msgstr": MACHINE, "action": "approve"})
     assert response.status_code == 303
     after = unescape(client.get(response.headers["Location"]).text)
     assert "Ein unveränderter maschineller Vorschlag wird nicht sofort freigegeben." in after
     assert "Gespeichert als maschineller Vorschlag." in after
     assert 'id="proposal-machine"' in after and "machine-translated by argos" in after
     po = catalogs.load_po(catalogs.po_path(mt_config["BABEL_TRANSLATION_DIRECTORIES"], "en"), "en")
-    assert po[SOURCE].string == "City of Talents"  # pages keep the reviewed text
+    assert po[SOURCE].string == REVIEWED  # pages keep the reviewed text
     with db.connect(mt_app) as conn:
         row = conn.execute(select(wb_audit).where(wb_audit.c.msgid == SOURCE)
                            .order_by(wb_audit.c.id.desc())).first()
-    assert row.action == "propose" and row.new == "City der Talente"
+    assert row.action == "propose" and row.new == MACHINE
     assert row.comment.startswith("machine-translated by argos")
     waiting = unescape(client.get("/translate/en/", query_string={"status": "review"}).text)
     assert f"{SOURCE}</a>" in waiting
@@ -89,10 +94,10 @@ def test_an_edited_machine_text_is_the_translators_own(mt_app, mt_config):
     page = client.get(f"/translate/en/entry/{KEY}").text
     response = client.post(f"/translate/en/entry/{KEY}", data={
         "csrf_token": token(page), "revision": REVISION_RE.search(page).group(1),
-        "pending": PENDING_RE.search(page).group(1), "msgstr": "City der vielen Talente", "action": "approve"})
+        "pending": PENDING_RE.search(page).group(1), "msgstr": EDITED, "action": "approve"})
     assert response.status_code == 303
     po = catalogs.load_po(catalogs.po_path(mt_config["BABEL_TRANSLATION_DIRECTORIES"], "en"), "en")
-    assert po[SOURCE].string == "City der vielen Talente" and not po[SOURCE].fuzzy
+    assert po[SOURCE].string == EDITED and not po[SOURCE].fuzzy
 
 
 def test_without_a_model_for_the_pair_the_editor_says_why_and_offers_no_button(mt_app):
@@ -176,7 +181,7 @@ def test_with_several_servers_a_worker_makes_the_suggestion(mt_config, redis_uni
         make_user(app, "anna", role="admin", locales=("en",))
         client = app.test_client()
         login(client, "anna")
-        assert _ready(client)["text"] == "City der Talente"
+        assert _ready(client)["text"] == MACHINE
         assert service.translated_blocks == 0
         finished = FinishedJobRegistry("interactive", connection=RedisClient(unix_socket_path=str(redis_unix.socket)))
         assert any(jid.startswith("mt-en-") for jid in finished.get_job_ids())
@@ -194,7 +199,7 @@ def test_mt_fill_writes_its_suggestions_into_the_audit_log_with_its_actor(mt_app
     assert result.exit_code == 0, result.output
     with db.connect(mt_app) as conn:
         rows = list(conn.execute(select(wb_audit).where(wb_audit.c.action == "mt-fill")))
-    assert [(r.msgid, r.old, r.new, r.new_flags) for r in rows] == [(SOURCE, "", "City der Talente", "fuzzy")]
+    assert [(r.msgid, r.old, r.new, r.new_flags) for r in rows] == [(SOURCE, "", MACHINE, "fuzzy")]
     assert rows[0].username.startswith("flask mt fill (")
     make_user(mt_app, "anna", role="admin", locales=("en",))
     client = mt_app.test_client()

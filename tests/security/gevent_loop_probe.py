@@ -81,11 +81,11 @@ def listener(app, client) -> None:
     events: list[str] = []
     gate = offload.real_lock()
     gate.acquire()
-    html = client.get("/de/talentschulen").text
-    chunk = next(u for u in html.split('"') if "/audio/de/talentschulen/b" in u and u.endswith(".mp3"))
+    html = client.get("/de/werkstatt").text
+    chunk = next(u for u in html.split('"') if "/audio/de/werkstatt/b" in u and u.endswith(".mp3"))
     title = html.split("<h1", 1)[1].split(">", 1)[1].split("<", 1)[0].strip()
     pages = [next(u for u in client.get(f"/de/{slug}").text.split('"') if "/page-" in u and u.endswith(".mp3"))
-             for slug in ("", "schulmodernisierung")]
+             for slug in ("", "datenschutz")]
     synthesize = EspeakBackend.synthesize
 
     def held(self, text, *args, **kwargs):

@@ -71,7 +71,7 @@ def test_suggestions_are_held_past_the_soft_cap_not_refused(app_config):
     """Readers' suggestions past SUGGEST_HOURLY_QUOTA: stored and held, the reader thanked, one alert."""
     app = create_app({**app_config, **MAIL, "SUGGEST_HOURLY_QUOTA": 3})
     client = app.test_client()
-    statuses = [client.post("/en/suggest/talentschulen/b2", data={"suggestion": f"Better text {i}"},
+    statuses = [client.post("/en/suggest/werkstatt/b2", data={"suggestion": f"Better text {i}"},
                             environ_base={"REMOTE_ADDR": f"198.51.100.{i}"}).status_code for i in range(1, 7)]
     assert statuses == [303] * 6
     assert [r.held for r in _rows(app, wb_suggestions)] == [0, 0, 0, 1, 1, 1]

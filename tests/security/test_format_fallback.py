@@ -24,17 +24,15 @@ BROKEN = {
     "%(num)s Eintrag gefunden.": ("%(num)d %(count)s girdi bulundu.",) * 2,
     "Konto %(name)s angelegt.": "%(name)s hesabı %(when)s oluşturuldu.",
 }
-DECLARATION = ("Diese Erklärung wurde am %(prepared)s erstellt und zuletzt am %(reviewed)s überprüft. Methode: "
-               "Selbstbewertung. Bei jeder Änderung der Software prüfen automatische Tests jede Seite in jeder Sprache "
-               "mit axe-core und die Bedienung allein über die Tastatur in einem echten Browser; zuletzt am "
-               "%(reviewed)s. Ein Test mit Screenreadern durch Menschen, die sie täglich benutzen, steht noch aus.")
+#: A block of the fixture statement (tests/fixtures/site/content/barrierefreiheit.md) with a placeholder.
+DECLARATION = "Für ein Schlichtungsverfahren ist die %(body)s zuständig."
 
 
 def _break_turkish_mo(translations_dir) -> None:
     """Write the Turkish .mo directly with broken entries, bypassing every check (as a hand-copied file would)."""
     po = catalogs.po_path(translations_dir, "tr")
     catalog = catalogs.load_po(po, "tr")
-    for msgid, text in {**BROKEN, DECLARATION: "Bu beyan %(tarih)s tarihinde hazırlanmıştır."}.items():
+    for msgid, text in {**BROKEN, DECLARATION: "Arabuluculuk için %(kurum)s yetkilidir."}.items():
         catalog[msgid].string = text
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
@@ -51,9 +49,9 @@ def test_public_pages_fall_back_to_german_per_message(app, client, translations_
     # The date value comes formatted by the page (Turkish); the sentence around it falls back to German.
     assert re.search(r'<p class="published"><span lang="de">Veröffentlicht am \d+ Kasım 2026</span></p>', html)
     # A content block is localized whole: German text, German date, marked German.
-    assert re.search(r'data-block="b\d+" lang="de">Diese Erklärung wurde am ', html)
+    assert re.search(r'data-block="b\d+" lang="de">Für ein Schlichtungsverfahren ist die Ombudsstelle', html)
     assert '<html lang="tr"' in html and "Erişilebilirlik" in html  # everything else stays Turkish
-    assert "Yayın tarihi" not in html and "%(tarih)s" not in html
+    assert "Yayın tarihi" not in html and "%(kurum)s" not in html
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "cannot be formatted" in logged and "Veröffentlicht am %(date)s" in logged
     short = client.post("/tr/barrierefreiheit", data={"message": "kurz", "page": "barrierefreiheit"})
@@ -129,13 +127,13 @@ def test_machine_fill_skips_a_suggestion_that_breaks(translations_dir):
     """`flask mt fill`'s fill_catalog runs the checks: an engine's stray % is never written."""
     catalog = Catalog(locale="tr")
     catalog.add("Veröffentlicht am %(date)s", "", flags=("python-format",))
-    catalog.add("Stadt der Talente", "")
+    catalog.add("Lernen am Kanal", "")
     answers = {"Veröffentlicht am %(date)s": _Suggestion("Yayın tarihi: %(date)s %100"),
-               "Stadt der Talente": _Suggestion("Yetenekler Şehri")}
+               "Lernen am Kanal": _Suggestion("Kanal kıyısında öğrenmek")}
     filled, skipped = catalogs.fill_catalog(catalog, lambda texts: {t: answers[t] for t in texts}, "argos", "m")
     assert (filled, skipped) == (1, 1)
     assert catalog["Veröffentlicht am %(date)s"].string == ""
-    assert catalog["Stadt der Talente"].string == "Yetenekler Şehri"
+    assert catalog["Lernen am Kanal"].string == "Kanal kıyısında öğrenmek"
 
 
 def test_one_function_falls_back_for_every_caller(app, caplog):

@@ -63,7 +63,7 @@ headers = st.dictionaries(st.sampled_from(HEADER_NAMES), header_text, max_size=4
 query = st.dictionaries(st.sampled_from(["next", "back", "q", "page", "status", "state", "locale", "lang", "sent",
                                          "download", "sep", "x"]), text, max_size=4)
 locale = st.one_of(st.sampled_from(SHIPPED_LOCALES + ["xx", "de-DE", "DE"]), text)
-slug = st.one_of(st.sampled_from(["", "index", "talentschulen", "barrierefreiheit", "datenschutz"]), text)
+slug = st.one_of(st.sampled_from(["", "index", "werkstatt", "barrierefreiheit", "datenschutz"]), text)
 #: Row ids as a URL names them: small, at the databases' bounds, up to 2^64 and beyond.
 row_id = st.one_of(st.integers(0, 2**64), st.sampled_from([1, 2**31, 2**63 - 1, 2**63, 2**64, 10**20, 10**40]))
 
@@ -116,7 +116,7 @@ def test_public_routes_never_fail(app, client, audio_url, data, hdrs, params):
     _send(client, data.draw(st.sampled_from(["GET", "HEAD"])), path, headers=hdrs, query_string=params)
 
 
-PUBLIC_FORMS = ["/{loc}/barrierefreiheit", "/{loc}/suggest/talentschulen/b2", "/{loc}/suggest/{page}/b1"]
+PUBLIC_FORMS = ["/{loc}/barrierefreiheit", "/{loc}/suggest/werkstatt/b2", "/{loc}/suggest/{page}/b1"]
 
 
 @FUZZ
@@ -233,7 +233,7 @@ def test_the_fuzz_lists_cover_every_route(app):
     """Each endpoint of the URL map is reached by one of the lists above (or named in NOT_FUZZED with a reason)."""
     adapter = app.url_map.bind("localhost")
     reached = set()
-    samples = {"loc": "en", "page": "talentschulen", "x": "0123456789abcdef", "id": "1", "audio": "/audio/de/x/y.mp3"}
+    samples = {"loc": "en", "page": "werkstatt", "x": "0123456789abcdef", "id": "1", "audio": "/audio/de/x/y.mp3"}
     for method, templates in (("GET", PUBLIC_GETS + WORKBENCH_GETS), ("POST", PUBLIC_FORMS + WORKBENCH_FORMS)):
         for template in templates:
             try:

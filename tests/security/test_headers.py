@@ -10,7 +10,7 @@ from service import create_app
 
 from ..workbench_support import entry_key, login, make_user
 
-PUBLIC = ["/de/", "/ar/talentschulen", "/tr/barrierefreiheit", "/en/suggest/talentschulen/b2", "/sitemap.xml",
+PUBLIC = ["/de/", "/ar/werkstatt", "/tr/barrierefreiheit", "/en/suggest/werkstatt/b2", "/sitemap.xml",
           "/robots.txt", "/healthz", "/ping", "/static/site.css", "/de/gibt-es-nicht", "/translate/login"]
 
 
@@ -110,6 +110,6 @@ def test_https_redirect_is_configurable(app_config):
 
 def test_the_player_needs_no_inline_code(client):
     """The read-aloud player: its data is a JSON data block, its code a file of our own origin."""
-    html = client.get("/de/talentschulen").text
+    html = client.get("/de/werkstatt").text
     assert re.search(r'<script type="application/json" class="player-data">', html)
     assert re.search(r'<script src="/static/player.js" defer></script>', html)

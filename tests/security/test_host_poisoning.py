@@ -23,17 +23,17 @@ def test_forged_headers_never_reach_a_cached_page(app_config):
     """With every host allowed, forged requests first fill the cache; later visitors still get BASE_URL links."""
     app = create_app({**app_config, "BASE_URL": BASE + "/", "TRUSTED_HOSTS": []})
     attacker, visitor = app.test_client(), app.test_client()
-    for path in ("/de/", "/tr/talentschulen", "/sitemap.xml", "/robots.txt"):
+    for path in ("/de/", "/tr/werkstatt", "/sitemap.xml", "/robots.txt"):
         poisoned = attacker.get(path, headers=FORGED)
         assert poisoned.status_code == 200, path
         assert "evil" not in poisoned.text and "8443" not in poisoned.text, path
-    page = visitor.get("/tr/talentschulen").text
+    page = visitor.get("/tr/werkstatt").text
     alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', page)
     assert len(alternates) == 9
     assert all(href.startswith(BASE + "/") for _, href in alternates)
-    assert ("x-default", BASE + "/de/talentschulen") in alternates
+    assert ("x-default", BASE + "/de/werkstatt") in alternates
     switcher = re.search(r'<nav class="lang-switcher".*?</nav>', page, re.S).group(0)
-    assert re.findall(r'href="([^"]+)"', switcher)[0] == BASE + "/de/talentschulen"
+    assert re.findall(r'href="([^"]+)"', switcher)[0] == BASE + "/de/werkstatt"
     sitemap = visitor.get("/sitemap.xml").text
     assert set(re.findall(r"<loc>(https?://[^/]+)/", sitemap)) == {BASE}
     assert visitor.get("/robots.txt").text.endswith(f"Sitemap: {BASE}/sitemap.xml\n")

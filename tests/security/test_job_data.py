@@ -52,7 +52,7 @@ def test_a_queued_synthesis_is_stored_as_plain_json(app_config, redis_url):
     """What `flask audio build` queues: JSON whose arguments are strings, lists and dicts, no pickle."""
     app = create_app({**app_config, "REDIS_URL": redis_url})
     with app.test_request_context("/"):
-        jid = submit_audio("de", "talentschulen", "b1")
+        jid = submit_audio("de", "werkstatt", "b1")
         raw = get_jobs().client.hget(f"rq:job:{jid}", "data")
     data = json.loads(zlib.decompress(raw))  # RQ compresses job data; a pickle (its default) is no JSON
     assert data[0] == "service.jobs.synthesize_job"

@@ -26,6 +26,7 @@ from service.config import ROOT
 from service.workbench.entries import entry_key
 
 from ..polling import wait_until
+from ..site_support import FIXTURE_CONTENT
 from ..workbench_support import PASSWORD
 
 SLOW_CLIENTS = 10
@@ -48,6 +49,7 @@ def served(tmp_path_factory, translations_master):
     env.update({"FLASK_SECRET_KEY": "slow-client-test", "FLASK_DATABASE": str(tmp / "service.sqlite"),
                 "FLASK_INSTANCE_PATH": str(tmp / "instance"),
                 "FLASK_BABEL_TRANSLATION_DIRECTORIES": str(tmp / "translations"),
+                "FLASK_CONTENT_DIR": str(FIXTURE_CONTENT),
                 "FLASK_AUDIO_CACHE_DIR": str(tmp / "audio"), "FLASK_LOCK_DIR": str(tmp / "locks"),
                 "FLASK_MT_ENABLED": "false", "FLASK_BASE_URL": f"http://127.0.0.1:{port}",
                 "FLASK_PASSWORD_HASH_METHOD": "scrypt:32768:8:1",
@@ -164,7 +166,7 @@ def test_the_workbench_saves_in_parallel_under_these_workers(served, tmp_path):
         with opener.open(f"{base}/translate/en/entry/{key}", urllib.parse.urlencode(form).encode(), timeout=60) as r:
             results[msgid] = r.status
 
-    jobs = {"Hinweis": "Note", "Stadt der Talente": "Town of Talents", "Bildung": "Education (saved)",
+    jobs = {"Hinweis": "Note", "Lernen am Kanal": "Learning at the canal", "Bildung": "Education (saved)",
             "Leichte Sprache": "Easy Read"}
     threads = [threading.Thread(target=translator, args=item) for item in jobs.items()]
     for t in threads:

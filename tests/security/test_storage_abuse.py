@@ -37,7 +37,7 @@ def test_suggestions_have_a_hard_bound_too(app_config):
     """Readers' suggestions: the same protection."""
     app = create_app({**app_config, "SUGGEST_HOURLY_QUOTA": 2, "SUGGEST_HELD_HOURLY_MAX": 1})
     client = app.test_client()
-    statuses = [client.post("/en/suggest/talentschulen/b2", data={"suggestion": f"Better text {i}"},
+    statuses = [client.post("/en/suggest/werkstatt/b2", data={"suggestion": f"Better text {i}"},
                             environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code for i in range(1, 6)]
     assert statuses == [303, 303, 303, 503, 503] and count(app, wb_suggestions) == 3
 
@@ -65,8 +65,8 @@ def test_the_page_field_must_name_an_existing_page(app, client):
     for forged in ("../../etc/passwd", "x" * 80, "", "<script>"):
         assert _post(client, "192.0.2.1", page=forged).status_code == 400
     assert count(app, feedback) == 0
-    assert _post(client, "192.0.2.1", page="talentschulen").status_code == 303
-    assert [r.page for r in rows(app, feedback)] == ["talentschulen"]
+    assert _post(client, "192.0.2.1", page="werkstatt").status_code == 303
+    assert [r.page for r in rows(app, feedback)] == ["werkstatt"]
 
 
 def test_rate_keys_are_hmacs_with_the_instance_secret_and_expire(app_config, monkeypatch):
