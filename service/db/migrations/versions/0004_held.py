@@ -29,5 +29,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop ``held`` (held messages stay, as ordinary ones)."""
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, table_args=table_args(table)) as batch:
             batch.drop_column("held")
+
+
+def table_args(table: str) -> tuple[sa.CheckConstraint, ...]:
+    """wb_suggestions' unnamed rule on its states, which SQLite's table rebuild would otherwise drop."""
+    # A new object each time: a constraint belongs to the one table it was given to.
+    return (sa.CheckConstraint("state IN ('open', 'done', 'dismissed')"),) if table == "wb_suggestions" else ()

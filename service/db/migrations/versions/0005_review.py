@@ -56,7 +56,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Back to 0003: pending proposals, previews, comments and authors go."""
-    with op.batch_alter_table("wb_suggestions") as batch:
+    # The unnamed rule on the states is given again: SQLite's table rebuild would otherwise drop it.
+    states = sa.CheckConstraint("state IN ('open', 'done', 'dismissed')")
+    with op.batch_alter_table("wb_suggestions", table_args=(states,)) as batch:
         batch.drop_column("author")
     with op.batch_alter_table("wb_audit") as batch:
         batch.drop_column("comment")
