@@ -1,22 +1,31 @@
-"""The shipped catalogs: complete, reviewed, and consistent with their source, by every registered check."""
+"""The shipped catalogs: no broken entry, consistent with their source by every registered check, plurals right."""
 from __future__ import annotations
 
 import pytest
 
 from service.catalogs import check_catalog, describe, load_po, po_path
+from service.catalogs.checks import errors
 from service.config import ROOT, SHIPPED_LOCALES
 
 TRANSLATED = [loc for loc in SHIPPED_LOCALES if loc != "de"]
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
-def test_catalog_is_complete_reviewed_and_consistent(locale):
-    """100 % translated, nothing fuzzy, placeholders and markup as in the source."""
+def test_catalog_has_no_broken_entry_and_waiting_work_keeps_its_translation(locale):
+    """No broken entry (placeholders, markup, syntax), every template message present, and an entry waiting for a
+    translator after the German changed keeps its previous translation (pages show it, marked outdated).
+
+    Work waiting for translators does not fail CI (an editor's change would): `flask i18n check --complete`
+    lists it for the operator.
+    """
     template = load_po(ROOT / "translations" / "messages.pot")
     catalog = load_po(po_path(ROOT / "translations", locale), locale)
-    findings = check_catalog(catalog, template, complete=True)
-    assert not findings, "\n".join(f"{f.msgid[:50]!r}: {describe(f)}" for f in findings[:20])
+    broken = errors(check_catalog(catalog, template))
+    assert not broken, "\n".join(f"{f.msgid[:50]!r}: {describe(f)}" for f in broken[:20])
     assert {m.id for m in template if m.id} <= {m.id for m in catalog if m.id}
+    waiting = [m for m in catalog if m.id and m.fuzzy]
+    assert all(all(m.string) if isinstance(m.string, tuple) else m.string for m in waiting), \
+        [m.id for m in waiting if not m.string]
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
